@@ -1,0 +1,44 @@
+# Two commands do everything: `make demo` runs the pipeline on demo data, `make test`
+# runs the test suite. Both install what is missing first (Debian packages when root
+# with apt; a Python venv in .venv with this project installed); reruns are fast.
+SHELL := /bin/bash
+VENV := .venv
+CORES ?= 2
+SHARED_DATA ?= ../shared/data
+DEMO_DIR := resources/demo
+PYTHON_STAMP := $(VENV)/.installed
+export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
+
+.PHONY: setup system-tools demo test lint
+
+setup: system-tools $(PYTHON_STAMP)
+
+system-tools:
+	@bash .ci/install-system-tools
+
+$(PYTHON_STAMP): pyproject.toml constraints.txt
+	test -x $(VENV)/bin/python || python3 -m venv $(VENV)
+	$(VENV)/bin/pip install --quiet --upgrade pip
+	$(VENV)/bin/pip install --quiet -c constraints.txt -e '.[test]'
+	touch $@
+
+# Uses the shared real data when present, else a seeded simulated dataset.
+demo: setup
+	@if [ -d $(SHARED_DATA) ]; then \
+		echo "demo: real data from $(SHARED_DATA)"; \
+		snakemake --cores $(CORES) --workflow-profile workflow/profiles/default; \
+	else \
+		echo "demo: $(SHARED_DATA) not found, simulating a seeded dataset in $(DEMO_DIR)"; \
+		varnode simulate --outdir $(DEMO_DIR) --seed 1 && \
+		snakemake --cores $(CORES) --workflow-profile workflow/profiles/default \
+			--configfile $(DEMO_DIR)/config.yaml; \
+	fi
+
+test: setup
+	pytest -q tests
+
+lint: setup
+	ruff check .
+	ruff format --check scripts tests
+	snakefmt --check Snakefile workflow
+	snakemake --lint --cores 1

@@ -1,0 +1,46 @@
+"""Command-line entry point: `varnode <command> ...`.
+
+Each command lives in its own module, which exposes `configure(parser)` and
+`run(args) -> int`. Only the chosen command's module is imported, so
+`varnode --help` stays fast and one command's heavy imports cost nothing elsewhere.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+
+from varnode import __version__
+from varnode.errors import VarnodeError
+
+COMMANDS: dict[str, tuple[str, str]] = {
+    "check-inputs": ("varnode.inputs", "validate config and sample sheet, report every problem"),
+    "shard-regions": ("varnode.regions", "split a reference .fai into region-shard BED files"),
+}
+
+
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="varnode", description="varnode command-line tools")
+    parser.add_argument("--version", action="version", version=f"varnode {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for name, (module_name, help_text) in COMMANDS.items():
+        subparser = sub.add_parser(name, help=help_text, description=help_text)
+        subparser.set_defaults(module_name=module_name)
+        if name == command:
+            importlib.import_module(module_name).configure(subparser)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    args = build_parser(argv[0] if argv else None).parse_args(argv)
+    try:
+        return importlib.import_module(args.module_name).run(args) or 0
+    except VarnodeError as error:
+        print(f"varnode {args.command}: error: {error}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

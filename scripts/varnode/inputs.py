@@ -1,0 +1,262 @@
+"""Validation of the run's inputs: config (JSON Schema + semantics) and the sample sheet.
+
+Every problem is collected and reported at once, each naming its file, row and
+column, so a user fixes a sheet in one pass instead of one error per run.
+"""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from varnode.errors import VarnodeError
+
+SCHEMA_DIR = Path(__file__).resolve().parents[2] / "workflow" / "schemas"
+SAFE_NAME = re.compile(r"^[A-Za-z0-9._-]+$")
+HPO_TERM = re.compile(r"^HP:\d{7}$")
+REQUIRED_COLUMNS = ("sample", "unit", "platform", "fq1", "fq2")
+PLATFORMS = ("ILLUMINA", "ELEMENT", "ULTIMA", "MGI", "DNBSEQ", "IONTORRENT")
+SEXES = ("male", "female", "unknown", "")
+
+
+@dataclass(frozen=True)
+class Unit:
+    """One sequencing unit (lane/run) of a sample: a row of the sample sheet."""
+
+    sample: str
+    unit: str
+    platform: str
+    fq1: Path
+    fq2: Path
+    sex: str = "unknown"
+    hpo: tuple[str, ...] = ()
+
+    @property
+    def read_group(self) -> str:
+        """SAM @RG line for bwa mem -R (tabs escaped as bwa expects)."""
+        return (
+            f"@RG\\tID:{self.sample}.{self.unit}\\tSM:{self.sample}\\tLB:{self.sample}"
+            f"\\tPL:{self.platform}\\tPU:{self.unit}"
+        )
+
+
+@dataclass
+class SampleSheet:
+    path: Path
+    units: list[Unit] = field(default_factory=list)
+
+    @property
+    def samples(self) -> list[str]:
+        return list(dict.fromkeys(unit.sample for unit in self.units))
+
+    def units_of(self, sample: str) -> list[Unit]:
+        return [unit for unit in self.units if unit.sample == sample]
+
+    def unit(self, sample: str, unit: str) -> Unit:
+        return next(u for u in self.units if u.sample == sample and u.unit == unit)
+
+
+def _report(problems: list[str], what: str) -> None:
+    if problems:
+        listing = "\n  - ".join(problems)
+        raise VarnodeError(f"{len(problems)} problem(s) in {what}:\n  - {listing}")
+
+
+def load_sample_sheet(path: str | Path) -> SampleSheet:
+    """Parse and check a sample sheet; relative FASTQ paths are relative to the sheet."""
+    path = Path(path)
+    if not path.is_file():
+        raise VarnodeError(f"sample sheet {path}: file not found")
+    with path.open(newline="") as handle:
+        rows = [row for row in csv.reader(handle, delimiter="\t") if row and row[0][:1] != "#"]
+    if not rows:
+        raise VarnodeError(f"sample sheet {path}: empty (expected a header line)")
+    header = [name.strip() for name in rows[0]]
+    missing = [name for name in REQUIRED_COLUMNS if name not in header]
+    if missing:
+        raise VarnodeError(
+            f"sample sheet {path}: header lacks column(s) {', '.join(missing)} "
+            f"(required: {', '.join(REQUIRED_COLUMNS)}; optional: sex, hpo)"
+        )
+    problems: list[str] = []
+    sheet = SampleSheet(path)
+    seen: dict[tuple[str, str], int] = {}
+    for line_number, values in enumerate(rows[1:], start=2):
+        if len(values) != len(header):
+            problems.append(
+                f"{path} row {line_number}: {len(values)} fields, header has {len(header)}"
+            )
+            continue
+        record = {name: value.strip() for name, value in zip(header, values, strict=True)}
+        unit = _check_row(path, line_number, record, problems)
+        key = (record["sample"], record["unit"])
+        if key in seen:
+            problems.append(
+                f"{path} row {line_number}, columns sample/unit: duplicate "
+                f"(sample {key[0]!r}, unit {key[1]!r}), first seen on row {seen[key]}"
+            )
+        seen.setdefault(key, line_number)
+        if unit is not None:
+            sheet.units.append(unit)
+    if not rows[1:]:
+        problems.append(f"{path}: no sample rows")
+    _report(problems, f"sample sheet {path}")
+    _check_consistent_sample_fields(sheet)
+    return sheet
+
+
+def _check_row(path: Path, line: int, record: dict[str, str], problems: list[str]) -> Unit | None:
+    def problem(column: str, reason: str) -> None:
+        problems.append(
+            f"{path} row {line} (sample {record['sample']!r}), column {column}: {reason}"
+        )
+
+    before = len(problems)
+    for column in ("sample", "unit"):
+        if not SAFE_NAME.match(record[column]):
+            problem(column, f"{record[column]!r} is not a safe name (allowed: A-Z a-z 0-9 . _ -)")
+    if record["platform"].upper() not in PLATFORMS:
+        problem("platform", f"{record['platform']!r} is not one of {', '.join(PLATFORMS)}")
+    fastqs = {}
+    for column in ("fq1", "fq2"):
+        if not record[column]:
+            other = "fq1" if column == "fq2" else "fq2"
+            problem(column, f"empty: {other} is given but its mate is missing (paired-end only)")
+            continue
+        fastq = Path(record[column])
+        fastq = fastq if fastq.is_absolute() else (path.parent / fastq)
+        if not fastq.is_file():
+            problem(column, f"file not found: {fastq}")
+        fastqs[column] = fastq
+    if fastqs.get("fq1") is not None and fastqs.get("fq1") == fastqs.get("fq2"):
+        problem("fq2", "same file as fq1")
+    sex = record.get("sex", "").lower()
+    if sex not in SEXES:
+        problem("sex", f"{record['sex']!r} is not one of male, female, unknown (or empty)")
+    hpo = tuple(term.strip() for term in record.get("hpo", "").split(";") if term.strip())
+    for term in hpo:
+        if not HPO_TERM.match(term):
+            problem("hpo", f"{term!r} is not an HPO term id (HP:0000000, separated by ';')")
+    if len(problems) > before:
+        return None
+    return Unit(
+        sample=record["sample"],
+        unit=record["unit"],
+        platform=record["platform"].upper(),
+        fq1=fastqs["fq1"].resolve(),
+        fq2=fastqs["fq2"].resolve(),
+        sex=sex or "unknown",
+        hpo=hpo,
+    )
+
+
+def _check_consistent_sample_fields(sheet: SampleSheet) -> None:
+    """Sex and HPO terms describe the individual, so all units of a sample must agree."""
+    problems = []
+    for sample in sheet.samples:
+        units = sheet.units_of(sample)
+        for attribute in ("sex", "hpo"):
+            values = {getattr(unit, attribute) for unit in units}
+            if len(values) > 1:
+                problems.append(
+                    f"{sheet.path} sample {sample!r}, column {attribute}: units disagree "
+                    f"({', '.join(sorted(map(str, values)))})"
+                )
+    _report(problems, f"sample sheet {sheet.path}")
+
+
+def reference_contigs(fasta: str | Path) -> list[str]:
+    """Contig names from the .fai when present, else from the FASTA headers."""
+    fasta = Path(fasta)
+    fai = Path(f"{fasta}.fai")
+    if fai.is_file():
+        with fai.open() as handle:
+            return [line.split("\t", 1)[0] for line in handle if line.strip()]
+    opener = gzip.open if fasta.suffix in (".gz", ".bgz") else open
+    with opener(fasta, "rt") as handle:
+        return [line[1:].split()[0] for line in handle if line.startswith(">")]
+
+
+def bed_contigs(bed: str | Path) -> set[str]:
+    opener = gzip.open if str(bed).endswith(".gz") else open
+    with opener(bed, "rt") as handle:
+        return {
+            line.split("\t", 1)[0]
+            for line in handle
+            if line.strip() and not line.startswith(("#", "track", "browser"))
+        }
+
+
+def vcf_contigs(vcf: str | Path) -> set[str]:
+    """Contigs that carry records (header ##contig lines often list a whole assembly)."""
+    import pysam
+
+    vcf = str(vcf)
+    if Path(f"{vcf}.tbi").is_file() or Path(f"{vcf}.csi").is_file():
+        with pysam.TabixFile(vcf) as tabix:
+            return set(tabix.contigs)
+    with pysam.VariantFile(vcf) as variants:
+        return {record.chrom for record in variants}
+
+
+def check_config(config: dict[str, Any], schema_dir: Path = SCHEMA_DIR) -> SampleSheet:
+    """Validate `config` (filling schema defaults in place) and everything it points at."""
+    from snakemake.exceptions import WorkflowError
+    from snakemake.utils import validate
+
+    try:
+        validate(config, str(schema_dir / "config.schema.yaml"))
+    except WorkflowError as error:
+        raise VarnodeError(f"config: {_schema_message(error)}") from None
+    problems: list[str] = []
+    fasta = Path(config["reference"]["fasta"])
+    if not fasta.is_file():
+        raise VarnodeError(f"config reference.fasta: file not found: {fasta}")
+    contigs = set(reference_contigs(fasta))
+    files = [("reference.regions", config["reference"].get("regions"), bed_contigs)]
+    files += [
+        (f"known_sites[{i}]", path, vcf_contigs) for i, path in enumerate(config["known_sites"])
+    ]
+    for key, path, read_contigs in files:
+        if not path:
+            continue
+        if not Path(path).is_file():
+            problems.append(f"config {key}: file not found: {path}")
+            continue
+        unknown = sorted(read_contigs(path) - contigs)
+        if unknown:
+            shown = ", ".join(unknown[:5]) + (" ..." if len(unknown) > 5 else "")
+            problems.append(
+                f"config {key}: {path} names contig(s) the reference {fasta} lacks: {shown}"
+            )
+    _report(problems, "config")
+    return load_sample_sheet(config["samples"])
+
+
+def _schema_message(error: Exception) -> str:
+    cause = error.__cause__ or error.__context__
+    if cause is not None and hasattr(cause, "absolute_path"):
+        where = ".".join(str(part) for part in cause.absolute_path) or "(top level)"
+        return f"{where}: {cause.message}"
+    return str(error).strip().splitlines()[-1]
+
+
+def configure(parser) -> None:
+    parser.add_argument("--config", default="config/config.yaml", help="config YAML to check")
+
+
+def run(args) -> int:
+    with open(args.config) as handle:
+        config = yaml.safe_load(handle) or {}
+    sheet = check_config(config)
+    print(
+        f"{args.config}: OK ({len(sheet.samples)} samples, {len(sheet.units)} units, "
+        f"callers: {', '.join(config['callers'])})"
+    )
+    return 0

@@ -1,0 +1,87 @@
+import shutil
+
+GENOME = "resources/reference/genome.fa"
+# The package runs from this checkout, so a conda env needs only its dependencies.
+VARNODE = f"PYTHONPATH={workflow.basedir}/scripts python -m varnode"
+ALIGNMENT_EXT = config["alignment"]["format"]
+ALIGNMENT_INDEX_EXT = {"bam": "bai", "cram": "crai"}[ALIGNMENT_EXT]
+
+
+def _usable_callers():
+    deployment = workflow.deployment_settings.deployment_method
+    callers = list(config["callers"])
+    if (
+        "gatk" in callers
+        and not shutil.which("gatk")
+        and "conda" not in str(deployment)
+    ):
+        logger.warning(
+            "varnode: gatk is not on PATH (and no --sdm conda): skipping it."
+        )
+        callers.remove("gatk")
+    return callers
+
+
+CALLERS = _usable_callers()
+
+
+wildcard_constraints:
+    sample="|".join(SHEET.samples),
+    caller="|".join(CALLERS) or "none",
+    unit="[A-Za-z0-9._-]+",
+    shard=r"shard\d+",
+
+
+def units_of(wildcards):
+    return SHEET.units_of(wildcards.sample)
+
+
+def unit_fastqs(wildcards):
+    unit = SHEET.unit(wildcards.sample, wildcards.unit)
+    return {"r1": unit.fq1, "r2": unit.fq2}
+
+
+def read_group(wildcards):
+    return SHEET.unit(wildcards.sample, wildcards.unit).read_group
+
+
+def unit_bams(wildcards):
+    return [
+        f"results/aligned/units/{wildcards.sample}/{unit.unit}.bam"
+        for unit in units_of(wildcards)
+    ]
+
+
+def shard_vcfs(wildcards):
+    shard_dir = checkpoints.shard_regions.get().output[0]
+    shards = glob_wildcards(f"{shard_dir}/{{shard}}.bed").shard
+    return [
+        f"results/calls/shards/{wildcards.sample}/{wildcards.caller}/{shard}.vcf.gz"
+        for shard in sorted(shards)
+    ]
+
+
+def final_outputs():
+    samples = SHEET.samples
+    return [
+        *expand(
+            "results/aligned/{sample}.{ext}",
+            sample=samples,
+            ext=[ALIGNMENT_EXT, f"{ALIGNMENT_EXT}.{ALIGNMENT_INDEX_EXT}"],
+        ),
+        *expand(
+            "results/qc/{tool}/{sample}.{ext}",
+            sample=samples,
+            tool=["samtools_stats"],
+            ext=["txt"],
+        ),
+        *expand("results/qc/samtools_flagstat/{sample}.txt", sample=samples),
+        *expand("results/qc/samtools_idxstats/{sample}.txt", sample=samples),
+        *expand("results/qc/mosdepth/{sample}.mosdepth.summary.txt", sample=samples),
+        *expand(
+            "results/calls/{sample}.{caller}.vcf.gz{idx}",
+            sample=samples,
+            caller=CALLERS,
+            idx=["", ".tbi"],
+        ),
+    ]
