@@ -27,4 +27,4 @@ include: "workflow/rules/call.smk"
 rule all:
     default_target: True
     input:
-        final_outputs(),
+        TARGETS,

@@ -17,6 +17,7 @@ from varnode.errors import VarnodeError
 COMMANDS: dict[str, tuple[str, str]] = {
     "check-inputs": ("varnode.inputs", "validate config and sample sheet, report every problem"),
     "shard-regions": ("varnode.regions", "split a reference .fai into region-shard BED files"),
+    # Stage commands are registered below, one line each.
 }
 
 

@@ -1,3 +1,10 @@
+TARGETS += expand(
+    "results/aligned/{sample}.{ext}",
+    sample=SHEET.samples,
+    ext=[ALIGNMENT_EXT, f"{ALIGNMENT_EXT}.{ALIGNMENT_INDEX_EXT}"],
+)
+
+
 rule align_reads:
     input:
         r1="results/trimmed/{sample}/{unit}_R1.fastq.gz",

@@ -2,6 +2,13 @@ SHARD_BED = "resources/reference/shards/{shard}.bed"
 ALIGNMENT = f"results/aligned/{{sample}}.{ALIGNMENT_EXT}"
 ALIGNMENT_INDEX = f"{ALIGNMENT}.{ALIGNMENT_INDEX_EXT}"
 
+TARGETS += expand(
+    "results/calls/{sample}.{caller}.vcf.gz{index}",
+    sample=SHEET.samples,
+    caller=CALLERS,
+    index=["", ".tbi"],
+)
+
 
 rule call_variants_bcftools:
     input:

@@ -61,27 +61,5 @@ def shard_vcfs(wildcards):
     ]
 
 
-def final_outputs():
-    samples = SHEET.samples
-    return [
-        *expand(
-            "results/aligned/{sample}.{ext}",
-            sample=samples,
-            ext=[ALIGNMENT_EXT, f"{ALIGNMENT_EXT}.{ALIGNMENT_INDEX_EXT}"],
-        ),
-        *expand(
-            "results/qc/{tool}/{sample}.{ext}",
-            sample=samples,
-            tool=["samtools_stats"],
-            ext=["txt"],
-        ),
-        *expand("results/qc/samtools_flagstat/{sample}.txt", sample=samples),
-        *expand("results/qc/samtools_idxstats/{sample}.txt", sample=samples),
-        *expand("results/qc/mosdepth/{sample}.mosdepth.summary.txt", sample=samples),
-        *expand(
-            "results/calls/{sample}.{caller}.vcf.gz{idx}",
-            sample=samples,
-            caller=CALLERS,
-            idx=["", ".tbi"],
-        ),
-    ]
+# Final outputs of the run: each stage's rules file adds its own to this list.
+TARGETS = []

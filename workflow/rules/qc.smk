@@ -1,3 +1,11 @@
+TARGETS += expand(
+    "results/qc/samtools_{kind}/{sample}.txt",
+    kind=["stats", "flagstat", "idxstats"],
+    sample=SHEET.samples,
+)
+TARGETS += expand("results/qc/mosdepth/{sample}.mosdepth.summary.txt", sample=SHEET.samples)
+
+
 rule trim_reads:
     input:
         unpack(unit_fastqs),
