@@ -3,7 +3,9 @@ TARGETS += expand(
     kind=["stats", "flagstat", "idxstats"],
     sample=SHEET.samples,
 )
-TARGETS += expand("results/qc/mosdepth/{sample}.mosdepth.summary.txt", sample=SHEET.samples)
+TARGETS += expand(
+    "results/qc/mosdepth/{sample}.mosdepth.summary.txt", sample=SHEET.samples
+)
 
 
 rule trim_reads:
