@@ -242,8 +242,10 @@ def check_config(config: dict[str, Any], schema_dir: Path = SCHEMA_DIR) -> Sampl
 def _schema_message(error: Exception) -> str:
     cause = error.__cause__ or error.__context__
     if cause is not None and hasattr(cause, "absolute_path"):
-        where = ".".join(str(part) for part in cause.absolute_path) or "(top level)"
-        return f"{where}: {cause.message}"
+        where = "".join(
+            f"[{part}]" if isinstance(part, int) else f".{part}" for part in cause.absolute_path
+        ).lstrip(".")
+        return f"{where or '(top level)'}: {cause.message}"
     return str(error).strip().splitlines()[-1]
 
 

@@ -1,0 +1,198 @@
+"""Config and sample-sheet checks: each bad input is named by file, row and column."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from varnode.errors import VarnodeError
+from varnode.inputs import check_config, load_sample_sheet
+
+HEADER = "sample\tunit\tplatform\tfq1\tfq2\tsex\thpo\n"
+
+
+@pytest.fixture
+def fastqs(tmp_path: Path) -> Path:
+    for name in ("a_R1.fq.gz", "a_R2.fq.gz", "b_R1.fq.gz", "b_R2.fq.gz"):
+        (tmp_path / name).write_bytes(b"")
+    return tmp_path
+
+
+def write_sheet(folder: Path, *rows: str) -> Path:
+    sheet = folder / "samples.tsv"
+    sheet.write_text(HEADER + "".join(row + "\n" for row in rows))
+    return sheet
+
+
+def problem_lines(error: pytest.ExceptionInfo[VarnodeError]) -> list[str]:
+    return [line for line in str(error.value).splitlines() if line.startswith("  - ")]
+
+
+def test_valid_sheet_relative_paths_resolve_against_sheet_folder(fastqs: Path) -> None:
+    sheet = load_sample_sheet(
+        write_sheet(
+            fastqs,
+            "A\tL1\tillumina\ta_R1.fq.gz\ta_R2.fq.gz\tfemale\tHP:0003198;HP:0001252",
+            "A\tL2\tILLUMINA\tb_R1.fq.gz\tb_R2.fq.gz\tfemale\tHP:0003198;HP:0001252",
+        )
+    )
+    assert sheet.samples == ["A"]
+    assert [unit.unit for unit in sheet.units_of("A")] == ["L1", "L2"]
+    assert sheet.unit("A", "L1").fq1 == (fastqs / "a_R1.fq.gz").resolve()
+    assert sheet.unit("A", "L1").platform == "ILLUMINA"
+    assert sheet.unit("A", "L2").hpo == ("HP:0003198", "HP:0001252")
+    assert "ID:A.L2" in sheet.unit("A", "L2").read_group
+    assert "SM:A" in sheet.unit("A", "L2").read_group
+
+
+def test_missing_fastq_names_row_and_column(fastqs: Path) -> None:
+    sheet = write_sheet(fastqs, "A\tL1\tILLUMINA\ta_R1.fq.gz\tmissing_R2.fq.gz\t\t")
+    with pytest.raises(VarnodeError) as error:
+        load_sample_sheet(sheet)
+    (line,) = problem_lines(error)
+    assert "row 2" in line and "column fq2" in line and "file not found" in line
+    assert "missing_R2.fq.gz" in line
+
+
+def test_duplicate_sample_unit_names_both_rows(fastqs: Path) -> None:
+    sheet = write_sheet(
+        fastqs,
+        "A\tL1\tILLUMINA\ta_R1.fq.gz\ta_R2.fq.gz\t\t",
+        "A\tL1\tILLUMINA\tb_R1.fq.gz\tb_R2.fq.gz\t\t",
+    )
+    with pytest.raises(VarnodeError) as error:
+        load_sample_sheet(sheet)
+    (line,) = problem_lines(error)
+    assert "row 3" in line and "duplicate" in line and "first seen on row 2" in line
+
+
+@pytest.mark.parametrize("name", ["bad name", "a/b", "x;rm", "é"])
+def test_unsafe_sample_name_is_rejected(fastqs: Path, name: str) -> None:
+    sheet = write_sheet(fastqs, f"{name}\tL1\tILLUMINA\ta_R1.fq.gz\ta_R2.fq.gz\t\t")
+    with pytest.raises(VarnodeError) as error:
+        load_sample_sheet(sheet)
+    (line,) = problem_lines(error)
+    assert "row 2" in line and "column sample" in line and "not a safe name" in line
+
+
+def test_r1_without_r2(fastqs: Path) -> None:
+    sheet = write_sheet(fastqs, "A\tL1\tILLUMINA\ta_R1.fq.gz\t\t\t")
+    with pytest.raises(VarnodeError) as error:
+        load_sample_sheet(sheet)
+    (line,) = problem_lines(error)
+    assert "row 2" in line and "column fq2" in line and "mate is missing" in line
+
+
+def test_every_problem_is_reported_at_once(fastqs: Path) -> None:
+    sheet = write_sheet(
+        fastqs,
+        "A\tL1\tPACBIO\ta_R1.fq.gz\ta_R2.fq.gz\tmaybe\tHP:12",
+        "B B\tL1\tILLUMINA\tb_R1.fq.gz\tb_R2.fq.gz\t\t",
+    )
+    with pytest.raises(VarnodeError) as error:
+        load_sample_sheet(sheet)
+    lines = problem_lines(error)
+    assert len(lines) == 4
+    assert any("column platform" in line for line in lines)
+    assert any("column sex" in line for line in lines)
+    assert any("column hpo" in line and "'HP:12'" in line for line in lines)
+    assert any("row 3" in line and "column sample" in line for line in lines)
+
+
+def test_units_of_one_sample_must_agree_on_sex(fastqs: Path) -> None:
+    sheet = write_sheet(
+        fastqs,
+        "A\tL1\tILLUMINA\ta_R1.fq.gz\ta_R2.fq.gz\tfemale\t",
+        "A\tL2\tILLUMINA\tb_R1.fq.gz\tb_R2.fq.gz\tmale\t",
+    )
+    with pytest.raises(VarnodeError, match="sample 'A', column sex: units disagree"):
+        load_sample_sheet(sheet)
+
+
+def test_missing_required_column(tmp_path: Path) -> None:
+    sheet = tmp_path / "samples.tsv"
+    sheet.write_text("sample\tfq1\tfq2\nA\tx\ty\n")
+    with pytest.raises(VarnodeError, match=r"lacks column.*unit, platform"):
+        load_sample_sheet(sheet)
+
+
+# --- config ---------------------------------------------------------------
+
+
+@pytest.fixture
+def reference(tmp_path: Path) -> Path:
+    fasta = tmp_path / "ref.fa"
+    fasta.write_text(">chrA\nACGTACGTAC\n>chrB\nGGGGCCCC\n")
+    return fasta
+
+
+def make_config(tmp_path: Path, reference: Path, fastqs: Path, **overrides) -> dict:
+    sheet = write_sheet(fastqs, "A\tL1\tILLUMINA\ta_R1.fq.gz\ta_R2.fq.gz\t\t")
+    config = {"samples": str(sheet), "reference": {"fasta": str(reference)}}
+    config.update(overrides)
+    return config
+
+
+def test_defaults_are_filled_in_and_reference_without_index_is_accepted(
+    tmp_path: Path, reference: Path, fastqs: Path
+) -> None:
+    config = make_config(tmp_path, reference, fastqs)
+    sheet = check_config(config)
+    assert not Path(f"{reference}.fai").exists()  # built by the workflow, not demanded
+    assert sheet.samples == ["A"]
+    assert config["callers"] == ["bcftools"]
+    assert config["reference"]["shard_size"] == 10_000_000
+    assert config["params"]["bwa_mem"] == "-M"
+
+
+def test_unknown_caller_names_the_key(tmp_path: Path, reference: Path, fastqs: Path) -> None:
+    config = make_config(tmp_path, reference, fastqs, callers=["bcftools", "gatk4"])
+    with pytest.raises(VarnodeError, match=r"callers\[1\]: 'gatk4' is not one of"):
+        check_config(config)
+
+
+def test_unknown_config_key_is_rejected(tmp_path: Path, reference: Path, fastqs: Path) -> None:
+    config = make_config(tmp_path, reference, fastqs, calers=["bcftools"])
+    with pytest.raises(VarnodeError, match="calers"):
+        check_config(config)
+
+
+def test_missing_reference(tmp_path: Path, fastqs: Path) -> None:
+    config = make_config(tmp_path, tmp_path / "absent.fa", fastqs)
+    with pytest.raises(VarnodeError, match=r"reference\.fasta: file not found"):
+        check_config(config)
+
+
+def test_bed_contig_missing_from_reference(tmp_path: Path, reference: Path, fastqs: Path) -> None:
+    bed = tmp_path / "targets.bed"
+    bed.write_text("chrA\t0\t5\nchr1\t10\t20\n")
+    config = make_config(tmp_path, reference, fastqs)
+    config["reference"]["regions"] = str(bed)
+    with pytest.raises(VarnodeError) as error:
+        check_config(config)
+    (line,) = problem_lines(error)
+    assert "reference.regions" in line and "chr1" in line and "chrA" not in line
+
+
+def test_known_sites_contig_missing_from_reference(
+    tmp_path: Path, fastqs: Path, shared_data: Path
+) -> None:
+    # A reference whose only contig is named differently from the dbSNP slice's chr22.
+    reference = tmp_path / "ref.fa"
+    reference.write_text(">22\nACGT\n")
+    dbsnp = shared_data / "known_variants" / "dbsnp_146.hg38.vcf.gz"
+    config = make_config(tmp_path, reference, fastqs, known_sites=[str(dbsnp)])
+    with pytest.raises(VarnodeError) as error:
+        check_config(config)
+    (line,) = problem_lines(error)
+    assert "known_sites[0]" in line and "chr22" in line
+
+
+def test_known_sites_matching_reference_pass(
+    tmp_path: Path, fastqs: Path, shared_data: Path
+) -> None:
+    reference = shared_data / "reference" / "GRCh38_chr22_16570000-16610000.fa"
+    known = [str(p) for p in sorted((shared_data / "known_variants").glob("*.vcf.gz"))]
+    config = make_config(tmp_path, reference, fastqs, known_sites=known)
+    assert check_config(config).samples == ["A"]
