@@ -85,7 +85,7 @@ def test_calls_are_normalised_and_indexed(
         text=True,
         check=True,
     )
-    assert "total/split/realigned/skipped:\t%d/0/0/0" % len(calls) in renormalised.stderr
+    assert f"total/split/realigned/skipped:\t{len(calls)}/0/0/0" in renormalised.stderr
     assert VCF(str(vcf)).samples == [sample]
 
 
