@@ -34,8 +34,11 @@ demo: setup
 			--configfile $(DEMO_DIR)/config.yaml; \
 	fi
 
+# pytest exits 5 when it collected nothing: a suite that tests nothing must fail loudly.
 test: setup
-	pytest -q tests
+	@status=0; pytest -q tests || status=$$?; \
+	if [ $$status -eq 5 ]; then echo "make test: pytest collected no tests" >&2; fi; \
+	exit $$status
 
 lint: setup
 	ruff check .

@@ -131,3 +131,15 @@ def test_bad_sample_sheet_starts_nothing(make_workdir) -> None:
     assert "row 3 (sample 'test N'), column sample: 'test N' is not a safe name" in result.stderr
     assert not (workdir / "results").exists()
     assert not (workdir / "resources").exists()
+
+
+def test_cram_output_gives_the_same_calls(make_workdir, pipeline_run: Path) -> None:
+    workdir = make_workdir("cram", callers=["bcftools"], alignment={"format": "cram"})
+    snakemake(workdir, "--cores", "2")
+    for sample in SAMPLES:
+        cram = workdir / "results" / "aligned" / f"{sample}.cram"
+        subprocess.run(["samtools", "quickcheck", str(cram)], check=True)
+        assert Path(f"{cram}.crai").is_file()
+        calls = workdir / "results" / "calls" / f"{sample}.bcftools.vcf.gz"
+        from_bam = pipeline_run / "results" / "calls" / f"{sample}.bcftools.vcf.gz"
+        assert records(calls) == records(from_bam)

@@ -23,13 +23,13 @@ rule align_reads:
         mem_mb=lambda wc, attempt: 8000 * attempt,
         runtime=lambda wc, attempt: 240 * attempt,
     params:
-        ref=GENOME,
+        index_prefix=lambda wc, input: input.index[0].removesuffix(".amb"),
         read_group=read_group,
         extra=config["params"]["bwa_mem"],
         tmp="results/aligned/units/{sample}/{unit}.sorttmp",
     # fixmate -m on bwa's name-grouped output adds the mate scores markdup needs.
     shell:
-        "(bwa mem -t {threads} {params.extra} -R '{params.read_group}' {params.ref}"
+        "(bwa mem -t {threads} {params.extra} -R '{params.read_group}' {params.index_prefix}"
         " {input.r1} {input.r2}"
         " | samtools fixmate -m -u - -"
         " | samtools sort -@ {threads} -m 512M -T {params.tmp} -o {output} -) 2> {log}"

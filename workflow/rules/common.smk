@@ -1,8 +1,9 @@
 import shutil
 
 GENOME = "resources/reference/genome.fa"
-# The package runs from this checkout, so a conda env needs only its dependencies.
-VARNODE = f"PYTHONPATH={workflow.basedir}/scripts python -m varnode"
+# Rules run the varnode CLI as `python -m varnode` from this checkout, so a conda env
+# needs only the package's dependencies, not the package.
+shell.prefix(f"set -euo pipefail; export PYTHONPATH={workflow.basedir}/scripts; ")
 ALIGNMENT_EXT = config["alignment"]["format"]
 ALIGNMENT_INDEX_EXT = {"bam": "bai", "cram": "crai"}[ALIGNMENT_EXT]
 

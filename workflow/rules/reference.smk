@@ -69,5 +69,5 @@ checkpoint shard_regions:
         size=config["reference"]["shard_size"],
         targets=lambda wc, input: f"--targets {input.targets}" if input.targets else "",
     shell:
-        "{VARNODE} shard-regions {input.fai} {output} --size {params.size} {params.targets}"
+        "python -m varnode shard-regions {input.fai} {output} --size {params.size} {params.targets}"
         " > {log} 2>&1"
