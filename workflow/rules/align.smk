@@ -42,6 +42,8 @@ rule merge_units:
         temp("results/aligned/merged/{sample}.bam"),
     log:
         "logs/merge_units/{sample}.log",
+    benchmark:
+        "benchmarks/merge_units/{sample}.tsv"
     conda:
         "../../envs/samtools.yaml"
     threads: 2
@@ -86,6 +88,8 @@ rule index_alignments:
         f"results/aligned/{{sample}}.{ALIGNMENT_EXT}.{ALIGNMENT_INDEX_EXT}",
     log:
         "logs/index_alignments/{sample}.log",
+    benchmark:
+        "benchmarks/index_alignments/{sample}.tsv"
     conda:
         "../../envs/samtools.yaml"
     threads: 1

@@ -71,6 +71,8 @@ rule create_sequence_dictionary:
         "resources/reference/genome.dict",
     log:
         "logs/create_sequence_dictionary/genome.log",
+    benchmark:
+        "benchmarks/create_sequence_dictionary/genome.tsv"
     conda:
         "../../envs/samtools.yaml"
     threads: 1
@@ -116,6 +118,8 @@ rule gather_shards:
         temp("results/calls/gathered/{sample}.{caller}.bcf"),
     log:
         "logs/gather_shards/{sample}.{caller}.log",
+    benchmark:
+        "benchmarks/gather_shards/{sample}.{caller}.tsv"
     conda:
         "../../envs/bcftools.yaml"
     threads: 1
@@ -135,6 +139,8 @@ rule normalize_variants:
         tbi="results/calls/{sample}.{caller}.vcf.gz.tbi",
     log:
         "logs/normalize_variants/{sample}.{caller}.log",
+    benchmark:
+        "benchmarks/normalize_variants/{sample}.{caller}.tsv"
     conda:
         "../../envs/bcftools.yaml"
     threads: 1

@@ -42,6 +42,8 @@ rule stats_alignments:
         "results/qc/samtools_stats/{sample}.txt",
     log:
         "logs/stats_alignments/{sample}.log",
+    benchmark:
+        "benchmarks/stats_alignments/{sample}.tsv"
     conda:
         "../../envs/samtools.yaml"
     threads: 1
@@ -59,6 +61,8 @@ rule flagstat_alignments:
         "results/qc/samtools_flagstat/{sample}.txt",
     log:
         "logs/flagstat_alignments/{sample}.log",
+    benchmark:
+        "benchmarks/flagstat_alignments/{sample}.tsv"
     conda:
         "../../envs/samtools.yaml"
     threads: 1
@@ -77,6 +81,8 @@ rule idxstats_alignments:
         "results/qc/samtools_idxstats/{sample}.txt",
     log:
         "logs/idxstats_alignments/{sample}.log",
+    benchmark:
+        "benchmarks/idxstats_alignments/{sample}.tsv"
     conda:
         "../../envs/samtools.yaml"
     threads: 1

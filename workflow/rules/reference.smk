@@ -5,6 +5,8 @@ rule link_reference:
         GENOME,
     log:
         "logs/link_reference/genome.log",
+    benchmark:
+        "benchmarks/link_reference/genome.tsv"
     conda:
         "../../envs/samtools.yaml"
     threads: 1
@@ -22,6 +24,8 @@ rule index_reference_fasta:
         f"{GENOME}.fai",
     log:
         "logs/index_reference_fasta/genome.log",
+    benchmark:
+        "benchmarks/index_reference_fasta/genome.tsv"
     conda:
         "../../envs/samtools.yaml"
     threads: 1
@@ -59,6 +63,8 @@ checkpoint shard_regions:
         directory("resources/reference/shards"),
     log:
         "logs/shard_regions/genome.log",
+    benchmark:
+        "benchmarks/shard_regions/genome.tsv"
     conda:
         "../../envs/varnode.yaml"
     threads: 1
