@@ -19,7 +19,6 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "shard-regions": ("varnode.regions", "split a reference .fai into region-shard BED files"),
     "summarise-benchmarks": ("varnode.benchmarks", "sum a run's benchmark files per rule"),
     # Stage commands are registered below, one line each.
-    "simulate": ("varnode.simulate", "simulate a seeded demo dataset with a known truth"),
     "cohort-members": ("varnode.cohort_members", "cohort members and sheet sex (bcftools -S)"),
     "allele-counts": ("varnode.allele_counts", "add AC/AN/AF/AC_Hom/AC_Het/AC_Hemi to a cohort VCF"),
     "sample-qc": ("varnode.cohort", "per-sample QC of a cohort VCF: call rate, Ti/Tv, sex"),
