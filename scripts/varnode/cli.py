@@ -20,7 +20,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "summarise-benchmarks": ("varnode.benchmarks", "sum a run's benchmark files per rule"),
     # Stage commands are registered below, one line each.
     "cohort-members": ("varnode.cohort_members", "cohort members and sheet sex (bcftools -S)"),
-    "allele-counts": ("varnode.allele_counts", "add AC/AN/AF/AC_Hom/AC_Het/AC_Hemi to a cohort VCF"),
+    "allele-counts": ("varnode.allele_counts", "cohort VCF with AC/AN/AF/AC_Hom/AC_Het/AC_Hemi"),
     "sample-qc": ("varnode.cohort", "per-sample QC of a cohort VCF: call rate, Ti/Tv, sex"),
     "relatedness": ("varnode.kinship", "pairwise KING-robust kinship of a cohort VCF"),
     "simulate": ("varnode.simulate", "simulate a seeded demo dataset with a known truth"),
