@@ -19,6 +19,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "shard-regions": ("varnode.regions", "split a reference .fai into region-shard BED files"),
     "summarise-benchmarks": ("varnode.benchmarks", "sum a run's benchmark files per rule"),
     # Stage commands are registered below, one line each.
+    "report": ("varnode.report.command", "write the HTML report pages and their TSV/JSON tables"),
+    "run-metadata": ("varnode.report.metadata", "write run.json: versions, config, hashes, times"),
     "cohort-members": ("varnode.cohort_members", "cohort members and sheet sex (bcftools -S)"),
     "allele-counts": ("varnode.allele_counts", "cohort VCF with AC/AN/AF/AC_Hom/AC_Het/AC_Hemi"),
     "sample-qc": ("varnode.cohort", "per-sample QC of a cohort VCF: call rate, Ti/Tv, sex"),

@@ -1,0 +1,162 @@
+"""`varnode report`: the HTML report folder (index, one page per sample, cohort page), the
+TSV/JSON behind every number, and copies of the raw inputs, from a results folder laid
+out as the pipeline writes it. Missing or broken inputs become "not available" notes."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from varnode.atomic import write_text_atomic
+from varnode.errors import VarnodeError
+from varnode.report import builders, cohort_vcf, parsers, tables
+from varnode.report.pages import Table, copy_raw, write_json, write_page
+from varnode.report.tables import Section
+
+SCHEMA = Path(__file__).resolve().parents[3] / "workflow" / "schemas" / "config.schema.yaml"
+
+
+def default_settings() -> dict[str, Any]:
+    """The `report` section's defaults, from the config schema (their single home)."""
+    schema = yaml.safe_load(SCHEMA.read_text())
+    properties = schema["properties"]["report"]["properties"]
+    return {name: spec["default"] for name, spec in properties.items()}
+
+
+def settings_from(text: str | None) -> dict[str, Any]:
+    settings = default_settings()
+    if text:
+        try:
+            settings.update(json.loads(text))
+        except json.JSONDecodeError as error:
+            raise VarnodeError(f"--settings: not valid JSON ({error.msg})") from None
+    return settings
+
+
+def load_run(path: Path) -> tuple[dict[str, Any] | None, str | None]:
+    if not path.is_file():
+        return None, f"{path}: file not found"
+    try:
+        return json.loads(path.read_text()), None
+    except json.JSONDecodeError as error:
+        return None, f"{path}: not valid JSON (line {error.lineno}: {error.msg})"
+
+
+def build(args: argparse.Namespace) -> list[Path]:
+    settings = settings_from(args.settings)
+    results, out_dir = args.results, args.output_dir
+    link = partial(copy_raw, results=results, out_dir=out_dir)
+    units = tables.read_units(args.sample_sheet)
+    reports = [
+        tables.load_sample(results, sample, sample_units, args.callers)
+        for sample, sample_units in units.items()
+    ]
+    for report in reports:
+        report.metrics = tables.sample_metrics(report, settings["coverage_thresholds"])
+        report.qc_status, report.qc_reasons = tables.qc_status(
+            report.metrics, settings["qc_thresholds"]
+        )
+
+    run, run_problem = load_run(out_dir / "run.json")
+    written = []
+    sample_pages = [
+        builders.sample_page(report, settings["coverage_thresholds"], link) for report in reports
+    ]
+
+    cohort = results / "cohort"
+    sample_qc = tables.load_file(parsers.read_tsv, cohort / "sample_qc.tsv")
+    sample_qc_outliers = (
+        tables.outliers(sample_qc.value, next(iter(sample_qc.value[0])), settings["outlier_mad"])
+        if sample_qc.available and sample_qc.value
+        else set()
+    )
+    relatedness = tables.load_file(parsers.read_tsv, cohort / "relatedness.tsv")
+    if relatedness.available:
+        relatedness = _derive(relatedness, tables.relatedness_matrix)
+    cohort_summary = tables.load_file(
+        partial(cohort_vcf.summarise_cohort_vcf, af_bins=settings["af_bins"]),
+        cohort / "cohort.vcf.gz",
+    )
+    metric_rows = [report.metrics for report in reports]
+    cohort_page = builders.cohort_page(
+        reports,
+        settings["outlier_mad"],
+        tables.outliers(metric_rows, "sample", settings["outlier_mad"]),
+        sample_qc,
+        sample_qc_outliers,
+        relatedness,
+        cohort_summary,
+        link,
+    )
+
+    multiqc = out_dir / "multiqc" / "multiqc_report.html"
+    extra_links = [
+        ("MultiQC report", "multiqc/multiqc_report.html" if multiqc.is_file() else None),
+        ("run.json", "run.json" if run else None),
+        ("tables (TSV/JSON)", "tables/sample_metrics.tsv"),
+    ]
+    raw_links = {
+        page_report.sample: [
+            raw for block in page.blocks for raw in block.raw if raw[1] is not None
+        ]
+        for page_report, page in zip(reports, sample_pages, strict=True)
+    }
+    index = builders.index_page(reports, settings["qc_thresholds"], extra_links, raw_links)
+    for page in [index, *sample_pages, cohort_page]:
+        write_page(page, out_dir, run, run_problem)
+        write_json(out_dir / "tables" / f"{Path(page.filename).stem}.json", page.tables())
+        written.append(out_dir / page.filename)
+    _write_metrics(builders.sample_metrics_table(reports), out_dir)
+    return written
+
+
+def _write_metrics(table: Table, out_dir: Path) -> None:
+    write_text_atomic(out_dir / table.tsv_href, table.tsv())
+    write_json(out_dir / "tables" / "sample_metrics.json", [table])
+
+
+def _derive(section: Section, derive) -> Section:
+    """Apply a further step to a loaded section; its failure makes the section unavailable."""
+    try:
+        return Section(value=derive(section.value, section.sources[0]), sources=section.sources)
+    except VarnodeError as error:
+        return Section(problem=str(error), sources=section.sources)
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--results",
+        type=Path,
+        default=Path("results"),
+        help="results folder as the pipeline lays it out (default: results)",
+    )
+    parser.add_argument(
+        "--sample-sheet",
+        type=Path,
+        required=True,
+        help="sample sheet (its sample and unit columns list the pages)",
+    )
+    parser.add_argument("--callers", nargs="+", required=True, help="callers whose calls to report")
+    parser.add_argument(
+        "--settings",
+        default=None,
+        help="JSON of the config's report section (missing keys: schema defaults)",
+    )
+    parser.add_argument(
+        "-o",
+        "--output-dir",
+        type=Path,
+        default=Path("results/report"),
+        help="report folder; run.json and multiqc/ are read from it if present",
+    )
+
+
+def run(args: argparse.Namespace) -> int:
+    for page in build(args):
+        print(page)
+    return 0

@@ -1,0 +1,264 @@
+"""Tidy tables behind the pages: per-sample sections and metrics, QC status, outliers.
+
+A sample's inputs are found by the pipeline's output layout under the results folder.
+Each section keeps either its parsed value or the reason it is not available, so one
+absent or broken file costs one section, never the page.
+"""
+
+from __future__ import annotations
+
+import statistics
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from varnode.errors import VarnodeError
+from varnode.report import parsers
+
+QC_STATUSES = ("pass", "warn", "fail")
+# Scale that makes the median absolute deviation estimate a normal standard deviation.
+MAD_TO_SD = 1.4826
+
+
+@dataclass
+class Section:
+    """One part of a page: its data, or why it is missing, and the raw files it came from."""
+
+    value: Any = None
+    problem: str | None = None
+    sources: list[Path] = field(default_factory=list)
+
+    @property
+    def available(self) -> bool:
+        return self.problem is None
+
+
+def load_file(parser, path: Path) -> Section:
+    """A section from one raw file."""
+    value, problem = parsers.attempt(parser, path)
+    return Section(value=value, problem=problem, sources=[path])
+
+
+def load_files(parser, paths: list[Path]) -> Section:
+    """A section whose value is the list of each file's parse (e.g. one per sequencing
+    unit); any missing or broken file makes the whole section unavailable."""
+    values = []
+    for path in paths:
+        value, problem = parsers.attempt(parser, path)
+        if problem:
+            return Section(problem=problem, sources=paths)
+        values.append(value)
+    return Section(value=values, sources=paths)
+
+
+@dataclass
+class SampleReport:
+    sample: str
+    units: list[str]
+    sections: dict[str, Section]
+    variant_sections: dict[tuple[str, str], Section]  # (caller, "raw"|"filtered")
+    filter_sections: dict[str, Section]  # caller -> filter stats
+    candidate_sections: dict[str, Section]  # caller -> candidates
+    metrics: dict[str, Any] = field(default_factory=dict)
+    qc_status: str = "fail"
+    qc_reasons: list[str] = field(default_factory=list)
+
+
+def read_units(sample_sheet: Path) -> dict[str, list[str]]:
+    """Sample -> its unit names, in sheet order (only the sample and unit columns are read)."""
+    units: dict[str, list[str]] = {}
+    for number, row in enumerate(parsers.read_tsv(sample_sheet), start=2):
+        if not row.get("sample") or not row.get("unit"):
+            raise VarnodeError(f"{sample_sheet}: line {number}: empty sample or unit")
+        units.setdefault(row["sample"], []).append(row["unit"])
+    return units
+
+
+def load_sample(results: Path, sample: str, units: list[str], callers: list[str]) -> SampleReport:
+    qc = results / "qc"
+    sections = {
+        "fastp": load_files(
+            parsers.parse_fastp, [qc / "fastp" / f"{sample}.{unit}.fastp.json" for unit in units]
+        ),
+        "samtools_stats": load_file(
+            parsers.parse_samtools_stats, qc / "samtools_stats" / f"{sample}.txt"
+        ),
+        "flagstat": load_file(parsers.parse_flagstat, qc / "samtools_flagstat" / f"{sample}.txt"),
+        "markdup": load_file(parsers.parse_markdup, qc / "markdup" / f"{sample}.markdup.txt"),
+        "mosdepth_summary": load_file(
+            parsers.parse_mosdepth_summary, qc / "mosdepth" / f"{sample}.mosdepth.summary.txt"
+        ),
+        "mosdepth_dist": load_file(
+            parsers.parse_mosdepth_dist, qc / "mosdepth" / f"{sample}.mosdepth.global.dist.txt"
+        ),
+    }
+    variant_sections = {
+        (caller, stage): load_file(
+            parsers.parse_bcftools_stats, qc / "bcftools_stats" / f"{sample}.{caller}{suffix}.txt"
+        )
+        for caller in callers
+        for stage, suffix in (("raw", ""), ("filtered", ".filtered"))
+    }
+    filter_sections = {
+        caller: load_file(
+            parsers.read_tsv, results / "calls" / f"{sample}.{caller}.filter_stats.tsv"
+        )
+        for caller in callers
+    }
+    candidate_sections = {
+        caller: load_file(
+            parsers.read_tsv, results / "prioritised" / f"{sample}.{caller}.candidates.tsv"
+        )
+        for caller in callers
+    }
+    return SampleReport(
+        sample, units, sections, variant_sections, filter_sections, candidate_sections
+    )
+
+
+def _ratio(numerator: float, denominator: float) -> float | None:
+    return round(numerator / denominator, 6) if denominator else None
+
+
+def sample_metrics(report: SampleReport, coverage_thresholds: list[int]) -> dict[str, Any]:
+    """One flat row of the sample's headline numbers; None where the input is missing."""
+    metrics: dict[str, Any] = {"sample": report.sample}
+    fastp = report.sections["fastp"]
+    units = fastp.value if fastp.available else []
+    totals = {
+        key: sum(unit[key] for unit in units)
+        for key in (
+            "reads_before",
+            "reads_after",
+            "bases_after",
+            "q30_bases_after",
+            "adapter_trimmed_reads",
+        )
+    }
+    metrics["reads_before_trimming"] = totals["reads_before"] if units else None
+    metrics["reads_after_trimming"] = totals["reads_after"] if units else None
+    metrics["reads_kept_rate"] = _ratio(totals["reads_after"], totals["reads_before"])
+    metrics["q30_rate"] = _ratio(totals["q30_bases_after"], totals["bases_after"])
+    metrics["adapter_trimmed_reads"] = totals["adapter_trimmed_reads"] if units else None
+
+    stats = report.sections["samtools_stats"]
+    summary = stats.value["summary"] if stats.available else {}
+    total = summary.get("raw total sequences", 0)
+    metrics["mapped_reads"] = int(summary["reads mapped"]) if stats.available else None
+    metrics["mapping_rate"] = _ratio(summary.get("reads mapped", 0), total)
+    metrics["properly_paired_rate"] = _ratio(summary.get("reads properly paired", 0), total)
+    metrics["error_rate"] = summary.get("error rate")
+    metrics["insert_size_mean"] = summary.get("insert size average")
+    metrics["insert_size_sd"] = summary.get("insert size standard deviation")
+
+    markdup = report.sections["markdup"]
+    counters = markdup.value if markdup.available else {}
+    metrics["duplicate_reads"] = counters.get("DUPLICATE PRIMARY TOTAL")
+    metrics["duplicate_rate"] = _ratio(
+        counters.get("DUPLICATE PRIMARY TOTAL", 0), counters.get("EXAMINED", 0)
+    )
+
+    summary_rows = report.sections["mosdepth_summary"]
+    total_row = next((row for row in summary_rows.value or [] if row["chrom"] == "total"), None)
+    metrics["mean_depth"] = total_row["mean"] if total_row else None
+    dist = report.sections["mosdepth_dist"]
+    for threshold in coverage_thresholds:
+        metrics[f"breadth_{threshold}x"] = (
+            breadth_at(dist.value, threshold) if dist.available else None
+        )
+    return metrics
+
+
+def breadth_at(points: list[tuple[int, float]], depth: int) -> float:
+    """Fraction of bases covered at >= depth, from mosdepth's cumulative distribution."""
+    reached = [fraction for point_depth, fraction in points if point_depth >= depth]
+    return max(reached) if reached else 0.0
+
+
+def qc_status(
+    metrics: dict[str, Any], thresholds: dict[str, dict[str, float]]
+) -> tuple[str, list[str]]:
+    """Worst status over the thresholded metrics, and a reason for each non-pass."""
+    status, reasons = "pass", []
+    for metric, limits in thresholds.items():
+        if metric not in metrics:
+            raise VarnodeError(
+                f"report.qc_thresholds: unknown metric {metric!r} "
+                f"(known: {', '.join(sorted(metrics))})"
+            )
+        value = metrics[metric]
+        if value is None:
+            verdict, reason = "fail", f"{metric} not available"
+        else:
+            verdict, reason = _judge(metric, value, limits)
+        if verdict != "pass":
+            reasons.append(reason)
+            if QC_STATUSES.index(verdict) > QC_STATUSES.index(status):
+                status = verdict
+    return status, reasons
+
+
+def _judge(metric: str, value: float, limits: dict[str, float]) -> tuple[str, str]:
+    for level in ("fail", "warn"):
+        below = limits.get(f"{level}_below")
+        if below is not None and value < below:
+            return level, f"{metric} {value:g} < {below:g}"
+        above = limits.get(f"{level}_above")
+        if above is not None and value > above:
+            return level, f"{metric} {value:g} > {above:g}"
+    return "pass", ""
+
+
+def outliers(rows: list[dict[str, Any]], key: str, mad_limit: float) -> set[tuple[str, str]]:
+    """(row key, column) of numeric cells more than `mad_limit` robust SDs from the column
+    median. Columns whose MAD is 0 flag nothing (no spread to measure against)."""
+    flagged = set()
+    columns = {column for row in rows for column in row if column != key}
+    for column in sorted(columns):
+        values = {row[key]: _as_number(row.get(column)) for row in rows}
+        numbers = [value for value in values.values() if value is not None]
+        if len(numbers) < 3:
+            continue
+        median = statistics.median(numbers)
+        spread = MAD_TO_SD * statistics.median(abs(value - median) for value in numbers)
+        if spread == 0:
+            continue
+        for name, value in values.items():
+            if value is not None and abs(value - median) > mad_limit * spread:
+                flagged.add((name, column))
+    return flagged
+
+
+def _as_number(value: Any) -> float | None:
+    if isinstance(value, bool) or value is None:
+        return None
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return None
+
+
+RELATEDNESS_COLUMNS = ("kinship", "relatedness", "phi", "pi_hat", "ibd")
+
+
+def relatedness_matrix(rows: list[dict[str, str]], path: Path) -> dict[str, Any]:
+    """Pairwise rows (first two columns name the samples) -> a symmetric matrix of the
+    relatedness column (the first whose name contains kinship/relatedness/phi/pi_hat/ibd,
+    else the first numeric one)."""
+    if not rows:
+        raise VarnodeError(f"{path}: no sample pairs")
+    columns = list(rows[0])
+    if len(columns) < 3:
+        raise VarnodeError(f"{path}: expected two sample columns and a relatedness column")
+    candidates = [c for c in columns[2:] if any(k in c.lower() for k in RELATEDNESS_COLUMNS)]
+    numeric = [c for c in columns[2:] if all(_as_number(row[c]) is not None for row in rows)]
+    value_column = next((c for c in candidates if c in numeric), numeric[0] if numeric else None)
+    if value_column is None:
+        raise VarnodeError(f"{path}: no numeric relatedness column among {columns[2:]}")
+    first, second = columns[:2]
+    samples = list(dict.fromkeys([row[first] for row in rows] + [row[second] for row in rows]))
+    matrix: list[list[float | None]] = [[None] * len(samples) for _ in samples]
+    for row in rows:
+        i, j = samples.index(row[first]), samples.index(row[second])
+        matrix[i][j] = matrix[j][i] = float(row[value_column])
+    return {"samples": samples, "column": value_column, "matrix": matrix}
