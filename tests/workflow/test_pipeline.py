@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 from pathlib import Path
 
@@ -143,3 +144,12 @@ def test_cram_output_gives_the_same_calls(make_workdir, pipeline_run: Path) -> N
         calls = workdir / "results" / "calls" / f"{sample}.bcftools.vcf.gz"
         from_bam = pipeline_run / "results" / "calls" / f"{sample}.bcftools.vcf.gz"
         assert records(calls) == records(from_bam)
+
+
+@pytest.mark.skipif(shutil.which("gatk") is not None, reason="gatk is installed here")
+def test_gatk_is_skipped_cleanly_when_not_installed(make_workdir) -> None:
+    workdir = make_workdir("no-gatk", callers=["bcftools", "gatk"])
+    result = snakemake(workdir, "--dry-run", "--cores", "2")
+    assert "gatk is not on PATH" in result.stderr + result.stdout
+    assert "call_variants_gatk" not in result.stdout
+    assert "NA12878.bcftools.vcf.gz" in result.stdout
