@@ -22,6 +22,7 @@ include: "workflow/rules/reference.smk"
 include: "workflow/rules/qc.smk"
 include: "workflow/rules/align.smk"
 include: "workflow/rules/call.smk"
+include: "workflow/rules/cohort.smk"
 
 
 rule all:

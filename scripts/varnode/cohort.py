@@ -21,7 +21,6 @@ from varnode.errors import VarnodeError
 from varnode.genotype_chunks import DEFAULT_CHUNK_SIZE, INDEL, SNV, GenotypeChunk, read_chunks
 
 SHEET_SEX = {"M": "male", "F": "female", "U": "unknown"}
-MITOCHONDRIAL = ("chrM", "MT", "M")
 OUTLIER_METRICS = ("call_rate", "n_snv", "n_indel", "ti_tv", "het_hom_ratio")
 
 
@@ -31,6 +30,7 @@ class SexRules:
 
     x_contigs: tuple[str, ...] = ("chrX", "X")
     y_contigs: tuple[str, ...] = ("chrY", "Y")
+    mito_contigs: tuple[str, ...] = ("chrM", "MT")
     # Pseudo-autosomal regions (1-based inclusive) are diploid in males: left out of X.
     par_regions: tuple[tuple[str, int, int], ...] = ()
     min_x_calls: int = 20
@@ -111,7 +111,7 @@ def _contig_classes(chunk: GenotypeChunk, rules: SexRules):
     for contig, start, end in rules.par_regions:
         on_x &= ~((chunk.chroms == contig) & (chunk.positions >= start) & (chunk.positions <= end))
     on_y = np.isin(chunk.chroms, rules.y_contigs)
-    sex_or_mito = np.isin(chunk.chroms, rules.x_contigs + rules.y_contigs + MITOCHONDRIAL)
+    sex_or_mito = np.isin(chunk.chroms, rules.x_contigs + rules.y_contigs + rules.mito_contigs)
     return on_x, on_y, ~sex_or_mito
 
 
@@ -309,6 +309,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
     defaults = SexRules()
     parser.add_argument("--x-contigs", nargs="*", default=list(defaults.x_contigs))
     parser.add_argument("--y-contigs", nargs="*", default=list(defaults.y_contigs))
+    parser.add_argument("--mito-contigs", nargs="*", default=list(defaults.mito_contigs))
     parser.add_argument("--par", nargs="*", default=[], help="PAR regions, contig:start-end")
     parser.add_argument("--min-x-calls", type=int, default=defaults.min_x_calls)
     parser.add_argument("--male-max-x-het", type=float, default=defaults.male_max_x_het)
@@ -325,6 +326,7 @@ def run(args: argparse.Namespace) -> int:
     rules = SexRules(
         x_contigs=tuple(args.x_contigs),
         y_contigs=tuple(args.y_contigs),
+        mito_contigs=tuple(args.mito_contigs),
         par_regions=tuple(parse_region(region) for region in args.par),
         min_x_calls=args.min_x_calls,
         male_max_x_het=args.male_max_x_het,

@@ -34,7 +34,7 @@ DEGREES = (  # lower bound of kinship -> label
 )
 DEFAULT_MIN_DEPTH = 10
 DEFAULT_MIN_SITES = 200
-SEX_AND_MITO = ("chrX", "X", "chrY", "Y", "chrM", "MT", "M")
+SEX_AND_MITO = ("chrX", "X", "chrY", "Y", "chrM", "MT")
 
 
 @dataclass

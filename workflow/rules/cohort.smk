@@ -1,0 +1,217 @@
+# Cohort: all samples joint-called per region shard straight from their alignments
+# (bcftools mpileup | call), gathered and normalised, then allele counts, a sites-only
+# export, sample QC and relatedness. Joint calling from the BAMs was chosen over merging
+# per-sample gVCFs: on the shared data both give the same NA12878 accuracy against GIAB,
+# but the gVCF route reports the depth of a whole reference block, not of the site,
+# which sex inference and the relatedness depth filter rely on.
+COHORT = "results/cohort/cohort.vcf.gz"
+COHORT_MEMBERS = "results/cohort/members.tsv"
+
+TARGETS += [
+    COHORT,
+    f"{COHORT}.tbi",
+    "results/cohort/cohort.sites.vcf.gz",
+    "results/cohort/cohort.sites.vcf.gz.tbi",
+    "results/cohort/sample_qc.tsv",
+    "results/cohort/sample_qc.json",
+    "results/cohort/relatedness.tsv",
+]
+
+COHORT_CFG = config["cohort"]
+SEX_CFG = COHORT_CFG["sex"]
+
+
+def cohort_shards(wildcards):
+    shard_dir = checkpoints.shard_regions.get().output[0]
+    shards = glob_wildcards(f"{shard_dir}/{{shard}}.bed").shard
+    return [f"results/cohort/shards/{shard}.bcf" for shard in sorted(shards)]
+
+
+def ploidy_option(wildcards, input):
+    if not COHORT_CFG["ploidy"]:
+        return ""
+    return f"--ploidy {COHORT_CFG['ploidy']} --samples-file {input.members}"
+
+
+# The member list is the cohort's identity: a sheet edit that adds or removes a sample
+# rewrites it, and everything cohort-level downstream reruns; per-sample jobs do not.
+rule list_cohort_members:
+    input:
+        config["samples"],
+    output:
+        COHORT_MEMBERS,
+    log:
+        "logs/list_cohort_members/cohort.log",
+    conda:
+        "../../envs/varnode.yaml"
+    threads: 1
+    resources:
+        mem_mb=500,
+        runtime=10,
+    shell:
+        "python -m varnode cohort-members {input} -o {output} > {log} 2>&1"
+
+
+rule genotype_cohort_shard:
+    input:
+        alns=expand(ALIGNMENT, sample=SHEET.samples),
+        idxs=expand(ALIGNMENT_INDEX, sample=SHEET.samples),
+        ref=GENOME,
+        fai=f"{GENOME}.fai",
+        regions=SHARD_BED,
+        members=COHORT_MEMBERS,
+    output:
+        temp("results/cohort/shards/{shard}.bcf"),
+    log:
+        "logs/genotype_cohort_shard/{shard}.log",
+    benchmark:
+        "benchmarks/genotype_cohort_shard/{shard}.tsv"
+    conda:
+        "../../envs/bcftools.yaml"
+    threads: 1
+    resources:
+        mem_mb=lambda wc, attempt: 4000 * attempt,
+        runtime=lambda wc, attempt: 480 * attempt,
+    params:
+        mpileup=config["params"]["bcftools_mpileup"],
+        call=config["params"]["bcftools_call"],
+        ploidy=ploidy_option,
+    shell:
+        "(bcftools mpileup --no-version {params.mpileup} -a FORMAT/AD,FORMAT/DP -f {input.ref}"
+        " -R {input.regions} -Ou {input.alns}"
+        " | bcftools call --no-version {params.call} {params.ploidy} --variants-only -a GQ"
+        " -Ob -o {output}) 2> {log}"
+
+
+rule gather_cohort:
+    input:
+        shards=cohort_shards,
+        ref=GENOME,
+    output:
+        temp("results/cohort/normalized.bcf"),
+    log:
+        "logs/gather_cohort/cohort.log",
+    conda:
+        "../../envs/bcftools.yaml"
+    threads: 1
+    resources:
+        mem_mb=lambda wc, attempt: 2000 * attempt,
+        runtime=lambda wc, attempt: 120 * attempt,
+    shell:
+        "(bcftools concat -Ou {input.shards}"
+        " | bcftools norm --multiallelics -any --fasta-ref {input.ref} --check-ref w"
+        " -Ob -o {output}) 2> {log}"
+
+
+rule count_cohort_alleles:
+    input:
+        vcf="results/cohort/normalized.bcf",
+        members=COHORT_MEMBERS,
+    output:
+        vcf=COHORT,
+        tbi=f"{COHORT}.tbi",
+    log:
+        "logs/count_cohort_alleles/cohort.log",
+    benchmark:
+        "benchmarks/count_cohort_alleles/cohort.tsv"
+    conda:
+        "../../envs/varnode.yaml"
+    threads: 1
+    resources:
+        mem_mb=lambda wc, attempt: 2000 * attempt,
+        runtime=lambda wc, attempt: 120 * attempt,
+    params:
+        strata=lambda wc, input: (
+            f"--sexes {input.members}" if COHORT_CFG["sex_strata"] else ""
+        ),
+        chunk=COHORT_CFG["chunk_size"],
+    shell:
+        "python -m varnode allele-counts {input.vcf} -o {output.vcf} {params.strata}"
+        " --chunk-size {params.chunk} > {log} 2>&1"
+
+
+rule extract_cohort_sites:
+    input:
+        COHORT,
+    output:
+        vcf="results/cohort/cohort.sites.vcf.gz",
+        tbi="results/cohort/cohort.sites.vcf.gz.tbi",
+    log:
+        "logs/extract_cohort_sites/cohort.log",
+    conda:
+        "../../envs/bcftools.yaml"
+    threads: 1
+    resources:
+        mem_mb=1000,
+        runtime=lambda wc, attempt: 60 * attempt,
+    # --drop-genotypes removes the sample columns, FORMAT and its header lines.
+    shell:
+        "(bcftools view --drop-genotypes -Oz -o {output.vcf} {input}"
+        " && bcftools index --tbi {output.vcf}) 2> {log}"
+
+
+rule check_cohort_samples:
+    input:
+        vcf=COHORT,
+        members=COHORT_MEMBERS,
+    output:
+        tsv="results/cohort/sample_qc.tsv",
+        json="results/cohort/sample_qc.json",
+    log:
+        "logs/check_cohort_samples/cohort.log",
+    benchmark:
+        "benchmarks/check_cohort_samples/cohort.tsv"
+    conda:
+        "../../envs/varnode.yaml"
+    threads: 1
+    resources:
+        mem_mb=lambda wc, attempt: 2000 * attempt,
+        runtime=lambda wc, attempt: 120 * attempt,
+    params:
+        chunk=COHORT_CFG["chunk_size"],
+        qc=COHORT_CFG["qc"],
+        sex=SEX_CFG,
+        par=" ".join(SEX_CFG["par_regions"]),
+        x=" ".join(SEX_CFG["x_contigs"]),
+        y=" ".join(SEX_CFG["y_contigs"]),
+        mito=" ".join(SEX_CFG["mito_contigs"]),
+    shell:
+        "python -m varnode sample-qc {input.vcf} --sexes {input.members}"
+        " --tsv {output.tsv} --json {output.json} --chunk-size {params.chunk}"
+        " --min-call-rate {params.qc[min_call_rate]}"
+        " --outlier-mads {params.qc[outlier_mads]}"
+        " --min-samples-for-outliers {params.qc[min_samples_for_outliers]}"
+        " --x-contigs {params.x} --y-contigs {params.y} --mito-contigs {params.mito}"
+        " --par {params.par} --min-x-calls {params.sex[min_x_calls]}"
+        " --male-max-x-het {params.sex[male_max_x_het]}"
+        " --female-min-x-het {params.sex[female_min_x_het]}"
+        " --male-max-x-depth-ratio {params.sex[male_max_x_depth_ratio]}"
+        " --male-min-y-depth-ratio {params.sex[male_min_y_depth_ratio]} > {log} 2>&1"
+
+
+rule estimate_relatedness:
+    input:
+        COHORT,
+    output:
+        "results/cohort/relatedness.tsv",
+    log:
+        "logs/estimate_relatedness/cohort.log",
+    benchmark:
+        "benchmarks/estimate_relatedness/cohort.tsv"
+    conda:
+        "../../envs/varnode.yaml"
+    threads: 1
+    resources:
+        mem_mb=lambda wc, attempt: 2000 * attempt,
+        runtime=lambda wc, attempt: 120 * attempt,
+    params:
+        chunk=COHORT_CFG["chunk_size"],
+        min_depth=COHORT_CFG["relatedness"]["min_depth"],
+        min_sites=COHORT_CFG["relatedness"]["min_sites"],
+        excluded=" ".join(
+            SEX_CFG["x_contigs"] + SEX_CFG["y_contigs"] + SEX_CFG["mito_contigs"]
+        ),
+    shell:
+        "python -m varnode relatedness {input} -o {output} --chunk-size {params.chunk}"
+        " --min-depth {params.min_depth} --min-sites {params.min_sites}"
+        " --exclude-contigs {params.excluded} > {log} 2>&1"
