@@ -55,6 +55,8 @@ class SampleTotals:
 
     n_samples: int
     n_sites: int = 0
+    # Call rate counts autosomal sites: Y (and haploid X) calls depend on sex, not quality.
+    n_autosomal_sites: int = 0
     called: np.ndarray = field(init=False)
     snv: np.ndarray = field(init=False)
     indel: np.ndarray = field(init=False)
@@ -85,7 +87,8 @@ class SampleTotals:
         hom_alt = non_ref & ~het
         on_x, on_y, autosomal = _contig_classes(chunk, rules)
         self.n_sites += len(chunk)
-        self.called += called.sum(axis=0)
+        self.n_autosomal_sites += int(autosomal.sum())
+        self.called += _count(called, autosomal)
         self.snv += _count(non_ref, chunk.kinds == SNV)
         self.indel += _count(non_ref, chunk.kinds == INDEL)
         biallelic_snv = (chunk.kinds == SNV) & (chunk.n_alleles == 2)
@@ -190,9 +193,9 @@ def sample_qc(
                 "sheet_sex": SHEET_SEX[sexes.get(sample, "U")],
                 "inferred_sex": sex,
                 "sex_evidence": evidence,
-                "n_sites": totals.n_sites,
-                "n_called": int(totals.called[index]),
-                "call_rate": _ratio(totals.called[index], totals.n_sites),
+                "n_autosomal_sites": totals.n_autosomal_sites,
+                "n_called_autosomal": int(totals.called[index]),
+                "call_rate": _ratio(totals.called[index], totals.n_autosomal_sites),
                 "n_snv": int(totals.snv[index]),
                 "n_indel": int(totals.indel[index]),
                 "n_transitions": int(totals.transitions[index]),
@@ -261,8 +264,8 @@ TSV_COLUMNS = (
     "sheet_sex",
     "inferred_sex",
     "call_rate",
-    "n_called",
-    "n_sites",
+    "n_called_autosomal",
+    "n_autosomal_sites",
     "n_snv",
     "n_indel",
     "ti_tv",

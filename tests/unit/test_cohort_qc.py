@@ -1,0 +1,126 @@
+"""Sample QC: call rate, Ti/Tv, het/hom-alt, sex inference and the flags built on them."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from tests.unit.cohort_vcfs import write_vcf
+from varnode.cli import main
+from varnode.cohort import QcThresholds, SexRules, infer_sex, robust_z, sample_qc
+
+CONTIGS = {"chr1": 5_000_000, "chrX": 156_040_895, "chrY": 57_227_415}
+RULES = SexRules(par_regions=(("chrX", 10_001, 2_781_479),))
+
+
+def by_sample(report: dict) -> dict[str, dict]:
+    return {row["sample"]: row for row in report["samples"]}
+
+
+def test_call_rate_titv_and_het_hom_ratio(tmp_path: Path) -> None:
+    records = [
+        ("chr1", 100, "A", "G", ["0/1", "0/0"]),  # transition
+        ("chr1", 200, "C", "T", ["1/1", "./."]),  # transition
+        ("chr1", 300, "A", "C", ["0/1", "0/1"]),  # transversion
+        ("chr1", 400, "G", "T", ["0/0", "1/1"]),  # transversion
+        ("chr1", 500, "A", "AT", ["0/1", "./."]),  # indel
+        ("chr1", 600, "A", "G,T", ["1/2", "0/0"]),  # multi-allelic SNV: not in Ti/Tv
+    ]
+    vcf = write_vcf(tmp_path / "c.vcf", ["a", "b"], records)
+    rows = by_sample(sample_qc(str(vcf), {}, RULES, QcThresholds()))
+    a, b = rows["a"], rows["b"]
+    assert a["call_rate"] == 1.0 and b["call_rate"] == pytest.approx(4 / 6)
+    assert (a["n_snv"], a["n_indel"], b["n_snv"], b["n_indel"]) == (4, 1, 2, 0)
+    assert (a["n_transitions"], a["n_transversions"], a["ti_tv"]) == (2, 1, 2.0)
+    assert (b["n_transitions"], b["n_transversions"], b["ti_tv"]) == (0, 2, 0.0)
+    assert (a["n_het"], a["n_hom_alt"], a["het_hom_ratio"]) == (4, 1, 4.0)
+    assert "low_call_rate" in b["flags"] and a["flags"] == []
+
+
+def sex_cohort(tmp_path: Path) -> Path:
+    """A female (X het, full X depth, no Y) and a male (haploid X, half depth, Y reads)."""
+    records = [("chr1", 1000 + i, "A", "G", ["0/1:30", "0/1:30"]) for i in range(30)]
+    for i in range(30):
+        female = "0/1:30" if i % 2 else "1/1:30"
+        records.append(("chrX", 3_000_000 + i, "A", "G", [female, "1:15"]))
+    # A pseudo-autosomal het in the male must not count as X heterozygosity.
+    records += [("chrX", 50_000 + i, "C", "T", ["0/1:30", "0/1:30"]) for i in range(20)]
+    records += [("chrY", 3_000_000 + i, "C", "T", ["./.:0", "1:15"]) for i in range(10)]
+    return write_vcf(tmp_path / "sex.vcf", ["female", "male"], records, CONTIGS)
+
+
+def test_sex_is_inferred_from_x_heterozygosity_and_depth(tmp_path: Path) -> None:
+    rows = by_sample(
+        sample_qc(str(sex_cohort(tmp_path)), {"female": "F", "male": "M"}, RULES, QcThresholds())
+    )
+    female, male = rows["female"], rows["male"]
+    assert female["inferred_sex"] == "female" and male["inferred_sex"] == "male"
+    assert female["x_het_fraction"] == pytest.approx(0.5)
+    assert male["x_het_fraction"] == 0.0
+    assert male["x_depth_ratio"] == pytest.approx(0.5)
+    assert female["y_depth_ratio"] == 0.0 and male["y_depth_ratio"] == pytest.approx(0.5)
+    assert female["flags"] == [] and male["flags"] == []
+
+
+def test_sex_mismatch_with_the_sheet_is_flagged(tmp_path: Path) -> None:
+    report = sample_qc(
+        str(sex_cohort(tmp_path)), {"female": "F", "male": "F"}, RULES, QcThresholds()
+    )
+    assert by_sample(report)["male"]["flags"] == ["sex_mismatch"]
+    assert by_sample(report)["female"]["flags"] == []
+
+
+def test_sex_is_unknown_without_sex_chromosomes(tmp_path: Path) -> None:
+    records = [("chr1", 1000 + i, "A", "G", ["0/1:30"]) for i in range(30)]
+    vcf = write_vcf(tmp_path / "autosomes.vcf", ["a"], records)
+    row = by_sample(sample_qc(str(vcf), {"a": "M"}, RULES, QcThresholds()))["a"]
+    assert row["inferred_sex"] == "unknown"
+    assert row["sex_evidence"] == "reference has no X chromosome"
+    assert "sex_mismatch" not in row["flags"]
+
+
+def test_disagreeing_sex_signals_are_ambiguous() -> None:
+    sex, evidence = infer_sex(0.5, 40, 0.5, None, True, RULES)
+    assert sex == "ambiguous"
+    assert "X heterozygosity: female" in evidence and "X depth: male" in evidence
+    assert infer_sex(0.5, 5, 1.0, None, True, RULES)[0] == "unknown"  # too few X calls
+
+
+def test_outliers_need_a_cohort_and_use_robust_z(tmp_path: Path) -> None:
+    z = robust_z([1.0, 1.1, 0.9, 1.0, 5.0])
+    assert abs(z[-1]) > 4 and all(abs(v) < 2 for v in z[:-1])
+    records = [("chr1", 100, "A", "G", ["0/1", "0/1", "0/1"])]
+    report = sample_qc(
+        str(write_vcf(tmp_path / "three.vcf", ["a", "b", "c"], records)),
+        {},
+        RULES,
+        QcThresholds(),
+    )
+    assert report["outlier_test"].startswith("skipped: 3 samples")
+
+
+def test_cli_writes_tsv_and_json(tmp_path: Path) -> None:
+    members = tmp_path / "members.tsv"
+    members.write_text("female\tF\nmale\tM\n")
+    tsv, js = tmp_path / "qc.tsv", tmp_path / "qc.json"
+    code = main(
+        [
+            "sample-qc",
+            str(sex_cohort(tmp_path)),
+            "--sexes",
+            str(members),
+            "--tsv",
+            str(tsv),
+            "--json",
+            str(js),
+            "--par",
+            "chrX:10001-2781479",
+        ]
+    )
+    assert code == 0
+    header, *rows = [line.split("\t") for line in tsv.read_text().splitlines()]
+    table = {row[0]: dict(zip(header, row, strict=True)) for row in rows}
+    assert table["male"]["inferred_sex"] == "male" and table["male"]["flags"] == "PASS"
+    assert json.loads(js.read_text())["samples"][1]["inferred_sex"] == "male"
