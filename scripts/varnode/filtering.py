@@ -1,0 +1,399 @@
+"""`varnode filter`: apply declarative site and genotype filters to a VCF/BCF.
+
+Execution plan, per region shard (one shard per thread when the input is indexed):
+
+    bcftools annotate -h <our header lines>      C: parse, add ##FILTER/FT descriptions
+    | bcftools filter -m+ -s NAME -e EXPR ...    C: one soft filter per site filter
+    | python (cyvcf2)                            genotype filters in numpy batches,
+                                                 FT/GT, stats, --hard drop, write
+
+Stages pass uncompressed BCF. Shard outputs are bgzf files joined without
+recompression (`bcftools concat --naive`), then indexed. Output goes to a partial
+file renamed into place only on success, so a failure leaves nothing behind.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import tempfile
+from collections import Counter
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from multiprocessing import get_context
+from pathlib import Path
+
+from cyvcf2 import VCF, Writer
+
+from varnode.atomic import atomic_path, write_text_atomic
+from varnode.errors import VarnodeError
+from varnode.filterspec import FilterSpec, MissingTagError, load
+from varnode.genotype_filters import GenotypeFilters
+
+BATCH = 2000
+FT_HEADER = (
+    '##FORMAT=<ID=FT,Number=1,Type=String,Description="Genotype filters failed '
+    '(varnode filter): PASS or the failed filter names separated by semicolons">'
+)
+WRITE_MODE = {".bcf": "wb", ".gz": "wz", ".bgz": "wz", ".vcf": "w"}
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("input", help="VCF/BCF to filter (bgzipped and indexed to use threads)")
+    parser.add_argument("output", help="output .vcf.gz, .bcf or .vcf (format from the name)")
+    parser.add_argument("--filters", required=True, help="filters YAML (config/filters.yaml)")
+    parser.add_argument("--stats", required=True, help="per-filter counts TSV (JSON beside it)")
+    parser.add_argument("--hard", action="store_true", help="drop failing sites (default: mark)")
+    parser.add_argument(
+        "--set-missing", action="store_true", help="also set failing genotypes' GT to missing"
+    )
+    parser.add_argument("--threads", type=int, default=1, help="region shards run in parallel")
+    parser.add_argument(
+        "--index",
+        choices=["auto", "tbi", "csi", "none"],
+        default="auto",
+        help="index the output (auto: .tbi for .vcf.gz, .csi for .bcf, none for .vcf)",
+    )
+
+
+@dataclass
+class Stats:
+    """Failure counts of one run (or shard); shards add up."""
+
+    sites: int = 0
+    site_filters: Counter = field(default_factory=Counter)  # FILTER value -> records
+    genotype_histogram: list[int] = field(default_factory=list)  # see GenotypeFilters
+
+    def __add__(self, other: Stats) -> Stats:
+        histogram = [a + b for a, b in zip(self.genotype_histogram, other.genotype_histogram)]
+        return Stats(
+            self.sites + other.sites,
+            self.site_filters + other.site_filters,
+            histogram or self.genotype_histogram or other.genotype_histogram,
+        )
+
+
+@dataclass(frozen=True)
+class Job:
+    """Everything one shard needs; picklable for worker processes."""
+
+    source: str
+    spec: FilterSpec
+    header_lines: str
+    hard: bool
+    set_missing: bool
+    samples: int
+    writer_threads: int
+
+
+def _header_tags(reader: VCF) -> dict[str, dict]:
+    tags = {}
+    for line in reader.header_iter():
+        info = line.info()
+        if info.get("HeaderType") in ("INFO", "FORMAT"):
+            tags[f"{info['HeaderType']}/{info['ID']}"] = info
+    return tags
+
+
+def _first_record_position(reader: VCF) -> str:
+    for record in reader:
+        return f"first record {record.CHROM}:{record.POS}"
+    return "no records"
+
+
+def _checked_spec(spec: FilterSpec, source: str) -> tuple[FilterSpec, int, str]:
+    """Restrict `spec` to the input's header; return it, the sample count and header lines."""
+    try:
+        reader = VCF(source)
+    except OSError as error:
+        raise VarnodeError(f"{source}: cannot read as VCF/BCF: {error}") from None
+    tags = _header_tags(reader)
+    try:
+        spec = spec.restricted_to(set(tags))
+    except MissingTagError as error:
+        raise VarnodeError(f"{source}: {error} ({_first_record_position(reader)})") from None
+    for item in spec.genotype:
+        for tag in item.tags:
+            if tag == "FORMAT/AD":
+                continue
+            if tags[tag].get("Number") != "1" or tags[tag].get("Type") not in ("Integer", "Float"):
+                raise VarnodeError(
+                    f"{source}: genotype filter {item.name} needs a single numeric value per "
+                    f"sample, but the header declares {tag} as Number={tags[tag].get('Number')} "
+                    f"Type={tags[tag].get('Type')}"
+                )
+    lines = [
+        f'##FILTER=<ID={item.name},Description="{item.description.replace(chr(34), chr(39))}">'
+        for item in spec.site
+    ]
+    if spec.genotype and reader.samples:
+        lines.append(FT_HEADER)
+    return spec, len(reader.samples), "\n".join(lines) + "\n"
+
+
+def _site_commands(job: Job, region: str | None, header_file: str) -> list[list[str]]:
+    first = ["bcftools", "annotate", "--no-version", "-Ou", "-h", header_file]
+    if region:
+        first += ["-r", region, "--regions-overlap", "0"]
+    commands = [[*first, job.source]]
+    for item in job.spec.site:
+        commands.append(["bcftools", "filter", "--no-version", "-Ou", *item.bcftools_args()])
+    return commands
+
+
+def _run_shard(job: Job, region: str | None, output: str) -> Stats:
+    """Filter one region (None: the whole input) of `job.source` into `output`."""
+    where = f" in region {region}" if region else ""
+    with tempfile.NamedTemporaryFile("w", suffix=".txt") as header_file:
+        header_file.write(job.header_lines)
+        header_file.flush()
+        commands = _site_commands(job, region, header_file.name)
+        processes: list[subprocess.Popen] = []
+        for command in commands:
+            upstream = processes[-1].stdout if processes else None
+            processes.append(
+                subprocess.Popen(
+                    command, stdin=upstream, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+                )  # fmt: skip
+            )
+            if upstream is not None:
+                upstream.close()  # the child holds it now; EOF must reach it
+        stream = StreamFilter(job)
+        try:
+            stats = stream.run(processes[-1].stdout.fileno(), output)
+            failure = ""
+        except (OSError, ValueError, RuntimeError) as error:
+            stats, failure = None, str(error)
+        processes[-1].stdout.close()
+        for process, command in zip(processes, commands, strict=True):
+            message = process.stderr.read().decode(errors="replace").strip()
+            if process.wait() != 0:
+                detail = message.splitlines()[-1] if message else f"exit {process.returncode}"
+                raise VarnodeError(
+                    f"{job.source}: reading failed {stream.position}{where}: "
+                    f"bcftools {command[1]}: {detail}"
+                )
+        if stats is None:
+            raise VarnodeError(f"{job.source}: reading failed {stream.position}{where}: {failure}")
+        return stats
+
+
+class StreamFilter:
+    """The Python stage: reads site-filtered BCF, applies genotype filters, writes output."""
+
+    def __init__(self, job: Job):
+        self.job = job
+        self.last = None  # last record read, to name the position of a failure
+
+    @property
+    def position(self) -> str:
+        if self.last is None:
+            return "before the first record"
+        return f"after record {self.last.CHROM}:{self.last.POS}"
+
+    def run(self, fd: int, output: str) -> Stats:
+        job = self.job
+        reader = VCF(fd)
+        writer = Writer(output, reader, mode=WRITE_MODE.get(Path(output).suffix, "wz"))
+        if job.writer_threads > 1:
+            writer.set_threads(job.writer_threads)
+        engine = (
+            GenotypeFilters(job.spec.genotype, job.samples, job.set_missing)
+            if job.spec.genotype and job.samples
+            else None
+        )
+        site_names = {item.name for item in job.spec.site}
+        site_filters: Counter = Counter()
+        fails_site: dict[str | None, bool] = {}
+        batch: list = []
+        sites = 0
+
+        def flush() -> None:
+            if engine is not None and batch:
+                engine.apply(batch)
+            for record in batch:
+                writer.write_record(record)
+            batch.clear()
+
+        for record in reader:
+            self.last = record
+            sites += 1
+            value = record.FILTER
+            site_filters[value] += 1
+            if job.hard:
+                if value not in fails_site:
+                    fails_site[value] = bool(value and site_names.intersection(value.split(";")))
+                if fails_site[value]:
+                    continue
+            batch.append(record)
+            if len(batch) >= BATCH:
+                flush()
+        flush()
+        writer.close()
+        reader.close()
+        histogram = engine.histogram.tolist() if engine is not None else []
+        return Stats(sites, site_filters, histogram)
+
+
+def _shards(source: str, threads: int) -> list[str | None]:
+    """Regions of about equal record counts, from the input's index; [None] if unsharded."""
+    if threads < 2 or not any(Path(source + ext).exists() for ext in (".tbi", ".csi")):
+        return [None]
+    listing = subprocess.run(
+        ["bcftools", "index", "--stats", source], capture_output=True, text=True, check=False
+    )
+    contigs = []
+    for line in listing.stdout.splitlines():
+        name, length, records = line.split("\t")
+        if records != "." and int(records) > 0:
+            contigs.append((name, int(length) if length != "." else 0, int(records)))
+    total = sum(records for _, _, records in contigs)
+    if listing.returncode != 0 or total == 0:
+        return [None]
+    # Cut contigs into pieces so each shard holds about total/threads records, assuming
+    # records spread evenly along a contig (only the balance depends on it).
+    target = total / threads
+    shards: list[list[str]] = [[]]
+    filled = 0.0
+    for name, length, records in contigs:
+        start = 1
+        while records > 0:
+            room = target - filled
+            if records <= room or len(shards) == threads or length == 0:
+                shards[-1].append(f"{name}:{start}-" if length == 0 else f"{name}:{start}-{length}")
+                filled += records
+                records = 0
+            else:
+                end = start + int((length - start + 1) * room / records)
+                shards[-1].append(f"{name}:{start}-{end}")
+                records -= int(room)
+                start = end + 1
+                shards.append([])
+                filled = 0.0
+    return [",".join(regions) for regions in shards if regions]
+
+
+def _index(path: Path, kind: str, final: Path) -> None:
+    if kind == "none":
+        return
+    extension = ".tbi" if kind == "tbi" else ".csi"
+    with atomic_path(f"{final}{extension}") as partial:
+        command = ["bcftools", "index", "--force", f"--{kind}", "-o", str(partial), str(path)]
+        result = subprocess.run(command, capture_output=True, text=True, check=False)
+        if result.returncode != 0:
+            raise VarnodeError(f"{final}: indexing failed: {result.stderr.strip()}")
+
+
+def _index_kind(output: Path, requested: str) -> str:
+    compressed = output.suffix in (".gz", ".bgz", ".bcf")
+    if requested == "auto":
+        return {".bcf": "csi"}.get(output.suffix, "tbi") if compressed else "none"
+    if requested != "none" and not compressed:
+        raise VarnodeError(f"{output}: an uncompressed VCF cannot be indexed; use .vcf.gz")
+    if requested == "tbi" and output.suffix == ".bcf":
+        raise VarnodeError(f"{output}: BCF takes a .csi index, not .tbi")
+    return requested
+
+
+def filter_vcf(
+    source: str,
+    output: str,
+    spec: FilterSpec,
+    hard: bool = False,
+    set_missing: bool = False,
+    threads: int = 1,
+    index: str = "auto",
+) -> dict:
+    """Filter `source` into `output` (atomically, indexed); return the stats table."""
+    final = Path(output)
+    index_kind = _index_kind(final, index)
+    spec, samples, header_lines = _checked_spec(spec, source)
+    shards = _shards(source, threads) if final.suffix in (".gz", ".bgz", ".bcf") else [None]
+    writer_threads = max(1, threads // len(shards))
+    job = Job(source, spec, header_lines, hard, set_missing, samples, writer_threads)
+    with atomic_path(final) as partial:
+        if len(shards) == 1:
+            stats = _run_shard(job, shards[0], str(partial))
+        else:
+            stats = _run_shards(job, shards, partial)
+        _index(partial, index_kind, final)
+    return stats_table(spec, stats)
+
+
+def _run_shards(job: Job, shards: list[str | None], partial: Path) -> Stats:
+    with tempfile.TemporaryDirectory(dir=partial.parent, prefix=".varnode-filter.") as tmp:
+        parts = [str(Path(tmp) / f"part{i}{partial.suffix}") for i in range(len(shards))]
+        with ProcessPoolExecutor(len(shards), mp_context=get_context("forkserver")) as pool:
+            results = list(pool.map(_run_shard, [job] * len(shards), shards, parts))
+        command = ["bcftools", "concat", "--naive", "--no-version", "-o", str(partial), *parts]
+        result = subprocess.run(command, capture_output=True, text=True, check=False)
+        if result.returncode != 0:
+            raise VarnodeError(f"{partial}: joining shards failed: {result.stderr.strip()}")
+    total = results[0]
+    for stats in results[1:]:
+        total = total + stats
+    return total
+
+
+def stats_table(spec: FilterSpec, stats: Stats) -> dict:
+    """Counts per filter: records/genotypes failing it (failed) and failing only it (alone)."""
+    site_names = [item.name for item in spec.site]
+    per_site = {name: {"failed": 0, "failed_alone": 0} for name in site_names}
+    failed_sites = 0
+    for value, records in stats.site_filters.items():
+        ours = [name for name in (value or "").split(";") if name in per_site]
+        failed_sites += records if ours else 0
+        for name in ours:
+            per_site[name]["failed"] += records
+            if len(ours) == 1:
+                per_site[name]["failed_alone"] += records
+    genotype = GenotypeFilters(spec.genotype, 0, False) if spec.genotype else None
+    if genotype is not None and stats.genotype_histogram:
+        genotype.histogram[:] = stats.genotype_histogram
+    per_genotype = genotype.counts() if genotype else {}
+    return {
+        "filters_file": spec.path,
+        "sites": {"evaluated": stats.sites, "failed_any": failed_sites},
+        "genotypes": {
+            "evaluated": genotype.evaluated if genotype else 0,
+            "failed_any": genotype.failed_any if genotype else 0,
+        },
+        "skipped_filters": list(spec.skipped),
+        "filters": [
+            {"level": "site", "name": item.name, "description": item.description,
+             **per_site[item.name]}
+            for item in spec.site
+        ]
+        + [
+            {"level": "genotype", "name": item.name, "description": item.description,
+             **per_genotype.get(item.name, {"failed": 0, "failed_alone": 0})}
+            for item in spec.genotype
+        ],
+    }  # fmt: skip
+
+
+def write_stats(path: str, table: dict) -> None:
+    rows = ["level\tfilter\tfailed\tfailed_alone\tevaluated\tdescription"]
+    for level in ("sites", "genotypes"):
+        counts = table[level]
+        rows.append(f"{level[:-1]}\tany\t{counts['failed_any']}\t\t{counts['evaluated']}\t")
+    for item in table["filters"]:
+        evaluated = table[f"{item['level']}s"]["evaluated"]
+        rows.append(
+            f"{item['level']}\t{item['name']}\t{item['failed']}\t{item['failed_alone']}"
+            f"\t{evaluated}\t{item['description']}"
+        )
+    write_text_atomic(path, "\n".join(rows) + "\n")
+    write_text_atomic(Path(path).with_suffix(".json"), json.dumps(table, indent=2) + "\n")
+
+
+def run(args: argparse.Namespace) -> int:
+    if args.threads < 1:
+        raise VarnodeError("--threads must be at least 1")
+    spec = load(args.filters)
+    table = filter_vcf(
+        args.input, args.output, spec, args.hard, args.set_missing, args.threads, args.index
+    )
+    write_stats(args.stats, table)
+    return 0
