@@ -19,6 +19,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "shard-regions": ("varnode.regions", "split a reference .fai into region-shard BED files"),
     "summarise-benchmarks": ("varnode.benchmarks", "sum a run's benchmark files per rule"),
     # Stage commands are registered below, one line each.
+    "compare": ("varnode.compare", "precision/recall/F1 of calls against a truth VCF"),
     "report": ("varnode.report.command", "write the HTML report pages and their TSV/JSON tables"),
     "run-metadata": ("varnode.report.metadata", "write run.json: versions, config, hashes, times"),
     "cohort-members": ("varnode.cohort_members", "cohort members and sheet sex (bcftools -S)"),
