@@ -105,7 +105,9 @@ def tool_versions(files: list[Path]) -> list[dict[str, str]]:
         if not path.is_file():
             raise VarnodeError(f"{path}: file not found")
         tool = path.stem
-        entries.append({"tool": tool, "version": parse_tool_version(tool, path.read_text())})
+        entries.append(
+            {"tool": tool, "version": parse_tool_version(tool, path.read_text(errors="replace"))}
+        )
     return entries
 
 

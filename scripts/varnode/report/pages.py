@@ -18,6 +18,8 @@ from varnode.atomic import atomic_path, write_text_atomic
 
 TEMPLATES = Path(__file__).parent / "templates"
 MISSING = ""
+# Bulk data stays in results/: the report copies only small text files.
+NOT_COPIED = (".vcf.gz", ".bcf", ".bam", ".cram")
 
 
 def format_value(value: Any) -> str:
@@ -27,7 +29,10 @@ def format_value(value: Any) -> str:
     if isinstance(value, bool):
         return str(value).lower()
     if isinstance(value, float):
-        return f"{value:.6g}"
+        if value.is_integer():
+            return str(int(value))
+        text = f"{value:.6g}"
+        return repr(value) if "e" in text else text
     return str(value)
 
 
@@ -136,7 +141,9 @@ def copy_raw(source: Path, results: Path, out_dir: Path) -> tuple[str, str | Non
         relative = Path(source.name)
     label = str(Path("results") / relative)
     if not source.is_file():
-        return label, None
+        return f"{label} (missing)", None
+    if source.name.endswith(NOT_COPIED):
+        return f"{label} (bulk data: not copied into the report)", None
     target = out_dir / "raw" / relative
     with atomic_path(target) as partial:
         shutil.copyfile(source, partial)

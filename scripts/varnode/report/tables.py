@@ -233,11 +233,13 @@ def _as_number(value: Any) -> float | None:
     if isinstance(value, bool) or value is None:
         return None
     try:
-        return float(value)
+        number = float(value)
     except (TypeError, ValueError):
         return None
+    return None if number != number else number  # NaN is a missing value
 
 
+MISSING_TEXT = ("", "NA", ".", "nan")
 RELATEDNESS_COLUMNS = ("kinship", "relatedness", "phi", "pi_hat", "ibd")
 
 
@@ -251,7 +253,12 @@ def relatedness_matrix(rows: list[dict[str, str]], path: Path) -> dict[str, Any]
     if len(columns) < 3:
         raise VarnodeError(f"{path}: expected two sample columns and a relatedness column")
     candidates = [c for c in columns[2:] if any(k in c.lower() for k in RELATEDNESS_COLUMNS)]
-    numeric = [c for c in columns[2:] if all(_as_number(row[c]) is not None for row in rows)]
+    numeric = [
+        c
+        for c in columns[2:]
+        if all(_as_number(row[c]) is not None or row[c] in MISSING_TEXT for row in rows)
+        and any(_as_number(row[c]) is not None for row in rows)
+    ]
     value_column = next((c for c in candidates if c in numeric), numeric[0] if numeric else None)
     if value_column is None:
         raise VarnodeError(f"{path}: no numeric relatedness column among {columns[2:]}")
@@ -260,5 +267,5 @@ def relatedness_matrix(rows: list[dict[str, str]], path: Path) -> dict[str, Any]
     matrix: list[list[float | None]] = [[None] * len(samples) for _ in samples]
     for row in rows:
         i, j = samples.index(row[first]), samples.index(row[second])
-        matrix[i][j] = matrix[j][i] = float(row[value_column])
+        matrix[i][j] = matrix[j][i] = _as_number(row[value_column])
     return {"samples": samples, "column": value_column, "matrix": matrix}

@@ -1,0 +1,269 @@
+"""Report parsers, tables, plots and pages on small real tool outputs (tests/unit/data/report,
+cut from a pipeline run on the shared data)."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+
+from varnode.cli import main
+from varnode.errors import VarnodeError
+from varnode.report import builders, cohort_vcf, metadata, parsers, plots, tables
+from varnode.report.pages import Table, format_value
+
+DATA = Path(__file__).parent / "data" / "report"
+README = Path(__file__).parents[2] / "workflow" / "report" / "README.md"
+
+
+def test_fastp_counts():
+    values = parsers.parse_fastp(DATA / "NA12878.L1.fastp.json")
+    assert values["reads_before"] == 9898
+    assert values["reads_after"] == 9828
+    assert values["fastp_version"] == "0.23.2"
+
+
+def test_samtools_stats_summary_and_insert_sizes():
+    stats = parsers.parse_samtools_stats(DATA / "NA12878.samtools_stats.txt")
+    assert stats["summary"]["raw total sequences"] == 9828
+    assert stats["summary"]["reads mapped"] == 9824
+    assert stats["summary"]["insert size average"] == 438.3
+    assert all(pairs > 0 for _, pairs in stats["insert_sizes"])
+
+
+def test_flagstat_rows():
+    rows = parsers.parse_flagstat(DATA / "NA12878.flagstat.txt")
+    mapped = next(row for row in rows if row["category"] == "mapped")
+    assert mapped == {"category": "mapped", "qc_passed": 9826, "qc_failed": 0}
+
+
+def test_markdup_and_mosdepth():
+    counters = parsers.parse_markdup(DATA / "NA12878.markdup.txt")
+    assert counters["DUPLICATE PRIMARY TOTAL"] == 1067
+    assert counters["EXAMINED"] == 9824
+    points = parsers.parse_mosdepth_dist(DATA / "NA12878.mosdepth.global.dist.txt")
+    assert points[0] == (0, 1.0)
+    assert tables.breadth_at(points, 20) == 0.98
+    assert tables.breadth_at(points, 10_000) == 0.0
+
+
+def test_bcftools_stats_counts_and_tstv():
+    stats = parsers.parse_bcftools_stats(DATA / "NA12878.bcftools.stats.txt")
+    assert (stats["records"], stats["snvs"], stats["indels"]) == (102, 77, 25)
+    assert (stats["ts"], stats["tv"], stats["ts_tv"]) == (55, 22, 2.5)
+
+
+@pytest.mark.parametrize(
+    ("parser", "content", "message"),
+    [
+        (parsers.parse_fastp, "{not json", "not valid JSON"),
+        (parsers.parse_fastp, "{}", "not a fastp report"),
+        (parsers.parse_samtools_stats, "SN\tsequences:\t12\n", "raw total sequences"),
+        (parsers.parse_flagstat, "garbage line\n", "line 1"),
+        (parsers.parse_markdup, "READ: x\n", "line 1 (READ)"),
+        (parsers.parse_mosdepth_dist, "chr1\t1\t0.5\n", "no 'total' rows"),
+        (parsers.parse_bcftools_stats, "", "not bcftools stats"),
+    ],
+)
+def test_broken_inputs_name_the_file(tmp_path, parser, content, message):
+    path = tmp_path / "broken.txt"
+    path.write_text(content)
+    with pytest.raises(VarnodeError, match=re.escape(message)) as error:
+        parser(path)
+    assert str(path) in str(error.value)
+
+
+def test_missing_file_is_a_section_problem(tmp_path):
+    section = tables.load_file(parsers.parse_markdup, tmp_path / "absent.txt")
+    assert not section.available
+    assert "file not found" in section.problem
+
+
+def test_qc_status_worst_metric_wins_and_missing_fails():
+    thresholds = {
+        "mapping_rate": {"warn_below": 0.95, "fail_below": 0.9},
+        "duplicate_rate": {"warn_above": 0.2, "fail_above": 0.4},
+    }
+    assert tables.qc_status({"mapping_rate": 0.99, "duplicate_rate": 0.1}, thresholds) == (
+        "pass",
+        [],
+    )
+    status, reasons = tables.qc_status({"mapping_rate": 0.93, "duplicate_rate": 0.1}, thresholds)
+    assert (status, reasons) == ("warn", ["mapping_rate 0.93 < 0.95"])
+    status, _ = tables.qc_status({"mapping_rate": 0.93, "duplicate_rate": 0.5}, thresholds)
+    assert status == "fail"
+    status, reasons = tables.qc_status({"mapping_rate": None, "duplicate_rate": 0.1}, thresholds)
+    assert (status, reasons) == ("fail", ["mapping_rate not available"])
+    with pytest.raises(VarnodeError, match="unknown metric 'depth'"):
+        tables.qc_status({"mapping_rate": 1.0}, {"depth": {"warn_below": 1}})
+
+
+def test_outliers_by_median_absolute_deviation():
+    rows = [{"sample": f"s{i}", "depth": value} for i, value in enumerate([30, 31, 29, 30, 90])]
+    assert tables.outliers(rows, "sample", 3.0) == {("s4", "depth")}
+    # No spread: nothing can be called an outlier.
+    flat = [{"sample": f"s{i}", "depth": 30} for i in range(4)]
+    assert tables.outliers(flat, "sample", 3.0) == set()
+
+
+def test_relatedness_matrix_from_kinship_column():
+    rows = parsers.read_tsv(DATA / "relatedness.tsv")
+    matrix = tables.relatedness_matrix(rows, DATA / "relatedness.tsv")
+    assert matrix["column"] == "kinship"
+    assert matrix["samples"] == ["NA12878", "testN", "testT"]
+    assert matrix["matrix"][1][2] == matrix["matrix"][2][1] == 0.5
+    assert matrix["matrix"][0][0] is None
+
+
+def test_cohort_vcf_spectrum_and_per_sample_counts(tmp_path):
+    vcf = tmp_path / "cohort.vcf"
+    vcf.write_text(
+        "##fileformat=VCFv4.2\n##contig=<ID=chr1,length=1000>\n"
+        '##FORMAT=<ID=GT,Number=1,Type=String,Description="Genotype">\n'
+        "#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\tFORMAT\tA\tB\n"
+        "chr1\t10\t.\tA\tG\t50\tPASS\t.\tGT\t0/1\t0/0\n"  # AF 1/4
+        "chr1\t20\t.\tC\tCT\t50\tPASS\t.\tGT\t1/1\t./.\n"  # AF 2/2
+        "chr1\t30\t.\tG\tA,T\t50\tPASS\t.\tGT\t1/2\t0/1\n"  # A: 2/4, T: 1/4
+    )
+    summary = cohort_vcf.summarise_cohort_vcf(vcf, af_bins=4)
+    assert [(row["snvs"], row["indels"]) for row in summary["af_spectrum"]] == [
+        (0, 0),
+        (2, 0),
+        (1, 0),
+        (0, 1),
+    ]
+    per_sample = {row["sample"]: row for row in summary["variants_per_sample"]}
+    assert per_sample["A"] == {
+        "sample": "A",
+        "het": 1,
+        "hom_alt": 2,
+        "snvs": 2,
+        "indels": 1,
+        "variants": 3,
+    }
+    assert per_sample["B"]["het"] == 1
+
+
+def test_plots_are_inline_svg_with_a_name():
+    points = parsers.parse_mosdepth_dist(DATA / "NA12878.mosdepth.global.dist.txt")
+    svg = plots.coverage_plot(points, [1, 10, 20])
+    assert svg.startswith("<svg ")
+    assert 'aria-label="coverage distribution"' in svg
+    assert "<path" in svg
+    # Rendering twice gives the same text: reruns do not change pages.
+    assert plots.coverage_plot(points, [1, 10, 20]) == svg
+    assert "<text" not in plots.grouped_bar_plot(["a"], {"x": [1]}, "n", "bars")  # no fonts
+
+
+def test_table_tsv_and_page_show_the_same_text():
+    table = Table("t", ["sample", "rate", "missing"], [{"sample": "A", "rate": 0.1234567}])
+    assert table.tsv() == "sample\trate\tmissing\nA\t0.123457\t\n"
+    assert [cell["text"] for cell in table.cells()[0]] == ["A", "0.123457", ""]
+    assert format_value(1301852.0) == "1301852"
+
+
+def test_tool_versions_from_real_version_outputs():
+    versions = {
+        entry["tool"]: entry["version"]
+        for entry in metadata.tool_versions(sorted((DATA / "versions").glob("*.txt")))
+    }
+    assert versions == {
+        "bcftools": "1.16",
+        "bwa": "0.7.17-r1188",
+        "fastp": "0.23.2",
+        "freebayes": "1.3.6",
+        "mosdepth": "0.3.3",
+        "multiqc": "1.35",
+        "samtools": "1.16.1",
+    }
+    with pytest.raises(VarnodeError, match="no version number"):
+        metadata.parse_tool_version("foo", "command not found")
+
+
+def test_run_started_from_snakemake_log_name(tmp_path):
+    (tmp_path / "2026-11-22T131343.709721.snakemake.log").write_text("")
+    (tmp_path / "2026-11-21T090000.000001.snakemake.log").write_text("")
+    assert metadata.run_started(tmp_path).startswith("2026-11-22T13:13:43")
+    assert metadata.run_started(tmp_path / "absent") is None
+
+
+def _results_tree(root: Path) -> Path:
+    """A results/ folder holding the fixtures at the pipeline's paths, for one sample."""
+    results = root / "results"
+    layout = {
+        "NA12878.L1.fastp.json": "qc/fastp/NA12878.L1.fastp.json",
+        "NA12878.samtools_stats.txt": "qc/samtools_stats/NA12878.txt",
+        "NA12878.flagstat.txt": "qc/samtools_flagstat/NA12878.txt",
+        "NA12878.markdup.txt": "qc/markdup/NA12878.markdup.txt",
+        "NA12878.mosdepth.summary.txt": "qc/mosdepth/NA12878.mosdepth.summary.txt",
+        "NA12878.mosdepth.global.dist.txt": "qc/mosdepth/NA12878.mosdepth.global.dist.txt",
+        "NA12878.bcftools.stats.txt": "qc/bcftools_stats/NA12878.bcftools.txt",
+        "relatedness.tsv": "cohort/relatedness.tsv",
+        "sample_qc.tsv": "cohort/sample_qc.tsv",
+    }
+    for name, target in layout.items():
+        (results / target).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(DATA / name, results / target)
+    sheet = root / "samples.tsv"
+    sheet.write_text("sample\tunit\nNA12878\tL1\nbroken\tL1\n")
+    # A second sample whose QC is partly absent and partly broken.
+    (results / "qc" / "markdup" / "broken.markdup.txt").write_text("nonsense\n")
+    return results
+
+
+def test_report_command_writes_pages_and_notes_missing_inputs(tmp_path):
+    results = _results_tree(tmp_path)
+    out = tmp_path / "report"
+    code = main(
+        [
+            "report",
+            "--results",
+            str(results),
+            "--sample-sheet",
+            str(tmp_path / "samples.tsv"),
+            "--callers",
+            "bcftools",
+            "-o",
+            str(out),
+        ]
+    )
+    assert code == 0
+    metrics = {row["sample"]: row for row in parsers.read_tsv(out / "tables/sample_metrics.tsv")}
+    assert metrics["NA12878"]["mapping_rate"] == "0.999593"
+    assert metrics["NA12878"]["qc_status"] == "pass"
+    assert metrics["broken"]["qc_status"] == "fail"
+    assert metrics["broken"]["mapping_rate"] == ""
+
+    good = (out / "sample-NA12878.html").read_text()
+    assert "0.999593" in good
+    assert "<svg " in good
+    broken = (out / "sample-broken.html").read_text()
+    assert "Not available: " in broken
+    assert "not samtools markdup statistics" in broken
+    cohort = (out / "cohort.html").read_text()
+    assert "relatedness matrix" in cohort
+    assert "cohort.vcf.gz: file not found" in cohort
+    # Raw inputs are copied beside the pages so the folder stands alone.
+    assert (out / "raw/qc/markdup/NA12878.markdup.txt").read_text() == (
+        DATA / "NA12878.markdup.txt"
+    ).read_text()
+    # Pages reference nothing outside the folder and nothing on the network.
+    for page in out.glob("*.html"):
+        text = page.read_text()
+        assert not re.search(r"(src|href)=\"(https?:)?//", text)
+        for href in re.findall(r'href="(?!data:)([^"#]+)"', text):
+            assert (out / href).is_file(), f"{page.name} links to missing {href}"
+    page_tables = json.loads((out / "tables/sample-NA12878.json").read_text())
+    assert page_tables["NA12878.variants"][0]["ts_tv"] == 2.5
+
+
+def test_every_table_column_is_documented():
+    documented = README.read_text()
+    columns = set(builders.FASTP_COLUMNS) | set(builders.VARIANT_COLUMNS)
+    report = tables.load_sample(DATA, "NA12878", ["L1"], [])
+    columns |= set(tables.sample_metrics(report, [1, 10, 20]))
+    for column in sorted(columns - {"breadth_1x", "breadth_10x", "breadth_20x"}):
+        assert f"`{column}`" in documented or f"`{column}`," in documented, column

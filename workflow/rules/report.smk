@@ -1,0 +1,214 @@
+import json
+
+import snakemake
+
+REPORT = "results/report"
+SAMPLE_PAGES = expand(f"{REPORT}/sample-{{sample}}.html", sample=SHEET.samples)
+VARIANT_STATS = "results/qc/bcftools_stats/{sample}.{caller}{stage}.txt"
+# Each tool's own version command; its raw output is kept and parsed by run-metadata.
+# bwa has no version flag: it prints its usage (with "Version:") and exits 1.
+VERSION_COMMANDS = {
+    "fastp": "fastp --version 2>&1",
+    "bwa": "bwa 2>&1 || [ $? -eq 1 ]",
+    "samtools": "samtools --version",
+    "bcftools": "bcftools --version",
+    "mosdepth": "mosdepth --version",
+    "freebayes": "freebayes --version",
+    "gatk": "gatk --version",
+    "multiqc": "multiqc --version",
+}
+VERSIONED_TOOLS = ["fastp", "bwa", "samtools", "bcftools", "mosdepth", "multiqc"] + [
+    caller for caller in CALLERS if caller != "bcftools"
+]
+
+TARGETS += [
+    f"{REPORT}/index.html",
+    f"{REPORT}/cohort.html",
+    f"{REPORT}/multiqc/multiqc_report.html",
+    *SAMPLE_PAGES,
+]
+
+
+wildcard_constraints:
+    stage=r"|\.filtered",
+    tool="|".join(VERSION_COMMANDS),
+
+
+def producible(path):
+    """Whether some rule of this workflow writes `path`: other stages' outputs are
+    reported when their rules are part of the workflow, and noted as absent otherwise.
+    """
+    return any(rule.is_producer(path) for rule in workflow.rules)
+
+
+def variant_stats():
+    stages = [""] + (
+        [".filtered"]
+        if producible(f"results/calls/{SHEET.samples[0]}.{CALLERS[0]}.filtered.vcf.gz")
+        else []
+    )
+    return expand(VARIANT_STATS, sample=SHEET.samples, caller=CALLERS, stage=stages)
+
+
+def qc_outputs():
+    """Every QC file MultiQC and the pages read."""
+    fastp = [
+        f"results/qc/fastp/{unit.sample}.{unit.unit}.fastp.json" for unit in SHEET.units
+    ]
+    per_sample = expand(
+        [
+            "results/qc/samtools_stats/{sample}.txt",
+            "results/qc/samtools_flagstat/{sample}.txt",
+            "results/qc/samtools_idxstats/{sample}.txt",
+            "results/qc/markdup/{sample}.markdup.txt",
+            "results/qc/mosdepth/{sample}.mosdepth.summary.txt",
+            "results/qc/mosdepth/{sample}.mosdepth.global.dist.txt",
+        ],
+        sample=SHEET.samples,
+    )
+    return fastp + per_sample + variant_stats()
+
+
+def report_inputs(wildcards):
+    """QC files, plus other stages' tables where their rules exist."""
+    optional = expand(
+        [
+            "results/calls/{sample}.{caller}.filter_stats.tsv",
+            "results/prioritised/{sample}.{caller}.candidates.tsv",
+        ],
+        sample=SHEET.samples,
+        caller=CALLERS,
+    ) + [
+        "results/cohort/sample_qc.tsv",
+        "results/cohort/relatedness.tsv",
+        "results/cohort/cohort.vcf.gz",
+    ]
+    return qc_outputs() + [path for path in optional if producible(path)]
+
+
+def analysis_outputs(wildcards):
+    """Every final output except the report's own: run.json is written after them."""
+    return [target for target in TARGETS if not target.startswith(f"{REPORT}/")]
+
+
+rule stats_variants:
+    input:
+        "results/calls/{sample}.{caller}{stage}.vcf.gz",
+    output:
+        VARIANT_STATS,
+    log:
+        "logs/stats_variants/{sample}.{caller}{stage}.log",
+    conda:
+        "../../envs/bcftools.yaml"
+    threads: 1
+    resources:
+        mem_mb=500,
+        runtime=lambda wc, attempt: 30 * attempt,
+    shell:
+        "bcftools stats {input} > {output} 2> {log}"
+
+
+rule collect_tool_versions:
+    output:
+        f"{REPORT}/versions/{{tool}}.txt",
+    log:
+        "logs/collect_tool_versions/{tool}.log",
+    conda:
+        lambda wildcards: f"../../envs/{wildcards.tool}.yaml"
+    threads: 1
+    resources:
+        mem_mb=200,
+        runtime=5,
+    params:
+        command=lambda wildcards: VERSION_COMMANDS[wildcards.tool],
+    shell:
+        "({params.command}) > {output} 2> {log}"
+
+
+rule record_run_metadata:
+    input:
+        versions=expand(f"{REPORT}/versions/{{tool}}.txt", tool=VERSIONED_TOOLS),
+        sample_sheet=config["samples"],
+        analysis=analysis_outputs,
+    output:
+        report(f"{REPORT}/run.json", caption="../report/run_json.rst", category="Run"),
+    log:
+        "logs/record_run_metadata/run.log",
+    conda:
+        "../../envs/varnode.yaml"
+    threads: 1
+    resources:
+        mem_mb=500,
+        runtime=10,
+    params:
+        config=json.dumps(config, sort_keys=True),
+        configfiles=workflow.configfiles,
+        snakemake_version=snakemake.__version__,
+        workflow_dir=workflow.basedir,
+    shell:
+        "python -m varnode run-metadata --versions {input.versions}"
+        " --config-json {params.config:q} --configfile {params.configfiles:q}"
+        " --sample-sheet {input.sample_sheet} --snakemake-version {params.snakemake_version}"
+        " --workflow-dir {params.workflow_dir} -o {output} > {log} 2>&1"
+
+
+rule report_multiqc:
+    input:
+        qc=lambda wildcards: qc_outputs(),
+        config=f"{workflow.basedir}/workflow/report/multiqc_config.yaml",
+    output:
+        report(
+            f"{REPORT}/multiqc/multiqc_report.html",
+            caption="../report/multiqc.rst",
+            category="QC",
+        ),
+    log:
+        "logs/report_multiqc/multiqc.log",
+    conda:
+        "../../envs/multiqc.yaml"
+    threads: 1
+    resources:
+        mem_mb=lambda wc, attempt: 2000 * attempt,
+        runtime=lambda wc, attempt: 30 * attempt,
+    params:
+        outdir=f"{REPORT}/multiqc",
+    shell:
+        "multiqc --force --no-ansi --config {input.config} --outdir {params.outdir}"
+        " --filename multiqc_report.html {input.qc} > {log} 2>&1"
+
+
+rule report_html:
+    input:
+        report_inputs,
+        run=f"{REPORT}/run.json",
+        multiqc=f"{REPORT}/multiqc/multiqc_report.html",
+        sample_sheet=config["samples"],
+    output:
+        index=report(
+            f"{REPORT}/index.html", caption="../report/index.rst", category="Report"
+        ),
+        cohort=report(
+            f"{REPORT}/cohort.html", caption="../report/cohort.rst", category="Report"
+        ),
+        samples=[
+            report(page, caption="../report/sample.rst", category="Samples")
+            for page in SAMPLE_PAGES
+        ],
+        tables=directory(f"{REPORT}/tables"),
+        raw=directory(f"{REPORT}/raw"),
+    log:
+        "logs/report_html/report.log",
+    conda:
+        "../../envs/varnode.yaml"
+    threads: 1
+    resources:
+        mem_mb=lambda wc, attempt: 2000 * attempt,
+        runtime=lambda wc, attempt: 30 * attempt,
+    params:
+        settings=json.dumps(config.get("report", {})),
+        callers=CALLERS,
+        outdir=REPORT,
+    shell:
+        "python -m varnode report --results results --sample-sheet {input.sample_sheet}"
+        " --callers {params.callers} --settings {params.settings:q} -o {params.outdir}"
+        " > {log} 2>&1"
