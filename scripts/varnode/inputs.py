@@ -15,6 +15,7 @@ from typing import Any
 
 import yaml
 
+from varnode.annotation_resources import annotation_problems
 from varnode.errors import VarnodeError
 
 SCHEMA_DIR = Path(__file__).resolve().parents[2] / "workflow" / "schemas"
@@ -235,6 +236,7 @@ def check_config(config: dict[str, Any], schema_dir: Path = SCHEMA_DIR) -> Sampl
             problems.append(
                 f"config {key}: {path} names contig(s) the reference {fasta} lacks: {shown}"
             )
+    problems += annotation_problems(config, contigs)
     _report(problems, "config")
     return load_sample_sheet(config["samples"])
 
