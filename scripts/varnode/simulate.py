@@ -6,6 +6,7 @@ Writes, under --outdir:
   reads/<sample>_R{1,2}.fastq.gz   paired-end reads from the sample's two haplotypes
   samples.tsv                      the pipeline's sample sheet (paths relative to it)
   config.yaml                      overrides for `snakemake --configfile <outdir>/config.yaml`
+                                   (including a benchmark of SIM1's calls against its truth)
 
 The same seed and arguments give the same bytes: every random draw comes from numpy
 generators spawned from the seed (one for the reference, one for the cohort's variant
@@ -83,6 +84,8 @@ def _config_text(outdir: Path, genome_length: int, seed: int) -> str:
         "samples": str(outdir / "samples.tsv"),
         "reference": {"fasta": str(outdir / "reference.fa"), "shard_size": shard_size},
         "known_sites": [],
+        # Score the first sample's calls against its planted truth (rule benchmark_calls).
+        "benchmark": {"truth": str(outdir / "truth" / "SIM1.vcf.gz"), "sample": "SIM1"},
     }
     return (
         f"# Data simulated by `varnode simulate --seed {seed}`. These keys override\n"

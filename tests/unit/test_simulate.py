@@ -245,6 +245,7 @@ def test_sample_sheet_and_config_pass_the_pipelines_checks(tmp_path):
     assert sheet.units_of("SIM2")[0].fq1 == (out / "reads/SIM2_R1.fastq.gz").resolve()
     config = yaml.safe_load((out / "config.yaml").read_text())
     assert config["known_sites"] == [] and config["reference"]["shard_size"] >= 1000
+    assert config["benchmark"] == {"truth": str(out / "truth/SIM1.vcf.gz"), "sample": "SIM1"}
     assert check_config(config).samples == sheet.samples
 
 

@@ -1,0 +1,64 @@
+# Calling accuracy against a truth set: off unless config benchmark.truth is set.
+# `snakemake benchmark_calls` runs just this (and what it needs).
+BENCHMARK = config["benchmark"]
+BENCHMARK_SAMPLE = BENCHMARK["sample"] or SHEET.samples[0]
+if BENCHMARK["truth"] and BENCHMARK_SAMPLE not in SHEET.samples:
+    sys.exit(
+        f"varnode: config benchmark.sample {BENCHMARK_SAMPLE!r} is not in the sample sheet"
+        f" ({', '.join(SHEET.samples)}); nothing was started."
+    )
+BENCHMARK_TABLES = (
+    expand(
+        "results/benchmark/{sample}.{caller}.accuracy.{ext}",
+        sample=BENCHMARK_SAMPLE,
+        caller=CALLERS,
+        ext=["tsv", "json"],
+    )
+    if BENCHMARK["truth"]
+    else []
+)
+
+TARGETS += BENCHMARK_TABLES
+
+
+def final_calls(wildcards):
+    """The sample's final calls: filtered when the filter stage is in the workflow."""
+    filtered = f"results/calls/{wildcards.sample}.{wildcards.caller}.filtered.vcf.gz"
+    if any(rule.is_producer(filtered) for rule in workflow.rules):
+        return {"vcf": filtered, "tbi": f"{filtered}.tbi"}
+    raw = f"results/calls/{wildcards.sample}.{wildcards.caller}.vcf.gz"
+    return {"vcf": raw, "tbi": f"{raw}.tbi"}
+
+
+rule benchmark_calls:
+    input:
+        BENCHMARK_TABLES,
+
+
+rule compare_calls:
+    input:
+        unpack(final_calls),
+        truth=BENCHMARK["truth"],
+        ref=GENOME,
+        fai=f"{GENOME}.fai",
+        regions=BENCHMARK["regions"] or [],
+    output:
+        tsv="results/benchmark/{sample}.{caller}.accuracy.tsv",
+        json="results/benchmark/{sample}.{caller}.accuracy.json",
+        discrepancies="results/benchmark/{sample}.{caller}.accuracy.discrepancies.tsv",
+    log:
+        "logs/compare_calls/{sample}.{caller}.log",
+    benchmark:
+        "benchmarks/compare_calls/{sample}.{caller}.tsv"
+    conda:
+        "../../envs/varnode.yaml"
+    threads: 1
+    resources:
+        mem_mb=lambda wc, attempt: 1000 * attempt,
+        runtime=lambda wc, attempt: 60 * attempt,
+    params:
+        prefix=subpath(output.tsv, strip_suffix=".tsv"),
+        regions=f"--regions {BENCHMARK['regions']}" if BENCHMARK["regions"] else "",
+    shell:
+        "python -m varnode compare --truth {input.truth} --ref {input.ref} {params.regions}"
+        " --out {params.prefix} {input.vcf} > {log} 2>&1"
