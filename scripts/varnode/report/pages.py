@@ -7,6 +7,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -48,6 +49,11 @@ class Table:
     searchable: bool = False
     # column whose values link to a page: {value: href}
     links: dict[str, dict[str, str]] = field(default_factory=dict)
+
+    @property
+    def html_id(self) -> str:
+        """Element id usable as a CSS selector without escaping."""
+        return "table-" + re.sub(r"[^A-Za-z0-9_-]", "-", self.name)
 
     @property
     def tsv_href(self) -> str:
