@@ -1,0 +1,65 @@
+"""CI gate: calling accuracy on real data must not fall below the recorded F1.
+
+The session's pipeline run (all samples, both callers) is copied and its
+`benchmark_calls` target run against the GIAB v4.2.1 truth of the shared slice. Each
+recorded F1 (tests/accuracy/recorded_f1.json, per matching method, caller and variant
+type) may drop by at most its tolerance. When a change improves accuracy, raise the
+record with tests/accuracy/record_f1.py.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+import yaml
+
+from tests.conftest import REPO
+from tests.workflow.conftest import snakemake
+
+pytestmark = pytest.mark.workflow
+
+RECORD = json.loads((REPO / "tests" / "accuracy" / "recorded_f1.json").read_text())
+TRUTH = "truth/HG001_GIAB_v4.2.1.chr22_16570000-16610000.vcf.gz"
+CASES = [
+    (method, caller, kind)
+    for method, by_caller in RECORD["f1"].items()
+    for caller, by_type in by_caller.items()
+    for kind in by_type
+]
+
+
+@pytest.fixture(scope="module")
+def accuracy(pipeline_run: Path, shared_data: Path, tmp_path_factory) -> dict:
+    """{caller: {(method, type): metrics row}} from benchmark_calls on a copy of the run."""
+    workdir = tmp_path_factory.mktemp("accuracy") / "run"
+    shutil.copytree(pipeline_run, workdir, symlinks=True)
+    config_file = workdir / "config" / "config.yaml"
+    config = yaml.safe_load(config_file.read_text())
+    config["benchmark"] = {"truth": str(shared_data / TRUTH), "sample": RECORD["sample"]}
+    config_file.write_text(yaml.safe_dump(config, sort_keys=False))
+    snakemake(workdir, "--cores", "2", "benchmark_calls")
+    tables = {}
+    for caller in config["callers"]:
+        path = workdir / "results" / "benchmark" / f"{RECORD['sample']}.{caller}.accuracy.json"
+        rows = json.loads(path.read_text())["metrics"]
+        tables[caller] = {(row["method"], row["type"]): row for row in rows}
+    return tables
+
+
+def test_every_caller_run_has_a_record(accuracy: dict) -> None:
+    for method in RECORD["f1"]:
+        assert set(accuracy) <= set(RECORD["f1"][method]), method
+
+
+@pytest.mark.parametrize(("method", "caller", "kind"), CASES)
+def test_f1_has_not_dropped(accuracy: dict, method: str, caller: str, kind: str) -> None:
+    row = accuracy[caller][(method, kind)]
+    recorded = RECORD["f1"][method][caller][kind]
+    assert row["f1"] >= recorded - RECORD["tolerance"], (
+        f"{caller} {kind} F1 ({method} matching) fell to {row['f1']} from the recorded"
+        f" {recorded}: precision {row['precision']}, recall {row['recall']}"
+        f" (TP {row['truth_tp']}, FP {row['fp']}, FN {row['fn']})"
+    )
