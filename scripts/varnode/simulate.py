@@ -84,6 +84,8 @@ def _config_text(outdir: Path, genome_length: int, seed: int) -> str:
         "samples": str(outdir / "samples.tsv"),
         "reference": {"fasta": str(outdir / "reference.fa"), "shard_size": shard_size},
         "known_sites": [],
+        # The simulated genome has no gene models or known-variant catalogues.
+        "annotation": {"gff3": "", "dbsnp": "", "population_af": {"vcf": ""}, "clinvar": ""},
         # Score the first sample's calls against its planted truth (rule benchmark_calls).
         "benchmark": {"truth": str(outdir / "truth" / "SIM1.vcf.gz"), "sample": "SIM1"},
     }
