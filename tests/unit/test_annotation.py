@@ -1,0 +1,128 @@
+"""Variant table from real `bcftools csq` output, and start-up checks of annotation resources."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import pytest
+
+from tests.unit.synthetic_genes import (
+    CFTR_STOP_GAINED,
+    INTERGENIC,
+    RYR1_MISSENSE,
+    annotate_consequences,
+    write_calls,
+    write_gff3,
+    write_reference,
+)
+from varnode.annotation_resources import annotation_problems
+from varnode.annotation_table import COLUMNS, most_severe, parse_bcsq, write_table, zygosity
+
+
+@pytest.fixture(scope="module")
+def genome(tmp_path_factory) -> tuple[Path, Path]:
+    folder = tmp_path_factory.mktemp("genome")
+    return write_reference(folder), write_gff3(folder)
+
+
+def read_tsv(path: Path) -> list[dict[str, str]]:
+    with path.open(newline="") as handle:
+        return list(csv.DictReader(handle, delimiter="\t"))
+
+
+def test_table_reports_csq_consequences_per_allele(genome, tmp_path):
+    fasta, gff3 = genome
+    calls = [(RYR1_MISSENSE, "0/1"), (CFTR_STOP_GAINED, "1/1"), (INTERGENIC, "0|1")]
+    vcf = write_calls(tmp_path, fasta, "P1", calls)
+    annotated = annotate_consequences(vcf, fasta, gff3, tmp_path / "annotated.vcf.gz")
+
+    assert write_table(annotated, tmp_path / "variants.tsv") == 3
+    rows = read_tsv(tmp_path / "variants.tsv")
+    assert tuple(rows[0]) == COLUMNS
+    by_pos = {int(row["pos"]): row for row in rows}
+    missense = by_pos[RYR1_MISSENSE[0]]
+    assert (missense["gene"], missense["consequence"], missense["protein_change"]) == (
+        "RYR1",
+        "missense",
+        "10A>10T",
+    )
+    assert (missense["sample"], missense["genotype"], missense["zygosity"]) == (
+        "P1",
+        "0/1",
+        "heterozygous",
+    )
+    stop = by_pos[CFTR_STOP_GAINED[0]]
+    assert (stop["gene"], stop["consequence"], stop["zygosity"]) == (
+        "CFTR",
+        "stop_gained",
+        "homozygous",
+    )
+    intergenic = by_pos[INTERGENIC[0]]
+    assert (intergenic["gene"], intergenic["consequence"], intergenic["genotype"]) == (
+        "",
+        "",
+        "0|1",
+    )
+
+
+def test_most_severe_entry_wins_and_pointer_entries_are_skipped():
+    entries = parse_bcsq(
+        "synonymous|G|T1|protein_coding|+|5A|100C>T,"
+        "*missense&splice_region|G|T2|protein_coding|+|5A>5V|100C>T,@123"
+    )
+    assert [e.transcript for e in entries] == ["T1", "T2"]
+    worst = most_severe(entries)
+    assert (worst.transcript, worst.consequence) == ("T2", "missense&splice_region")
+
+
+@pytest.mark.parametrize(
+    ("alleles", "allele", "expected"),
+    [
+        ([0, 1], 1, "heterozygous"),
+        ([1, 1], 1, "homozygous"),
+        ([1], 1, "hemizygous"),
+        ([0, 2], 1, "absent"),
+        ([-1, -1], 1, "missing"),
+    ],
+)
+def test_zygosity(alleles, allele, expected):
+    assert zygosity(alleles, allele) == expected
+
+
+def config_with(**annotation) -> dict:
+    base = {
+        "gff3": "",
+        "dbsnp": "",
+        "clinvar": "",
+        "population_af": {"vcf": "", "info_field": "AF"},
+    }
+    return {"annotation": {**base, **annotation}}
+
+
+def test_contig_mismatch_of_a_resource_is_named(genome, tmp_path):
+    fasta, _ = genome
+    gff3 = write_gff3(tmp_path, contig="S")
+    vcf = write_calls(tmp_path, fasta, "X", [(RYR1_MISSENSE, "0/1")])
+    problems = annotation_problems(config_with(gff3=str(gff3), dbsnp=str(vcf)), {"chr1"})
+    assert len(problems) == 2
+    assert "annotation.gff3" in problems[0] and "contig(s) the reference lacks: S" in problems[0]
+    assert "annotation.dbsnp" in problems[1] and "chrS" in problems[1]
+
+
+def test_missing_resource_and_missing_info_field_are_named(genome, tmp_path):
+    fasta, _ = genome
+    vcf = write_calls(tmp_path, fasta, "X", [(RYR1_MISSENSE, "0/1")])
+    config = config_with(
+        clinvar=str(vcf),
+        dbsnp=str(tmp_path / "absent.vcf.gz"),
+        population_af={"vcf": str(vcf), "info_field": "AF_nfe"},
+    )
+    problems = annotation_problems(config, {"chrS"})
+    assert any("annotation.dbsnp: file not found" in p for p in problems)
+    assert any("annotation.population_af.vcf" in p and "AF_nfe" in p for p in problems)
+    assert any("annotation.clinvar" in p and "CLNSIG, CLNDN" in p for p in problems)
+
+
+def test_unconfigured_resources_are_fine():
+    assert annotation_problems(config_with(), {"chr1"}) == []
