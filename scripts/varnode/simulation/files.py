@@ -13,13 +13,14 @@ from varnode.atomic import atomic_path
 
 
 def write_gzip(path: Path, data: bytes) -> None:
-    # filename="" and mtime=0 keep the gzip header free of the name and the time.
+    # filename="" and mtime=0 keep the gzip header free of the name and the time; level 1
+    # because compression at the default 9 took most of a large simulation's time.
     with (
         atomic_path(path) as partial,
         open(partial, "wb") as handle,
-        gzip.GzipFile(filename="", mode="wb", fileobj=handle, mtime=0) as compressed,
+        gzip.GzipFile(filename="", mode="wb", fileobj=handle, mtime=0, compresslevel=1) as out,
     ):
-        compressed.write(data)
+        out.write(data)
 
 
 @contextlib.contextmanager
