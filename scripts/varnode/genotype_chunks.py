@@ -33,12 +33,13 @@ class GenotypeChunk:
 
     chroms: np.ndarray  # (R,) str
     positions: np.ndarray  # (R,) int64, 1-based
+    refs: np.ndarray  # (R,) str
+    alts: np.ndarray  # (R,) str, comma-separated as in the VCF
     n_alleles: np.ndarray  # (R,) int, REF included
     kinds: np.ndarray  # (R,) SNV / INDEL / OTHER
     transitions: np.ndarray  # (R,) bool: biallelic SNV that is a transition
     alleles: np.ndarray  # (R, S, 2) int16
     depth: np.ndarray  # (R, S) int32
-    variants: list[Variant]  # only when read with keep_variants (to write them back)
 
     def __len__(self) -> int:
         return len(self.positions)
@@ -80,7 +81,6 @@ def _depth(variant: Variant, n_samples: int) -> np.ndarray:
 def read_chunks(
     path: str,
     chunk_size: int = DEFAULT_CHUNK_SIZE,
-    keep_variants: bool = False,
     with_depth: bool = True,
 ) -> tuple[VCF, Iterator[GenotypeChunk]]:
     """Open `path` and return (reader, chunk iterator); the reader gives header and samples."""
@@ -90,12 +90,10 @@ def read_chunks(
         reader = VCF(path, gts012=False, threads=1)
     except OSError as error:
         raise VarnodeError(f"{path}: cannot open as VCF/BCF ({error})") from None
-    return reader, _iterate(reader, path, chunk_size, keep_variants, with_depth)
+    return reader, _iterate(reader, path, chunk_size, with_depth)
 
 
-def _iterate(
-    reader: VCF, path: str, chunk_size: int, keep_variants: bool, with_depth: bool
-) -> Iterator[GenotypeChunk]:
+def _iterate(reader: VCF, path: str, chunk_size: int, with_depth: bool) -> Iterator[GenotypeChunk]:
     n_samples = len(reader.samples)
     chunk = _empty_chunk(chunk_size, n_samples)
     row = 0
@@ -107,12 +105,12 @@ def _iterate(
         alts = variant.ALT
         chunk.chroms[row] = variant.CHROM
         chunk.positions[row] = variant.POS
+        chunk.refs[row] = variant.REF
+        chunk.alts[row] = ",".join(alts) or "."
         chunk.n_alleles[row] = len(alts) + 1
         chunk.kinds[row] = variant_kind(variant.REF, alts)
         if chunk.kinds[row] == SNV and len(alts) == 1:
             chunk.transitions[row] = (variant.REF.upper(), alts[0].upper()) in TRANSITIONS
-        if keep_variants:
-            chunk.variants.append(variant)
         row += 1
         if row == chunk_size:
             yield chunk
@@ -126,12 +124,13 @@ def _empty_chunk(size: int, n_samples: int) -> GenotypeChunk:
     return GenotypeChunk(
         chroms=np.empty(size, dtype=object),
         positions=np.zeros(size, dtype=np.int64),
+        refs=np.empty(size, dtype=object),
+        alts=np.empty(size, dtype=object),
         n_alleles=np.ones(size, dtype=np.int64),
         kinds=np.full(size, OTHER, dtype=np.int8),
         transitions=np.zeros(size, dtype=bool),
         alleles=np.full((size, n_samples, 2), -1, dtype=np.int16),
         depth=np.full((size, n_samples), -1, dtype=np.int32),
-        variants=[],
     )
 
 
@@ -139,10 +138,11 @@ def _truncated(chunk: GenotypeChunk, size: int) -> GenotypeChunk:
     return GenotypeChunk(
         chroms=chunk.chroms[:size],
         positions=chunk.positions[:size],
+        refs=chunk.refs[:size],
+        alts=chunk.alts[:size],
         n_alleles=chunk.n_alleles[:size],
         kinds=chunk.kinds[:size],
         transitions=chunk.transitions[:size],
         alleles=chunk.alleles[:size],
         depth=chunk.depth[:size],
-        variants=chunk.variants,
     )

@@ -6,6 +6,8 @@
 # which sex inference and the relatedness depth filter rely on.
 COHORT = "results/cohort/cohort.vcf.gz"
 COHORT_MEMBERS = "results/cohort/members.tsv"
+# The joint calls, gathered and normalised: what counts, QC and relatedness all read.
+COHORT_CALLS = "results/cohort/normalized.bcf"
 
 TARGETS += [
     COHORT,
@@ -80,7 +82,7 @@ rule genotype_cohort_shard:
         "(bcftools mpileup --no-version {params.mpileup} -a FORMAT/AD,FORMAT/DP -f {input.ref}"
         " -R {input.regions} -Ou {input.alns}"
         " | bcftools call --no-version {params.call} {params.ploidy} --variants-only -a GQ"
-        " -Ob -o {output}) 2> {log}"
+        " -Ob -o {output.bcf} && bcftools index {output.bcf}) 2> {log}"
 
 
 rule gather_cohort:
@@ -88,7 +90,8 @@ rule gather_cohort:
         shards=cohort_shards,
         ref=GENOME,
     output:
-        temp("results/cohort/normalized.bcf"),
+        bcf=temp(COHORT_CALLS),
+        csi=temp(f"{COHORT_CALLS}.csi"),
     log:
         "logs/gather_cohort/cohort.log",
     conda:
@@ -100,16 +103,16 @@ rule gather_cohort:
     shell:
         "(bcftools concat -Ou {input.shards}"
         " | bcftools norm --multiallelics -any --fasta-ref {input.ref} --check-ref w"
-        " -Ob -o {output}) 2> {log}"
+        " -Ob -o {output.bcf} && bcftools index {output.bcf}) 2> {log}"
 
 
 rule count_cohort_alleles:
     input:
-        vcf="results/cohort/normalized.bcf",
+        vcf=COHORT_CALLS,
         members=COHORT_MEMBERS,
     output:
-        vcf=COHORT,
-        tbi=f"{COHORT}.tbi",
+        vcf=temp("results/cohort/allele_counts.vcf.gz"),
+        tbi=temp("results/cohort/allele_counts.vcf.gz.tbi"),
     log:
         "logs/count_cohort_alleles/cohort.log",
     benchmark:
@@ -128,6 +131,32 @@ rule count_cohort_alleles:
     shell:
         "python -m varnode allele-counts {input.vcf} -o {output.vcf} {params.strata}"
         " --chunk-size {params.chunk} > {log} 2>&1"
+
+
+# Only the tags are computed in Python; bcftools carries them into the full file, which
+# is far faster than re-serialising every sample's fields from Python.
+rule annotate_cohort:
+    input:
+        vcf=COHORT_CALLS,
+        csi=f"{COHORT_CALLS}.csi",
+        counts="results/cohort/allele_counts.vcf.gz",
+        tbi="results/cohort/allele_counts.vcf.gz.tbi",
+    output:
+        vcf=COHORT,
+        tbi=f"{COHORT}.tbi",
+    log:
+        "logs/annotate_cohort/cohort.log",
+    benchmark:
+        "benchmarks/annotate_cohort/cohort.tsv"
+    conda:
+        "../../envs/bcftools.yaml"
+    threads: 2
+    resources:
+        mem_mb=lambda wc, attempt: 1000 * attempt,
+        runtime=lambda wc, attempt: 120 * attempt,
+    shell:
+        "(bcftools annotate --threads {threads} -a {input.counts} -c INFO -Oz -o {output.vcf}"
+        " {input.vcf} && bcftools index --tbi {output.vcf}) 2> {log}"
 
 
 rule extract_cohort_sites:
@@ -150,9 +179,10 @@ rule extract_cohort_sites:
         " && bcftools index --tbi {output.vcf}) 2> {log}"
 
 
+# QC and relatedness read the BCF: it parses several times faster than VCF text.
 rule check_cohort_samples:
     input:
-        vcf=COHORT,
+        vcf=COHORT_CALLS,
         members=COHORT_MEMBERS,
     output:
         tsv="results/cohort/sample_qc.tsv",
@@ -191,7 +221,7 @@ rule check_cohort_samples:
 
 rule estimate_relatedness:
     input:
-        COHORT,
+        COHORT_CALLS,
     output:
         "results/cohort/relatedness.tsv",
     log:
