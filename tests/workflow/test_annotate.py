@@ -1,0 +1,77 @@
+"""Annotation and prioritisation rules on ../shared/data (CCT8L2, the slice's one coding gene)."""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Callable
+from pathlib import Path
+
+import pysam
+import pytest
+
+from tests.workflow.conftest import snakemake
+
+pytestmark = pytest.mark.workflow
+
+TABLE = "results/annotated/NA12878.bcftools.variants.tsv"
+CANDIDATES = "results/prioritised/NA12878.bcftools.candidates.tsv"
+
+
+def read_tsv(path: Path) -> list[dict[str, str]]:
+    with path.open(newline="") as handle:
+        return list(csv.DictReader(handle, delimiter="\t"))
+
+
+@pytest.fixture(scope="module")
+def annotated_run(make_workdir: Callable[..., Path]) -> Path:
+    workdir = make_workdir("annotate", callers=["bcftools"])
+    sheet = workdir / "config" / "samples.tsv"
+    rows = read_tsv(sheet)
+    for row in rows:
+        row["hpo"] = "HP:0003198" if row["sample"] == "NA12878" else ""
+    with sheet.open("w", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(rows[0]), delimiter="\t")
+        writer.writeheader()
+        writer.writerows(rows)
+    rules = snakemake(workdir, "--list-rules").stdout.split()
+    missing = {"filter_variants", "tabulate_variants"} - set(rules)
+    if missing:
+        pytest.skip(f"rule(s) {', '.join(sorted(missing))} not part of the workflow yet")
+    snakemake(workdir, "--cores", "2", TABLE, CANDIDATES)
+    return workdir
+
+
+def test_csq_finds_the_cct8l2_missense_and_synonymous_calls(annotated_run: Path):
+    rows = {(r["pos"], r["alt"]): r for r in read_tsv(annotated_run / TABLE)}
+    missense, synonymous = rows[("21594", "G")], rows[("22177", "G")]
+    assert (missense["gene"], missense["consequence"], missense["protein_change"]) == (
+        "CCT8L2",
+        "missense",
+        "320W>320R",
+    )
+    assert (synonymous["gene"], synonymous["consequence"]) == ("CCT8L2", "synonymous")
+    # dbSNP IDs and gnomAD frequencies from the shared known-variant slices.
+    assert missense["id"] == "rs2236639"
+    assert float(missense["population_af"]) == pytest.approx(0.908, abs=0.001)
+    assert all(r["sample"] == "NA12878" for r in rows.values())
+
+
+def test_annotated_vcf_is_indexed_and_carries_the_annotations(annotated_run: Path):
+    vcf = annotated_run / "results/annotated/NA12878.bcftools.vcf.gz"
+    assert Path(f"{vcf}.tbi").is_file()
+    with pysam.VariantFile(str(vcf)) as variants:
+        assert {"BCSQ", "POP_AF"} <= set(variants.header.info)
+        assert sum(1 for _ in variants) == len(read_tsv(annotated_run / TABLE))
+
+
+def test_sample_with_hpo_terms_gets_a_ranked_explained_list(annotated_run: Path):
+    candidates = read_tsv(annotated_run / CANDIDATES)
+    assert candidates and [int(c["rank"]) for c in candidates] == list(
+        range(1, len(candidates) + 1)
+    )
+    scores = [float(c["score"]) for c in candidates]
+    assert scores == sorted(scores, reverse=True)
+    assert {c["hpo_terms"] for c in candidates} == {"HP:0003198"}
+    cct8l2 = next(c for c in candidates if c["gene"] == "CCT8L2")
+    assert "CCT8L2 has no HPO phenotype annotation" in cct8l2["explanation"]
+    assert not (annotated_run / "results/prioritised/testN.bcftools.candidates.tsv").exists()
