@@ -38,6 +38,7 @@ COHORT_RULES = {
     "genotype_cohort_shard",
     "gather_cohort",
     "count_cohort_alleles",
+    "annotate_cohort",
     "extract_cohort_sites",
     "check_cohort_samples",
     "estimate_relatedness",

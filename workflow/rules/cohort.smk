@@ -82,7 +82,7 @@ rule genotype_cohort_shard:
         "(bcftools mpileup --no-version {params.mpileup} -a FORMAT/AD,FORMAT/DP -f {input.ref}"
         " -R {input.regions} -Ou {input.alns}"
         " | bcftools call --no-version {params.call} {params.ploidy} --variants-only -a GQ"
-        " -Ob -o {output.bcf} && bcftools index {output.bcf}) 2> {log}"
+        " -Ob -o {output}) 2> {log}"
 
 
 rule gather_cohort:
