@@ -16,7 +16,12 @@ from tests.unit.synthetic_genes import (
     write_gff3,
     write_reference,
 )
-from varnode.annotation_resources import annotation_problems
+from varnode.annotation_resources import (
+    annotation_problems,
+    annotation_steps,
+    known_variant_steps,
+    step_input,
+)
 from varnode.annotation_table import COLUMNS, most_severe, parse_bcsq, write_table, zygosity
 
 
@@ -126,3 +131,28 @@ def test_missing_resource_and_missing_info_field_are_named(genome, tmp_path):
 
 def test_unconfigured_resources_are_fine():
     assert annotation_problems(config_with(), {"chr1"}) == []
+
+
+def test_annotation_steps_chain_only_the_configured_resources():
+    config = config_with(gff3="genes.gff3", clinvar="clinvar.vcf.gz")["annotation"]
+    steps = annotation_steps(config)
+    assert steps == ["consequences", "clinvar"]
+    assert known_variant_steps(config) == {"clinvar": ("clinvar.vcf.gz", "INFO/CLNSIG,INFO/CLNDN")}
+    first = step_input(steps, "S", "bcftools", "consequences")
+    assert first == {
+        "vcf": "results/calls/S.bcftools.filtered.vcf.gz",
+        "index": "results/calls/S.bcftools.filtered.vcf.gz.tbi",
+    }
+    assert step_input(steps, "S", "bcftools", "clinvar")["vcf"] == (
+        "results/annotated/steps/S.bcftools.consequences.bcf"
+    )
+    assert step_input(steps, "S", "bcftools")["index"] == (
+        "results/annotated/steps/S.bcftools.clinvar.bcf.csi"
+    )
+
+
+def test_population_af_step_renames_the_configured_field():
+    config = config_with(population_af={"vcf": "gnomad.vcf.gz", "info_field": "AF_nfe"})
+    steps = known_variant_steps(config["annotation"])
+    assert steps == {"population_af": ("gnomad.vcf.gz", "INFO/POP_AF:=INFO/AF_nfe")}
+    assert step_input([], "S", "freebayes")["vcf"] == "results/calls/S.freebayes.filtered.vcf.gz"

@@ -1,21 +1,15 @@
-from varnode.annotation_table import CLINVAR_TAGS, POPULATION_AF_TAG
+from varnode.annotation_resources import (
+    ANNOTATION_STEP,
+    annotation_steps,
+    known_variant_steps,
+    step_input,
+)
 
-ANNOTATION = config["annotation"]
-# Known-variant resources: each configured one is a bcftools annotate pass, in this order.
-KNOWN_VARIANT_COLUMNS = {
-    "ids": (ANNOTATION["dbsnp"], "ID"),
-    "population_af": (
-        ANNOTATION["population_af"]["vcf"],
-        f"INFO/{POPULATION_AF_TAG}:=INFO/{ANNOTATION['population_af']['info_field']}",
-    ),
-    "clinvar": (ANNOTATION["clinvar"], ",".join(f"INFO/{t}" for t in CLINVAR_TAGS)),
-}
-ANNOTATION_STEPS = (["consequences"] if ANNOTATION["gff3"] else []) + [
-    step for step, (resource, _) in KNOWN_VARIANT_COLUMNS.items() if resource
-]
+# Each configured resource adds a step; each step reads the previous one's output.
+ANNOTATION_STEPS = annotation_steps(config["annotation"])
+KNOWN_VARIANT_STEPS = known_variant_steps(config["annotation"])
 PHENOTYPED_SAMPLES = [s for s in SHEET.samples if SHEET.units_of(s)[0].hpo]
 PHENOTYPE_INDEX = "resources/phenotype/hpo_index.json.gz"
-ANNOTATION_STEP = "results/annotated/steps/{sample}.{caller}.{step}.bcf"
 
 TARGETS += expand(
     "results/annotated/{sample}.{caller}.{ext}",
@@ -31,31 +25,19 @@ TARGETS += expand(
 
 
 wildcard_constraints:
-    step="|".join(KNOWN_VARIANT_COLUMNS),
-
-
-def annotation_input(wildcards, before=None):
-    """The VCF an annotation step reads: the previous step's, or the filtered calls."""
-    steps = (
-        ANNOTATION_STEPS
-        if before is None
-        else ANNOTATION_STEPS[: ANNOTATION_STEPS.index(before)]
-    )
-    if not steps:
-        vcf = f"results/calls/{wildcards.sample}.{wildcards.caller}.filtered.vcf.gz"
-        return {"vcf": vcf, "index": f"{vcf}.tbi"}
-    vcf = ANNOTATION_STEP.format(
-        sample=wildcards.sample, caller=wildcards.caller, step=steps[-1]
-    )
-    return {"vcf": vcf, "index": f"{vcf}.csi"}
+    step="|".join(KNOWN_VARIANT_STEPS) or "none",
 
 
 rule annotate_consequences:
     input:
-        unpack(lambda wc: annotation_input(wc, before="consequences")),
+        unpack(
+            lambda wc: step_input(
+                ANNOTATION_STEPS, wc.sample, wc.caller, "consequences"
+            )
+        ),
         ref=GENOME,
         fai=f"{GENOME}.fai",
-        gff3=ANNOTATION["gff3"],
+        gff3=config["annotation"]["gff3"] or [],
     output:
         bcf=temp("results/annotated/steps/{sample}.{caller}.consequences.bcf"),
         csi=temp("results/annotated/steps/{sample}.{caller}.consequences.bcf.csi"),
@@ -70,7 +52,7 @@ rule annotate_consequences:
         mem_mb=lambda wc, attempt: 2000 * attempt,
         runtime=lambda wc, attempt: 60 * attempt,
     params:
-        extra=ANNOTATION["csq_options"],
+        extra=config["annotation"]["csq_options"],
     shell:
         "(bcftools csq {params.extra} -f {input.ref} -g {input.gff3} -Ob -o {output.bcf}"
         " {input.vcf} && bcftools index {output.bcf}) 2> {log}"
@@ -78,8 +60,8 @@ rule annotate_consequences:
 
 rule annotate_known_variants:
     input:
-        unpack(lambda wc: annotation_input(wc, before=wc.step)),
-        resource=lambda wc: KNOWN_VARIANT_COLUMNS[wc.step][0],
+        unpack(lambda wc: step_input(ANNOTATION_STEPS, wc.sample, wc.caller, wc.step)),
+        resource=lambda wc: KNOWN_VARIANT_STEPS[wc.step][0],
     output:
         bcf=temp(ANNOTATION_STEP),
         csi=temp(f"{ANNOTATION_STEP}.csi"),
@@ -94,7 +76,7 @@ rule annotate_known_variants:
         mem_mb=lambda wc, attempt: 2000 * attempt,
         runtime=lambda wc, attempt: 60 * attempt,
     params:
-        columns=lambda wc: KNOWN_VARIANT_COLUMNS[wc.step][1],
+        columns=lambda wc: KNOWN_VARIANT_STEPS[wc.step][1],
     shell:
         "(bcftools annotate -a {input.resource} -c '{params.columns}' -Ob -o {output.bcf}"
         " {input.vcf} && bcftools index {output.bcf}) 2> {log}"
@@ -102,7 +84,7 @@ rule annotate_known_variants:
 
 rule write_annotated_vcf:
     input:
-        unpack(annotation_input),
+        unpack(lambda wc: step_input(ANNOTATION_STEPS, wc.sample, wc.caller)),
     output:
         vcf="results/annotated/{sample}.{caller}.vcf.gz",
         tbi="results/annotated/{sample}.{caller}.vcf.gz.tbi",
