@@ -4,7 +4,7 @@ Semantics follow `bcftools +fill-tags` for haploid and diploid calls: AN counts 
 called (non-missing) alleles; AC counts each ALT among them; a call with two called
 alleles adds 2 to AC_Hom when they are equal and 1 to AC_Het for each ALT when they
 differ; a call with one called allele (haploid, or diploid with one allele missing
-such as `./1`) adds 1 to AC_Hemi. AF = AC / AN, missing when AN = 0.
+such as `./1`) adds 1 to AC_Hemi. AF = AC / AN, `.` (missing) when AN = 0.
 """
 
 from __future__ import annotations
@@ -137,47 +137,47 @@ def _header(source_header: str, strata: dict[str, np.ndarray]) -> str:
     return "\n".join([*kept, *lines, columns]) + "\n"
 
 
-def _join(values: list, n_alts: int) -> str:
-    return ",".join(map(str, values[:n_alts]))
+def _fraction(value: float) -> str:
+    return "." if value != value else f"{value:.6g}"  # NaN (AN = 0) is missing, as in fill-tags
 
 
-def _join_fractions(values: list, n_alts: int) -> str:
-    return ",".join("." if value != value else f"{value:.6g}" for value in values[:n_alts])
+def _per_alt(tag: str, values: np.ndarray, n_alts: list[int], text=str) -> list[str]:
+    """`TAG=v1,v2` for each record, with one value per ALT allele of that record."""
+    if values.shape[1] == 1:  # all biallelic, as after normalisation: no joins needed
+        return [f"{tag}={text(value)}" for value in values[:, 0].tolist()]
+    return [
+        f"{tag}={','.join(map(text, row[:n]))}"
+        for row, n in zip(values.tolist(), n_alts, strict=True)
+    ]
 
 
 def _info_fields(chunk, strata: dict[str, np.ndarray]) -> list[str]:
-    """The INFO column of every record of a chunk, formatted from plain Python lists."""
+    """The INFO column of every record of a chunk, built column by column."""
+    n_alts = (chunk.n_alleles - 1).tolist()
     counts = count_alleles(chunk.alleles, chunk.n_alleles)
-    columns = {
-        "AN": counts.an.tolist(),
-        "AC": counts.ac.tolist(),
-        "AF": allele_frequencies(counts.ac, counts.an).tolist(),
-        "AC_Hom": counts.ac_hom.tolist(),
-        "AC_Het": counts.ac_het.tolist(),
-        "AC_Hemi": counts.ac_hemi.tolist(),
-    }
+    columns = [
+        [f"AN={value}" for value in counts.an.tolist()],
+        _per_alt("AC", counts.ac, n_alts),
+        _per_alt("AF", allele_frequencies(counts.ac, counts.an), n_alts, _fraction),
+        _per_alt("AC_Hom", counts.ac_hom, n_alts),
+        _per_alt("AC_Het", counts.ac_het, n_alts),
+        _per_alt("AC_Hemi", counts.ac_hemi, n_alts),
+    ]
     if strata:
         groups = np.stack(list(strata.values()), axis=1)
         an, ac = count_by_group(chunk.alleles, chunk.n_alleles, groups)
         for index, code in enumerate(strata):
-            columns[f"AN_{code}"] = an[:, index].tolist()
-            columns[f"AC_{code}"] = ac[:, :, index].tolist()
-            columns[f"AF_{code}"] = allele_frequencies(ac[:, :, index], an[:, index]).tolist()
-    fields = []
-    for row, n_alts in enumerate((chunk.n_alleles - 1).tolist()):
-        info = []
-        for tag, values in columns.items():
-            value = values[row]
-            if tag.startswith("AN"):
-                info.append(f"{tag}={value}")
-            elif tag.startswith("AF"):
-                # AF is missing where AN = 0, as bcftools +fill-tags leaves it.
-                if value[0] == value[0]:
-                    info.append(f"{tag}={_join_fractions(value, n_alts)}")
-            else:
-                info.append(f"{tag}={_join(value, n_alts)}")
-        fields.append(";".join(info))
-    return fields
+            columns += [
+                [f"AN_{code}={value}" for value in an[:, index].tolist()],
+                _per_alt(f"AC_{code}", ac[:, :, index], n_alts),
+                _per_alt(
+                    f"AF_{code}",
+                    allele_frequencies(ac[:, :, index], an[:, index]),
+                    n_alts,
+                    _fraction,
+                ),
+            ]
+    return [";".join(fields) for fields in zip(*columns, strict=True)]
 
 
 def write_counts(
