@@ -4,8 +4,15 @@ Execution plan, per region shard (one shard per thread when the input is indexed
 
     bcftools annotate -h <our header lines>      C: parse, add ##FILTER/FT descriptions
     | bcftools filter -m+ -s NAME -e EXPR ...    C: one soft filter per site filter
-    | python (cyvcf2)                            genotype filters in numpy batches,
-                                                 FT/GT, stats, --hard drop, write
+    | bcftools filter -m+ -s SCREEN -e ANY_GT    C: flag records where any genotype
+                                                 fails any genotype filter
+    | python (cyvcf2)                            genotype filters in numpy batches on
+                                                 flagged records (FT, GT), stats,
+                                                 --hard drop, write
+
+Only flagged records carry FORMAT/FT: a record without FT had every genotype pass.
+Screening in C keeps per-record Python work to a read and a write wherever all
+genotypes pass, which is most records of a single-sample call set.
 
 Stages pass uncompressed BCF. Shard outputs are bgzf files joined without
 recompression (`bcftools concat --naive`), then indexed. Output goes to a partial
@@ -31,11 +38,12 @@ from varnode.errors import VarnodeError
 from varnode.filterspec import FilterSpec, MissingTagError, load
 from varnode.genotype_filters import GenotypeFilters
 
-BATCH = 2000
+BATCH = 256
 FT_HEADER = (
     '##FORMAT=<ID=FT,Number=1,Type=String,Description="Genotype filters failed '
     '(varnode filter): PASS or the failed filter names separated by semicolons">'
 )
+SCREEN = "VARNODE_GT_SCREEN"  # transient FILTER flag, removed before writing
 WRITE_MODE = {".bcf": "wb", ".gz": "wz", ".bgz": "wz", ".vcf": "w"}
 
 
@@ -66,11 +74,12 @@ class Stats:
     genotype_histogram: list[int] = field(default_factory=list)  # see GenotypeFilters
 
     def __add__(self, other: Stats) -> Stats:
-        histogram = [a + b for a, b in zip(self.genotype_histogram, other.genotype_histogram)]
+        mine, theirs = self.genotype_histogram, other.genotype_histogram
+        histogram = [a + b for a, b in zip(mine, theirs, strict=True)] if mine and theirs else []
         return Stats(
             self.sites + other.sites,
             self.site_filters + other.site_filters,
-            histogram or self.genotype_histogram or other.genotype_histogram,
+            histogram or mine or theirs,
         )
 
 
@@ -129,6 +138,7 @@ def _checked_spec(spec: FilterSpec, source: str) -> tuple[FilterSpec, int, str]:
     ]
     if spec.genotype and reader.samples:
         lines.append(FT_HEADER)
+        lines.append(f'##FILTER=<ID={SCREEN},Description="varnode-internal">')
     return spec, len(reader.samples), "\n".join(lines) + "\n"
 
 
@@ -139,6 +149,9 @@ def _site_commands(job: Job, region: str | None, header_file: str) -> list[list[
     commands = [[*first, job.source]]
     for item in job.spec.site:
         commands.append(["bcftools", "filter", "--no-version", "-Ou", *item.bcftools_args()])
+    if job.spec.genotype and job.samples:
+        screen = ["-m+", "-s", SCREEN, "-e", job.spec.genotype_screen]
+        commands.append(["bcftools", "filter", "--no-version", "-Ou", *screen])
     return commands
 
 
@@ -155,7 +168,7 @@ def _run_shard(job: Job, region: str | None, output: str) -> Stats:
             processes.append(
                 subprocess.Popen(
                     command, stdin=upstream, stdout=subprocess.PIPE, stderr=subprocess.PIPE
-                )  # fmt: skip
+                )
             )
             if upstream is not None:
                 upstream.close()  # the child holds it now; EOF must reach it
@@ -198,20 +211,22 @@ class StreamFilter:
         writer = Writer(output, reader, mode=WRITE_MODE.get(Path(output).suffix, "wz"))
         if job.writer_threads > 1:
             writer.set_threads(job.writer_threads)
-        engine = (
-            GenotypeFilters(job.spec.genotype, job.samples, job.set_missing)
-            if job.spec.genotype and job.samples
-            else None
-        )
+        engine = None
+        if job.spec.genotype and job.samples:
+            engine = GenotypeFilters(job.spec.genotype, job.samples, job.set_missing)
+            writer.remove_header(SCREEN)
         site_names = {item.name for item in job.spec.site}
         site_filters: Counter = Counter()
-        fails_site: dict[str | None, bool] = {}
+        # FILTER value -> (value without the screen flag, flagged, fails a site filter)
+        decoded: dict[str | None, tuple[str | None, bool, bool]] = {}
         batch: list = []
-        sites = 0
+        flagged: list = []
+        sites = unflagged = 0
 
         def flush() -> None:
-            if engine is not None and batch:
-                engine.apply(batch)
+            if flagged:
+                engine.apply(flagged)
+                flagged.clear()
             for record in batch:
                 writer.write_record(record)
             batch.clear()
@@ -220,19 +235,31 @@ class StreamFilter:
             self.last = record
             sites += 1
             value = record.FILTER
-            site_filters[value] += 1
-            if job.hard:
-                if value not in fails_site:
-                    fails_site[value] = bool(value and site_names.intersection(value.split(";")))
-                if fails_site[value]:
-                    continue
+            if value not in decoded:
+                names = (value or "").split(";")
+                clean = ";".join(name for name in names if name != SCREEN) or "PASS"
+                fails = bool(site_names.intersection(names))
+                decoded[value] = (clean if SCREEN in names else value, SCREEN in names, fails)
+            clean, screened, fails = decoded[value]
+            site_filters[clean] += 1
+            if fails and job.hard:
+                continue
+            if screened:
+                record.FILTER = clean
+                flagged.append(record)
+            else:
+                unflagged += 1
             batch.append(record)
             if len(batch) >= BATCH:
                 flush()
         flush()
         writer.close()
         reader.close()
-        histogram = engine.histogram.tolist() if engine is not None else []
+        histogram = []
+        if engine is not None:
+            # The genotypes of written records the screen did not flag all passed.
+            engine.histogram[0] += unflagged * job.samples
+            histogram = engine.histogram.tolist()
         return Stats(sites, site_filters, histogram)
 
 
@@ -324,7 +351,7 @@ def filter_vcf(
 def _run_shards(job: Job, shards: list[str | None], partial: Path) -> Stats:
     with tempfile.TemporaryDirectory(dir=partial.parent, prefix=".varnode-filter.") as tmp:
         parts = [str(Path(tmp) / f"part{i}{partial.suffix}") for i in range(len(shards))]
-        with ProcessPoolExecutor(len(shards), mp_context=get_context("forkserver")) as pool:
+        with ProcessPoolExecutor(len(shards), mp_context=get_context("fork")) as pool:
             results = list(pool.map(_run_shard, [job] * len(shards), shards, parts))
         command = ["bcftools", "concat", "--naive", "--no-version", "-o", str(partial), *parts]
         result = subprocess.run(command, capture_output=True, text=True, check=False)

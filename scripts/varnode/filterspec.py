@@ -91,6 +91,11 @@ class FilterSpec:
     skipped: tuple[str, ...] = field(default=())
 
     @property
+    def genotype_screen(self) -> str:
+        """bcftools expression true at records where any genotype fails any genotype filter."""
+        return " || ".join(item.bcftools_expression() for item in self.genotype)
+
+    @property
     def names(self) -> list[str]:
         return [f.name for f in self.site] + [f.name for f in self.genotype]
 
