@@ -115,7 +115,7 @@ def _checked_spec(spec: FilterSpec, source: str) -> tuple[FilterSpec, int, str]:
     """Restrict `spec` to the input's header; return it, the sample count and header lines."""
     try:
         reader = VCF(source)
-    except OSError as error:
+    except Exception as error:  # cyvcf2 raises a bare Exception for a malformed header
         raise VarnodeError(f"{source}: cannot read as VCF/BCF: {error}") from None
     tags = _header_tags(reader)
     try:
@@ -123,15 +123,13 @@ def _checked_spec(spec: FilterSpec, source: str) -> tuple[FilterSpec, int, str]:
     except MissingTagError as error:
         raise VarnodeError(f"{source}: {error} ({_first_record_position(reader)})") from None
     for item in spec.genotype:
-        for tag in item.tags:
-            if tag == "FORMAT/AD":
-                continue
-            if tags[tag].get("Number") != "1" or tags[tag].get("Type") not in ("Integer", "Float"):
-                raise VarnodeError(
-                    f"{source}: genotype filter {item.name} needs a single numeric value per "
-                    f"sample, but the header declares {tag} as Number={tags[tag].get('Number')} "
-                    f"Type={tags[tag].get('Type')}"
-                )
+        declared = tags.get(item.field, {"Number": "1", "Type": "Integer"})  # derived: AD, GT
+        if declared.get("Number") != "1" or declared.get("Type") not in ("Integer", "Float"):
+            raise VarnodeError(
+                f"{source}: genotype filter {item.name} needs a single numeric value per "
+                f"sample, but the header declares {item.field} as Number={declared.get('Number')}"
+                f" Type={declared.get('Type')}"
+            )
     lines = [
         f'##FILTER=<ID={item.name},Description="{item.description.replace(chr(34), chr(39))}">'
         for item in spec.site

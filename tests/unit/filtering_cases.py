@@ -42,7 +42,7 @@ def write_vcf(path: Path, samples=("A", "B", "C"), records=RECORDS, extra_header
     header = HEADER + extra_header
     if any("LowCov" in line for line in records):
         header += '##FILTER=<ID=LowCov,Description="set by the caller">\n'
-    columns = COLUMNS + "".join(f"\t{s}" for s in samples)
+    columns = COLUMNS + "".join(f"\t{s}" for s in samples) if samples else COLUMNS[:-7]
     lines = []
     for record in records:
         fields = record.split("\t")
