@@ -4,13 +4,14 @@ Execution plan, per region shard (one shard per thread when the input is indexed
 
     bcftools annotate -h <our header lines>      C: parse, add ##FILTER/FT descriptions
     | bcftools filter -m+ -s NAME -e EXPR ...    C: one soft filter per site filter
-    | bcftools filter -m+ -s SCREEN -e ANY_GT    C: flag records where any genotype
-                                                 fails any genotype filter
+    | bcftools filter -m+ -s SCREEN -e ANY_GT    C, few samples only: flag records where
+                                                 any genotype fails any genotype filter
     | python (cyvcf2)                            genotype filters in numpy batches on
                                                  flagged records (FT, GT), stats,
                                                  --hard drop, write
 
-Only flagged records carry FORMAT/FT: a record without FT had every genotype pass.
+With few samples only flagged records carry FORMAT/FT: a record without FT had every
+genotype pass.
 Screening in C keeps per-record Python work to a read and a write wherever all
 genotypes pass, which is most records of a single-sample call set.
 
@@ -44,6 +45,9 @@ FT_HEADER = (
     '(varnode filter): PASS or the failed filter names separated by semicolons">'
 )
 SCREEN = "VARNODE_GT_SCREEN"  # transient FILTER flag, removed before writing
+# Screening pays off only where many records have no failing genotype, i.e. few
+# samples; with more, nearly every record holds one and the screen is pure cost.
+SCREEN_MAX_SAMPLES = 8
 WRITE_MODE = {".bcf": "wb", ".gz": "wz", ".bgz": "wz", ".vcf": "w"}
 
 
@@ -147,7 +151,7 @@ def _site_commands(job: Job, region: str | None, header_file: str) -> list[list[
     commands = [[*first, job.source]]
     for item in job.spec.site:
         commands.append(["bcftools", "filter", "--no-version", "-Ou", *item.bcftools_args()])
-    if job.spec.genotype and job.samples:
+    if job.spec.genotype and 0 < job.samples <= SCREEN_MAX_SAMPLES:
         screen = ["-m+", "-s", SCREEN, "-e", job.spec.genotype_screen]
         commands.append(["bcftools", "filter", "--no-version", "-Ou", *screen])
     return commands
@@ -207,12 +211,12 @@ class StreamFilter:
         job = self.job
         reader = VCF(fd)
         writer = Writer(output, reader, mode=WRITE_MODE.get(Path(output).suffix, "wz"))
-        if job.writer_threads > 1:
-            writer.set_threads(job.writer_threads)
+        writer.set_threads(job.writer_threads)  # bgzf compression off the Python thread
         engine = None
         if job.spec.genotype and job.samples:
             engine = GenotypeFilters(job.spec.genotype, job.samples, job.set_missing)
             writer.remove_header(SCREEN)
+        screening = engine is not None and job.samples <= SCREEN_MAX_SAMPLES
         site_names = {item.name for item in job.spec.site}
         site_filters: Counter = Counter()
         # FILTER value -> (value without the screen flag, flagged, fails a site filter)
@@ -245,8 +249,10 @@ class StreamFilter:
             if screened:
                 record.FILTER = clean
                 flagged.append(record)
-            else:
+            elif screening:
                 unflagged += 1
+            elif engine is not None:
+                flagged.append(record)
             batch.append(record)
             if len(batch) >= BATCH:
                 flush()

@@ -13,7 +13,14 @@ from pathlib import Path
 
 import pytest
 
-from tests.unit.filtering_cases import bcftools, records, run_varnode, write_filters, write_vcf
+from tests.unit.filtering_cases import (
+    RECORDS,
+    bcftools,
+    records,
+    run_varnode,
+    write_filters,
+    write_vcf,
+)
 
 SITE_CASES = [
     ({"field": "QUAL", "fail_if": "<", "value": 30}, "QUAL<30"),
@@ -67,9 +74,13 @@ def _genotype_equivalence(source: Path, tmp: Path, spec: dict, expression: str) 
     return table["genotypes"]
 
 
-@pytest.fixture(params=["as_called", "norm_split"])
+@pytest.fixture(params=["as_called", "norm_split", "nine_samples"])
 def edge_vcf(request, tmp_path: Path) -> Path:
-    """The edge-case VCF, as called (multi-allelic records) or after `norm -m-any`."""
+    """The edge-case VCF: as called (multi-allelic records), after `norm -m-any`, or
+    with its samples repeated to nine (past the few-sample C screen)."""
+    if request.param == "nine_samples":
+        wide = ["\t".join(r.split("\t")[:9] + r.split("\t")[9:] * 3) for r in RECORDS]
+        return write_vcf(tmp_path / "edge.vcf.gz", samples="ABCDEFGHI", records=wide)
     source = write_vcf(tmp_path / "edge.vcf.gz")
     if request.param == "as_called":
         return source
