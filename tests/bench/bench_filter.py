@@ -27,7 +27,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from vcfgen import write_vcf  # noqa: E402
+from vcfgen import write_vcf
 
 FILTERS = """\
 site:
@@ -44,15 +44,22 @@ BCFTOOLS = (
 SHAPES = {"1 sample x 5M": (5_000_000, 1), "100 samples x 1M": (1_000_000, 100)}
 
 
-def measure(command: str) -> tuple[float, float, float]:
-    """Wall seconds, CPU seconds (all processes) and peak RSS (MB, largest process)."""
+def measure(command: str, rss_file: Path) -> tuple[float, float, float]:
+    """Wall seconds, CPU seconds (all processes) and peak RSS (MB, largest process).
+
+    GNU time runs the command so the RSS is not inflated by this Python process, whose
+    pages a forked child would count until it execs.
+    """
     start = time.perf_counter()
-    process = subprocess.Popen(["bash", "-o", "pipefail", "-c", command])
+    process = subprocess.Popen(
+        ["/usr/bin/time", "-f", "%M", "-o", str(rss_file), "bash", "-o", "pipefail", "-c", command]
+    )
     _, status, usage = os.wait4(process.pid, 0)
     wall = time.perf_counter() - start
     if os.waitstatus_to_exitcode(status) != 0:
         raise SystemExit(f"failed: {command}")
-    return wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024
+    rss_kb = int(rss_file.read_text().split()[-1])
+    return wall, usage.ru_utime + usage.ru_stime, rss_kb / 1024
 
 
 def main() -> int:
@@ -84,7 +91,7 @@ def main() -> int:
         runs: dict[str, list[tuple[float, float, float]]] = {name: [] for name in commands}
         for _ in range(args.repeats):
             for name, command in commands.items():
-                runs[name].append(measure(command))
+                runs[name].append(measure(command, args.workdir / "rss.txt"))
         medians = {
             name: (
                 statistics.median(r[0] for r in results),
