@@ -22,7 +22,11 @@ include: "workflow/rules/reference.smk"
 include: "workflow/rules/qc.smk"
 include: "workflow/rules/align.smk"
 include: "workflow/rules/call.smk"
+include: "workflow/rules/filter.smk"
+include: "workflow/rules/annotate.smk"
 include: "workflow/rules/cohort.smk"
+include: "workflow/rules/benchmark.smk"
+include: "workflow/rules/report.smk"
 
 
 rule all:
