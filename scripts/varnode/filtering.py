@@ -134,9 +134,11 @@ def _checked_spec(spec: FilterSpec, source: str) -> tuple[FilterSpec, int, str]:
                 f"sample, but the header declares {item.field} as Number={declared.get('Number')}"
                 f" Type={declared.get('Type')}"
             )
+    # Genotype filters get ##FILTER lines too: FT values are filter IDs, as in FILTER.
+    described = [*spec.site, *(spec.genotype if reader.samples else ())]
     lines = [
         f'##FILTER=<ID={item.name},Description="{item.description.replace(chr(34), chr(39))}">'
-        for item in spec.site
+        for item in described
     ]
     if spec.genotype and reader.samples:
         lines.append(FT_HEADER)

@@ -55,6 +55,7 @@ def test_soft_filter_names_failures_describes_them_and_counts_them(edge, filters
     assert result.returncode == 0, result.stderr
     header = VCF(str(out)).raw_header
     assert '##FILTER=<ID=LowQual,Description="QUAL < 30">' in header
+    assert '##FILTER=<ID=LowGQ,Description="GQ < 20">' in header
     assert "##FORMAT=<ID=FT," in header and "SCREEN" not in header
     rows = records(out)
     filter_names = [row[2] for row in rows]
