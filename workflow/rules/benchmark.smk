@@ -21,15 +21,6 @@ BENCHMARK_TABLES = (
 TARGETS += BENCHMARK_TABLES
 
 
-def final_calls(wildcards):
-    """The sample's final calls: filtered when the filter stage is in the workflow."""
-    filtered = f"results/calls/{wildcards.sample}.{wildcards.caller}.filtered.vcf.gz"
-    if any(rule.is_producer(filtered) for rule in workflow.rules):
-        return {"vcf": filtered, "tbi": f"{filtered}.tbi"}
-    raw = f"results/calls/{wildcards.sample}.{wildcards.caller}.vcf.gz"
-    return {"vcf": raw, "tbi": f"{raw}.tbi"}
-
-
 rule benchmark_calls:
     input:
         BENCHMARK_TABLES,
@@ -37,7 +28,8 @@ rule benchmark_calls:
 
 rule compare_calls:
     input:
-        unpack(final_calls),
+        vcf="results/calls/{sample}.{caller}.filtered.vcf.gz",
+        tbi="results/calls/{sample}.{caller}.filtered.vcf.gz.tbi",
         truth=BENCHMARK["truth"],
         ref=GENOME,
         fai=f"{GENOME}.fai",

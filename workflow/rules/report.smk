@@ -34,20 +34,10 @@ wildcard_constraints:
     tool="|".join(VERSION_COMMANDS),
 
 
-def producible(path):
-    """Whether some rule of this workflow writes `path`: other stages' outputs are
-    reported when their rules are part of the workflow, and noted as absent otherwise.
-    """
-    return any(rule.is_producer(path) for rule in workflow.rules)
-
-
 def variant_stats():
-    stages = [""] + (
-        [".filtered"]
-        if producible(f"results/calls/{SHEET.samples[0]}.{CALLERS[0]}.filtered.vcf.gz")
-        else []
+    return expand(
+        VARIANT_STATS, sample=SHEET.samples, caller=CALLERS, stage=["", ".filtered"]
     )
-    return expand(VARIANT_STATS, sample=SHEET.samples, caller=CALLERS, stage=stages)
 
 
 def qc_outputs():
@@ -70,20 +60,23 @@ def qc_outputs():
 
 
 def report_inputs(wildcards):
-    """QC files, plus other stages' tables where their rules exist."""
-    optional = expand(
-        [
+    """QC files and every other stage's tables that the pages show."""
+    return [
+        *qc_outputs(),
+        *expand(
             "results/calls/{sample}.{caller}.filter_stats.tsv",
+            sample=SHEET.samples,
+            caller=CALLERS,
+        ),
+        *expand(
             "results/prioritised/{sample}.{caller}.candidates.tsv",
-        ],
-        sample=SHEET.samples,
-        caller=CALLERS,
-    ) + [
+            sample=PHENOTYPED_SAMPLES,
+            caller=CALLERS,
+        ),
         "results/cohort/sample_qc.tsv",
         "results/cohort/relatedness.tsv",
         "results/cohort/cohort.vcf.gz",
     ]
-    return qc_outputs() + [path for path in optional if producible(path)]
 
 
 def analysis_outputs(wildcards):
