@@ -87,24 +87,28 @@ def _chunk_text(rng, sites: np.ndarray, n_autosomal: int, male: np.ndarray) -> b
     return bytes(out)
 
 
-def measure(command: list[str], scratch: Path) -> tuple[float, float]:
-    """Run `command`; return (wall seconds, its peak RSS in MiB).
+def measure(command: list[str], scratch: Path) -> tuple[float, float, float]:
+    """Run `command`; return (wall seconds, CPU seconds, peak RSS in MiB).
 
-    GNU time reports the peak: a child's own rusage would count the benchmark's memory
+    CPU time (user + system) is the steadier figure on a shared machine, where wall time
+    also counts waiting for a core.
+
+    GNU time reports them: a child's own rusage would count the benchmark's memory
     too, because a forked child's maximum RSS starts from its parent's.
     """
     env = dict(os.environ, PYTHONPATH=str(REPO / "scripts"))
     report = scratch / "time.txt"
     start = time.perf_counter()
     done = subprocess.run(
-        ["/usr/bin/time", "-f", "%M", "-o", str(report), *command],
+        ["/usr/bin/time", "-f", "%U %S %M", "-o", str(report), *command],
         env=env,
         stdout=subprocess.DEVNULL,
     )
     elapsed = time.perf_counter() - start
     if done.returncode:
         raise SystemExit(f"failed: {' '.join(command)}")
-    return elapsed, int(report.read_text().split()[-1]) / 1024
+    user, system, peak_kib = report.read_text().split()[-3:]
+    return elapsed, float(user) + float(system), int(peak_kib) / 1024
 
 
 def step_command(step: str, folder: Path, chunk_size: int) -> list[str]:
@@ -123,6 +127,38 @@ def step_command(step: str, folder: Path, chunk_size: int) -> list[str]:
     }[step]  # fmt: skip
 
 
+def bench_cohort(folder: Path, n_samples: int, n_sites: int, args) -> list[dict]:
+    """Generate one cohort in `folder`, time each step on it, then delete it."""
+    folder.mkdir()
+    write_cohort(folder / "cohort.bcf", n_samples, n_sites, args.seed)
+    (folder / "members.tsv").write_text(
+        "".join(f"S{i:05d}\t{'MF'[i % 2 == 0]}\n" for i in range(n_samples))
+    )
+    rows = []
+    for step in args.steps:
+        seconds, cpu, peak = measure(step_command(step, folder, args.chunk_size), folder)
+        rows.append(
+            {
+                "samples": n_samples,
+                "sites": n_sites,
+                "step": step,
+                "wall_seconds": round(seconds, 2),
+                "cpu_seconds": round(cpu, 2),
+                "peak_rss_mib": round(peak, 1),
+                "cpu_ns_per_genotype": round(cpu / (n_samples * n_sites) * 1e9, 1),
+                "chunk_size": args.chunk_size,
+            }
+        )
+        print(ROW.format(*list(rows[-1].values())[:-1]), flush=True)
+    for generated in folder.iterdir():
+        generated.unlink()
+    return rows
+
+
+HEAD = "{:>8} {:>8} {:<14} {:>8} {:>8} {:>9} {:>16}"
+ROW = "{:>8} {:>8} {:<14} {:>8.1f} {:>8.1f} {:>9.0f} {:>16.1f}"
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--samples", type=int, nargs="+", default=[100, 1000, 5000])
@@ -132,33 +168,16 @@ def main() -> int:
     parser.add_argument("--chunk-size", type=int, default=1000)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--output", type=Path, default=Path("bench_cohort.json"))
-    parser.add_argument("--workdir", type=Path, help="keep the generated cohorts here")
+    parser.add_argument("--workdir", type=Path, help="folder for the generated cohorts")
     args = parser.parse_args()
 
+    print(HEAD.format("samples", "sites", "step", "wall s", "CPU s", "peak MiB", "CPU ns/genotype"))
     results = []
-    columns = ("samples", "sites", "step", "seconds", "peak MiB", "ns/genotype")
-    print("{:>8} {:>8} {:<14} {:>8} {:>9} {:>12}".format(*columns))
     with tempfile.TemporaryDirectory(dir=args.workdir) as scratch:
-        for n_samples in (max(10, round(n * args.scale)) for n in args.samples):
-            for n_sites in (max(100, round(n * args.scale)) for n in args.sites):
+        for n_samples in sorted({max(10, round(n * args.scale)) for n in args.samples}):
+            for n_sites in sorted({max(100, round(n * args.scale)) for n in args.sites}):
                 folder = Path(scratch) / f"{n_samples}x{n_sites}"
-                folder.mkdir()
-                write_cohort(folder / "cohort.bcf", n_samples, n_sites, args.seed)
-                (folder / "members.tsv").write_text(
-                    "".join(f"S{i:05d}\t{'MF'[i % 2 == 0]}\n" for i in range(n_samples))
-                )
-                for step in args.steps:
-                    seconds, peak = measure(step_command(step, folder, args.chunk_size), folder)
-                    per_genotype = seconds / (n_samples * n_sites) * 1e9
-                    results.append(
-                        {"samples": n_samples, "sites": n_sites, "step": step,
-                         "seconds": round(seconds, 2), "peak_rss_mib": round(peak, 1),
-                         "ns_per_genotype": round(per_genotype, 1), "chunk_size": args.chunk_size}
-                    )  # fmt: skip
-                    print(f"{n_samples:>8} {n_sites:>8} {step:<14} {seconds:>8.1f} {peak:>9.0f} "
-                          f"{per_genotype:>12.1f}", flush=True)  # fmt: skip
-                for generated in folder.iterdir():
-                    generated.unlink()
+                results += bench_cohort(folder, n_samples, n_sites, args)
     args.output.write_text(json.dumps({"cpu_count": os.cpu_count(), "results": results}, indent=2))
     print(f"wrote {args.output}")
     return 0
