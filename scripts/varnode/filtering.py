@@ -28,6 +28,7 @@ import subprocess
 import tempfile
 from collections import Counter
 from concurrent.futures import ProcessPoolExecutor
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from multiprocessing import get_context
 from pathlib import Path
@@ -162,17 +163,18 @@ def _site_commands(job: Job, region: str | None, header_file: str) -> list[list[
 def _run_shard(job: Job, region: str | None, output: str) -> Stats:
     """Filter one region (None: the whole input) of `job.source` into `output`."""
     where = f" in region {region}" if region else ""
-    with tempfile.NamedTemporaryFile("w", suffix=".txt") as header_file:
+    with tempfile.NamedTemporaryFile("w", suffix=".txt") as header_file, ExitStack() as stack:
         header_file.write(job.header_lines)
         header_file.flush()
         commands = _site_commands(job, region, header_file.name)
         processes: list[subprocess.Popen] = []
-        for command in commands:
+        # stderr goes to files: htslib may warn once per record, which would fill a
+        # pipe nobody reads until the end and stall the whole chain.
+        errors = [stack.enter_context(tempfile.TemporaryFile()) for _ in commands]
+        for command, error_file in zip(commands, errors, strict=True):
             upstream = processes[-1].stdout if processes else None
             processes.append(
-                subprocess.Popen(
-                    command, stdin=upstream, stdout=subprocess.PIPE, stderr=subprocess.PIPE
-                )
+                subprocess.Popen(command, stdin=upstream, stdout=subprocess.PIPE, stderr=error_file)
             )
             if upstream is not None:
                 upstream.close()  # the child holds it now; EOF must reach it
@@ -183,9 +185,11 @@ def _run_shard(job: Job, region: str | None, output: str) -> Stats:
         except (OSError, ValueError, RuntimeError) as error:
             stats, failure = None, str(error)
         processes[-1].stdout.close()
-        for process, command in zip(processes, commands, strict=True):
-            message = process.stderr.read().decode(errors="replace").strip()
-            if process.wait() != 0:
+        for process, command, error_file in zip(processes, commands, errors, strict=True):
+            process.wait()
+            error_file.seek(0)
+            message = error_file.read().decode(errors="replace").strip()
+            if process.returncode != 0:
                 detail = message.splitlines()[-1] if message else f"exit {process.returncode}"
                 raise VarnodeError(
                     f"{job.source}: reading failed {stream.position}{where}: "
