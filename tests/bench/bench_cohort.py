@@ -111,7 +111,7 @@ def measure(command: list[str], scratch: Path) -> tuple[float, float, float]:
     return elapsed, float(user) + float(system), int(peak_kib) / 1024
 
 
-def step_command(step: str, folder: Path, chunk_size: int) -> list[str]:
+def step_command(step: str, folder: Path, chunk_size: int, level: int) -> list[str]:
     """The command the workflow's rule runs for `step` (see workflow/rules/cohort.smk)."""
     calls, members = str(folder / "cohort.bcf"), str(folder / "members.tsv")
     varnode = [sys.executable, "-m", "varnode", step]
@@ -120,7 +120,7 @@ def step_command(step: str, folder: Path, chunk_size: int) -> list[str]:
     return {
         "allele-counts": [*varnode, calls, "-o", counts, "--sexes", members, *chunk],
         "annotate": ["bcftools", "annotate", "--threads", "2", "-a", counts, "-c", "INFO",
-                     "-Oz", "-o", str(folder / "cohort.vcf.gz"), calls],
+                     f"-Oz{level}", "-o", str(folder / "cohort.vcf.gz"), calls],
         "sample-qc": [*varnode, calls, "--sexes", members, "--tsv", str(folder / "qc.tsv"),
                       "--json", str(folder / "qc.json"), *chunk],
         "relatedness": [*varnode, calls, "-o", str(folder / "rel.tsv"), *chunk],
@@ -136,7 +136,9 @@ def bench_cohort(folder: Path, n_samples: int, n_sites: int, args) -> list[dict]
     )
     rows = []
     for step in args.steps:
-        seconds, cpu, peak = measure(step_command(step, folder, args.chunk_size), folder)
+        seconds, cpu, peak = measure(
+            step_command(step, folder, args.chunk_size, args.compression_level), folder
+        )
         rows.append(
             {
                 "samples": n_samples,
@@ -166,6 +168,9 @@ def main() -> int:
     parser.add_argument("--scale", type=float, default=1.0, help="multiply samples and sites")
     parser.add_argument("--steps", nargs="+", choices=STEPS, default=list(STEPS[:3]))
     parser.add_argument("--chunk-size", type=int, default=1000)
+    parser.add_argument(
+        "--compression-level", type=int, default=1, help="cohort.vcf.gz bgzip level (config)"
+    )
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--output", type=Path, default=Path("bench_cohort.json"))
     parser.add_argument("--workdir", type=Path, help="folder for the generated cohorts")

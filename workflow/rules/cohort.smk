@@ -154,8 +154,11 @@ rule annotate_cohort:
     resources:
         mem_mb=lambda wc, attempt: 1000 * attempt,
         runtime=lambda wc, attempt: 120 * attempt,
+    params:
+        level=COHORT_CFG["compression_level"],
     shell:
-        "(bcftools annotate --threads {threads} -a {input.counts} -c INFO -Oz -o {output.vcf}"
+        "(bcftools annotate --threads {threads} -a {input.counts} -c INFO"
+        " -Oz{params.level} -o {output.vcf}"
         " {input.vcf} && bcftools index --tbi {output.vcf}) 2> {log}"
 
 
