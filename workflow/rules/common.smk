@@ -62,5 +62,56 @@ def shard_vcfs(wildcards):
     ]
 
 
+# Report inputs (report.smk): every file the pages and MultiQC read.
+def variant_stats():
+    return expand(
+        VARIANT_STATS, sample=SHEET.samples, caller=CALLERS, stage=["", ".filtered"]
+    )
+
+
+def qc_outputs():
+    """Every QC file MultiQC and the pages read."""
+    fastp = [
+        f"results/qc/fastp/{unit.sample}.{unit.unit}.fastp.json" for unit in SHEET.units
+    ]
+    per_sample = expand(
+        [
+            "results/qc/samtools_stats/{sample}.txt",
+            "results/qc/samtools_flagstat/{sample}.txt",
+            "results/qc/samtools_idxstats/{sample}.txt",
+            "results/qc/markdup/{sample}.markdup.txt",
+            "results/qc/mosdepth/{sample}.mosdepth.summary.txt",
+            "results/qc/mosdepth/{sample}.mosdepth.global.dist.txt",
+        ],
+        sample=SHEET.samples,
+    )
+    return fastp + per_sample + variant_stats()
+
+
+def report_inputs(wildcards):
+    """QC files and every other stage's tables that the pages show."""
+    return [
+        *qc_outputs(),
+        *expand(
+            "results/calls/{sample}.{caller}.filter_stats.tsv",
+            sample=SHEET.samples,
+            caller=CALLERS,
+        ),
+        *expand(
+            "results/prioritised/{sample}.{caller}.candidates.tsv",
+            sample=PHENOTYPED_SAMPLES,
+            caller=CALLERS,
+        ),
+        "results/cohort/sample_qc.tsv",
+        "results/cohort/relatedness.tsv",
+        "results/cohort/cohort.vcf.gz",
+    ]
+
+
+def analysis_outputs(wildcards):
+    """Every final output except the report's own: run.json is written after them."""
+    return [target for target in TARGETS if not target.startswith(f"{REPORT}/")]
+
+
 # Final outputs of the run: each stage's rules file adds its own to this list.
 TARGETS = []

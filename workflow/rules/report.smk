@@ -1,3 +1,4 @@
+import os
 import json
 
 import snakemake
@@ -32,56 +33,6 @@ TARGETS += [
 wildcard_constraints:
     stage=r"|\.filtered",
     tool="|".join(VERSION_COMMANDS),
-
-
-def variant_stats():
-    return expand(
-        VARIANT_STATS, sample=SHEET.samples, caller=CALLERS, stage=["", ".filtered"]
-    )
-
-
-def qc_outputs():
-    """Every QC file MultiQC and the pages read."""
-    fastp = [
-        f"results/qc/fastp/{unit.sample}.{unit.unit}.fastp.json" for unit in SHEET.units
-    ]
-    per_sample = expand(
-        [
-            "results/qc/samtools_stats/{sample}.txt",
-            "results/qc/samtools_flagstat/{sample}.txt",
-            "results/qc/samtools_idxstats/{sample}.txt",
-            "results/qc/markdup/{sample}.markdup.txt",
-            "results/qc/mosdepth/{sample}.mosdepth.summary.txt",
-            "results/qc/mosdepth/{sample}.mosdepth.global.dist.txt",
-        ],
-        sample=SHEET.samples,
-    )
-    return fastp + per_sample + variant_stats()
-
-
-def report_inputs(wildcards):
-    """QC files and every other stage's tables that the pages show."""
-    return [
-        *qc_outputs(),
-        *expand(
-            "results/calls/{sample}.{caller}.filter_stats.tsv",
-            sample=SHEET.samples,
-            caller=CALLERS,
-        ),
-        *expand(
-            "results/prioritised/{sample}.{caller}.candidates.tsv",
-            sample=PHENOTYPED_SAMPLES,
-            caller=CALLERS,
-        ),
-        "results/cohort/sample_qc.tsv",
-        "results/cohort/relatedness.tsv",
-        "results/cohort/cohort.vcf.gz",
-    ]
-
-
-def analysis_outputs(wildcards):
-    """Every final output except the report's own: run.json is written after them."""
-    return [target for target in TARGETS if not target.startswith(f"{REPORT}/")]
 
 
 rule stats_variants:
@@ -164,7 +115,7 @@ rule report_multiqc:
         mem_mb=lambda wc, attempt: 2000 * attempt,
         runtime=lambda wc, attempt: 30 * attempt,
     params:
-        outdir=f"{REPORT}/multiqc",
+        outdir=lambda wc, output: os.path.dirname(output[0]),
     shell:
         "multiqc --force --no-ansi --config {input.config} --outdir {params.outdir}"
         " --filename multiqc_report.html {input.qc} > {log} 2>&1"
@@ -200,7 +151,7 @@ rule report_html:
     params:
         settings=json.dumps(config.get("report", {})),
         callers=CALLERS,
-        outdir=REPORT,
+        outdir=lambda wc, output: os.path.dirname(output.index),
     shell:
         "python -m varnode report --results results --sample-sheet {input.sample_sheet}"
         " --callers {params.callers} --settings {params.settings:q} -o {params.outdir}"
