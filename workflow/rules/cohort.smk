@@ -23,18 +23,6 @@ COHORT_CFG = config["cohort"]
 SEX_CFG = COHORT_CFG["sex"]
 
 
-def cohort_shards(wildcards):
-    shard_dir = checkpoints.shard_regions.get().output[0]
-    shards = glob_wildcards(f"{shard_dir}/{{shard}}.bed").shard
-    return [f"results/cohort/shards/{shard}.bcf" for shard in sorted(shards)]
-
-
-def ploidy_option(wildcards, input):
-    if not COHORT_CFG["ploidy"]:
-        return ""
-    return f"--ploidy {COHORT_CFG['ploidy']} --samples-file {input.members}"
-
-
 # The member list is the cohort's identity: a sheet edit that adds or removes a sample
 # rewrites it, and everything cohort-level downstream reruns; per-sample jobs do not.
 rule list_cohort_members:

@@ -53,13 +53,27 @@ def unit_bams(wildcards):
     ]
 
 
-def shard_vcfs(wildcards):
+def region_shards():
+    """Shard names, known once the shard_regions checkpoint has run."""
     shard_dir = checkpoints.shard_regions.get().output[0]
-    shards = glob_wildcards(f"{shard_dir}/{{shard}}.bed").shard
+    return sorted(glob_wildcards(f"{shard_dir}/{{shard}}.bed").shard)
+
+
+def shard_vcfs(wildcards):
     return [
         f"results/calls/shards/{wildcards.sample}/{wildcards.caller}/{shard}.vcf.gz"
-        for shard in sorted(shards)
+        for shard in region_shards()
     ]
+
+
+def cohort_shards(wildcards):
+    return [f"results/cohort/shards/{shard}.bcf" for shard in region_shards()]
+
+
+def ploidy_option(wildcards, input):
+    """Sex-aware ploidy for joint calling (config cohort.ploidy), from the member list."""
+    ploidy = config["cohort"]["ploidy"]
+    return f"--ploidy {ploidy} --samples-file {input.members}" if ploidy else ""
 
 
 # Report inputs (report.smk): every file the pages and MultiQC read.
