@@ -105,10 +105,9 @@ def test_cancelled_job_is_reported_failed(cancelled_then_resumed: CancelledRun) 
     run = cancelled_then_resumed
     assert run.first_returncode != 0
     assert "Error in group alignment" in run.first_log
-    # The cancelled sample's alignment never completed, so none of its finals exist yet.
-    assert "Exiting because a job execution failed" in run.first_log or (
-        "At least one job did not complete successfully" in run.first_log
-    )
+    # The report points at the cancelled job's SLURM log.
+    assert f"/{run.cancelled_job}.log (check log file(s) for error details)" in run.first_log
+    assert "At least one job did not complete successfully" in run.first_log
 
 
 def test_rerun_after_cancel_completes(cancelled_then_resumed: CancelledRun) -> None:
