@@ -9,16 +9,19 @@ DEMO_DIR := resources/demo
 PYTHON_STAMP := $(VENV)/.installed
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 
-.PHONY: setup system-tools demo test lint
+.PHONY: setup system-tools test-tools demo test lint
 
 setup: system-tools $(PYTHON_STAMP)
 
 system-tools:
 	@bash .ci/install-system-tools
 
+test-tools:
+	@bash .ci/install-system-tools --tests
+
 $(PYTHON_STAMP): pyproject.toml constraints.txt
 	test -x $(VENV)/bin/python || python3 -m venv $(VENV)
-	$(VENV)/bin/pip install --quiet --upgrade pip
+	$(VENV)/bin/pip install --quiet pip==26.3
 	$(VENV)/bin/pip install --quiet -c constraints.txt -e '.[test]'
 	touch $@
 
@@ -35,7 +38,7 @@ demo: setup
 	fi
 
 # pytest exits 5 when it collected nothing: a suite that tests nothing must fail loudly.
-test: setup
+test: setup test-tools
 	@status=0; pytest -q tests || status=$$?; \
 	if [ $$status -eq 5 ]; then echo "make test: pytest collected no tests" >&2; fi; \
 	exit $$status

@@ -20,7 +20,7 @@ make_run_dir() {
     (cd "$REPO" && "$PYTHON" -c "
 import sys
 from pathlib import Path
-from tests.workflow.conftest import write_workdir
+from tests.conftest import write_workdir
 write_workdir(Path(sys.argv[1]), Path(sys.argv[2]))
 " "$OUT/$1" "$SHARED_DATA")
 }

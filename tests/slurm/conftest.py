@@ -17,10 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import REPO
-
-# Session fixtures shared with tests/workflow: run folders, and the local reference run.
-from tests.workflow.conftest import make_workdir, pipeline_run, snakemake_env  # noqa: F401
+from tests.conftest import REPO, snakemake_env
 
 CLUSTER = REPO / "tests" / "slurm" / "cluster.sh"
 SLURM_PROFILE = REPO / "workflow" / "profiles" / "slurm"
@@ -36,12 +33,6 @@ CLUSTER_OPTIONS = [
 ]
 # Snakemake ignores SIGTERM while it waits on cluster jobs, hence the KILL after 10 s.
 RUN_TIMEOUT_S = 1800
-
-
-def pytest_configure(config: pytest.Config) -> None:
-    config.addinivalue_line(
-        "markers", "slurm: runs jobs on a real SLURM cluster on localhost (slow, needs root)"
-    )
 
 
 def slurm_snakemake_command(*args: str, snakefile: Path = REPO / "Snakefile") -> list[str]:

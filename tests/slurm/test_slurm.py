@@ -17,9 +17,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import REPO
+from tests.conftest import REPO, snakemake_env
 from tests.slurm.conftest import cancel_all_jobs, slurm_snakemake, slurm_snakemake_command
-from tests.workflow.conftest import snakemake_env
 
 pytestmark = pytest.mark.slurm
 

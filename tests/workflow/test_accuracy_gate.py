@@ -16,8 +16,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tests.conftest import REPO
-from tests.workflow.conftest import snakemake
+from tests.conftest import REPO, snakemake
 
 pytestmark = pytest.mark.workflow
 

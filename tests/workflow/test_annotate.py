@@ -9,7 +9,7 @@ from pathlib import Path
 import pysam
 import pytest
 
-from tests.workflow.conftest import snakemake
+from tests.conftest import snakemake
 
 pytestmark = pytest.mark.workflow
 

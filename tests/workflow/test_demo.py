@@ -10,8 +10,7 @@ from pathlib import Path
 import pytest
 from cyvcf2 import VCF
 
-from tests.conftest import REPO
-from tests.workflow.conftest import snakemake, snakemake_env
+from tests.conftest import REPO, snakemake, snakemake_env
 
 pytestmark = pytest.mark.workflow
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from cyvcf2 import VCF
 
-from tests.workflow.conftest import snakemake
+from tests.conftest import snakemake
 
 pytestmark = pytest.mark.workflow
 

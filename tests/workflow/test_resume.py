@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from cyvcf2 import VCF
 
-from tests.workflow.conftest import PROFILE, SNAKEMAKE, snakemake, snakemake_env
+from tests.conftest import PROFILE, SNAKEMAKE, snakemake, snakemake_env
 
 pytestmark = pytest.mark.workflow
 
