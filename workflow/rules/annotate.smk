@@ -90,6 +90,8 @@ rule write_annotated_vcf:
         tbi="results/annotated/{sample}.{caller}.vcf.gz.tbi",
     log:
         "logs/write_annotated_vcf/{sample}.{caller}.log",
+    benchmark:
+        "benchmarks/write_annotated_vcf/{sample}.{caller}.tsv"
     conda:
         "../../envs/bcftools.yaml"
     threads: 1
@@ -108,6 +110,8 @@ rule tabulate_variants:
         "results/annotated/{sample}.{caller}.variants.tsv",
     log:
         "logs/tabulate_variants/{sample}.{caller}.log",
+    benchmark:
+        "benchmarks/tabulate_variants/{sample}.{caller}.tsv"
     conda:
         "../../envs/varnode.yaml"
     threads: 1
@@ -144,6 +148,8 @@ rule prioritise_variants:
         "results/prioritised/{sample}.{caller}.candidates.tsv",
     log:
         "logs/prioritise_variants/{sample}.{caller}.log",
+    benchmark:
+        "benchmarks/prioritise_variants/{sample}.{caller}.tsv"
     conda:
         "../../envs/varnode.yaml"
     threads: 1

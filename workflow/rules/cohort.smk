@@ -32,6 +32,8 @@ rule list_cohort_members:
         COHORT_MEMBERS,
     log:
         "logs/list_cohort_members/cohort.log",
+    benchmark:
+        "benchmarks/list_cohort_members/cohort.tsv"
     conda:
         "../../envs/varnode.yaml"
     threads: 1
@@ -82,6 +84,8 @@ rule gather_cohort:
         csi=temp(f"{COHORT_CALLS}.csi"),
     log:
         "logs/gather_cohort/cohort.log",
+    benchmark:
+        "benchmarks/gather_cohort/cohort.tsv"
     conda:
         "../../envs/bcftools.yaml"
     threads: 1
@@ -158,6 +162,8 @@ rule extract_cohort_sites:
         tbi="results/cohort/cohort.sites.vcf.gz.tbi",
     log:
         "logs/extract_cohort_sites/cohort.log",
+    benchmark:
+        "benchmarks/extract_cohort_sites/cohort.tsv"
     conda:
         "../../envs/bcftools.yaml"
     threads: 1

@@ -42,6 +42,8 @@ rule stats_variants:
         VARIANT_STATS,
     log:
         "logs/stats_variants/{sample}.{caller}{stage}.log",
+    benchmark:
+        "benchmarks/stats_variants/{sample}.{caller}{stage}.tsv"
     conda:
         "../../envs/bcftools.yaml"
     threads: 1
@@ -57,6 +59,8 @@ rule collect_tool_versions:
         f"{REPORT}/versions/{{tool}}.txt",
     log:
         "logs/collect_tool_versions/{tool}.log",
+    benchmark:
+        "benchmarks/collect_tool_versions/{tool}.tsv"
     conda:
         lambda wildcards: f"../../envs/{wildcards.tool}.yaml"
     threads: 1
@@ -78,6 +82,8 @@ rule record_run_metadata:
         report(f"{REPORT}/run.json", caption="../report/run_json.rst", category="Run"),
     log:
         "logs/record_run_metadata/run.log",
+    benchmark:
+        "benchmarks/record_run_metadata/run.tsv"
     conda:
         "../../envs/varnode.yaml"
     threads: 1
@@ -108,6 +114,8 @@ rule report_multiqc:
         ),
     log:
         "logs/report_multiqc/multiqc.log",
+    benchmark:
+        "benchmarks/report_multiqc/multiqc.tsv"
     conda:
         "../../envs/multiqc.yaml"
     threads: 1
@@ -142,6 +150,8 @@ rule report_html:
         raw=directory(f"{REPORT}/raw"),
     log:
         "logs/report_html/report.log",
+    benchmark:
+        "benchmarks/report_html/report.tsv"
     conda:
         "../../envs/varnode.yaml"
     threads: 1
