@@ -33,7 +33,7 @@ def _info_fields(vcf: str | Path) -> set[str]:
 
 def annotation_problems(config: dict[str, Any], reference_contigs: set[str]) -> list[str]:
     """Problems with config['annotation'] resources, each naming its key and file."""
-    from varnode.inputs import vcf_contigs
+    from varnode.inputs import resource_problems, vcf_contigs
 
     annotation = config["annotation"]
     population = annotation["population_af"]
@@ -52,17 +52,10 @@ def annotation_problems(config: dict[str, Any], reference_contigs: set[str]) -> 
     for key, path, read_contigs, info_fields in resources:
         if not path:
             continue
-        if not Path(path).is_file():
-            problems.append(f"config {key}: file not found: {path}")
+        found = resource_problems(key, path, read_contigs, reference_contigs)
+        problems += found
+        if found:
             continue
-        unknown = sorted(read_contigs(path) - reference_contigs)
-        if unknown:
-            shown = ", ".join(unknown[:5]) + (" ..." if len(unknown) > 5 else "")
-            problems.append(
-                f"config {key}: {path} names contig(s) the reference lacks: {shown} "
-                f"(reference has e.g. {', '.join(sorted(reference_contigs)[:3])}; "
-                "rename them, e.g. with bcftools annotate --rename-chrs)"
-            )
         missing = [f for f in info_fields if f not in _info_fields(path)]
         if missing:
             problems.append(f"config {key}: {path} has no INFO field(s) {', '.join(missing)}")

@@ -206,6 +206,21 @@ def vcf_contigs(vcf: str | Path) -> set[str]:
         return {record.chrom for record in variants}
 
 
+def resource_problems(key: str, path: str, read_contigs, reference: set[str]) -> list[str]:
+    """A file named in config must exist and name only contigs the reference has."""
+    if not Path(path).is_file():
+        return [f"config {key}: file not found: {path}"]
+    unknown = sorted(read_contigs(path) - reference)
+    if not unknown:
+        return []
+    shown = ", ".join(unknown[:5]) + (" ..." if len(unknown) > 5 else "")
+    return [
+        f"config {key}: {path} names contig(s) the reference lacks: {shown} "
+        f"(reference has e.g. {', '.join(sorted(reference)[:3])}; "
+        "rename them, e.g. with bcftools annotate --rename-chrs)"
+    ]
+
+
 def check_config(config: dict[str, Any], schema_dir: Path = SCHEMA_DIR) -> SampleSheet:
     """Validate `config` (filling schema defaults in place) and everything it points at."""
     from snakemake.exceptions import WorkflowError
@@ -225,17 +240,8 @@ def check_config(config: dict[str, Any], schema_dir: Path = SCHEMA_DIR) -> Sampl
         (f"known_sites[{i}]", path, vcf_contigs) for i, path in enumerate(config["known_sites"])
     ]
     for key, path, read_contigs in files:
-        if not path:
-            continue
-        if not Path(path).is_file():
-            problems.append(f"config {key}: file not found: {path}")
-            continue
-        unknown = sorted(read_contigs(path) - contigs)
-        if unknown:
-            shown = ", ".join(unknown[:5]) + (" ..." if len(unknown) > 5 else "")
-            problems.append(
-                f"config {key}: {path} names contig(s) the reference {fasta} lacks: {shown}"
-            )
+        if path:
+            problems += resource_problems(key, path, read_contigs, contigs)
     problems += annotation_problems(config, contigs)
     _report(problems, "config")
     return load_sample_sheet(config["samples"])
