@@ -30,7 +30,7 @@ rule compare_calls:
     input:
         vcf="results/calls/{sample}.{caller}.filtered.vcf.gz",
         tbi="results/calls/{sample}.{caller}.filtered.vcf.gz.tbi",
-        truth=BENCHMARK["truth"],
+        truth=BENCHMARK["truth"] or [],
         ref=GENOME,
         fai=f"{GENOME}.fai",
         regions=BENCHMARK["regions"] or [],
