@@ -7,13 +7,15 @@ Execution plan, per region shard (one shard per thread when the input is indexed
     | bcftools filter -m+ -s SCREEN -e ANY_GT    C, few samples only: flag records where
                                                  any genotype fails any genotype filter
     | python (cyvcf2)                            genotype filters in numpy batches on
-                                                 flagged records (FT, GT), stats,
-                                                 --hard drop, write
+                                                 flagged records (FT), stats, --hard drop
+    | bcftools +setGT -t q -n . -i FT-FAILED     C, --set-missing only: failing GTs to
+      (else bcftools view)                       missing; format, compress, write
 
 With few samples only flagged records carry FORMAT/FT: a record without FT had every
 genotype pass.
-Screening in C keeps per-record Python work to a read and a write wherever all
-genotypes pass, which is most records of a single-sample call set.
+Screening in C keeps per-record Python work to a read and a write of uncompressed BCF
+wherever all genotypes pass, which is most records of a single-sample call set; and
+formatting and compressing the output, the costliest step, runs in its own process.
 
 Stages pass uncompressed BCF. Shard outputs are bgzf files joined without
 recompression (`bcftools concat --naive`), then indexed. Output goes to a partial
@@ -49,7 +51,9 @@ SCREEN = "VARNODE_GT_SCREEN"  # transient FILTER flag, removed before writing
 # Screening pays off only where many records have no failing genotype, i.e. few
 # samples; with more, nearly every record holds one and the screen is pure cost.
 SCREEN_MAX_SAMPLES = 8
-WRITE_MODE = {".bcf": "wb", ".gz": "wz", ".bgz": "wz", ".vcf": "w"}
+# Genotypes whose FT names a failed filter (records without FT were never flagged).
+SET_MISSING = ["-t", "q", "-n", ".", "-i", 'FMT/FT!="PASS" & FMT/FT!="."']
+OUTPUT_TYPE = {".bcf": "b", ".gz": "z", ".bgz": "z", ".vcf": "v"}
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -160,6 +164,15 @@ def _site_commands(job: Job, region: str | None, header_file: str) -> list[list[
     return commands
 
 
+def _writer_command(job: Job, output: str) -> list[str]:
+    """The last stage: reads the Python stage's BCF, writes `output`."""
+    kind = OUTPUT_TYPE.get(Path(output).suffix, "z")
+    common = ["--no-version", f"-O{kind}", "-o", output, "--threads", str(job.writer_threads)]
+    if job.set_missing and job.spec.genotype and job.samples:
+        return ["bcftools", "+setGT", *common, "-", "--", *SET_MISSING]
+    return ["bcftools", "view", *common, "-"]
+
+
 def _run_shard(job: Job, region: str | None, output: str) -> Stats:
     """Filter one region (None: the whole input) of `job.source` into `output`."""
     where = f" in region {region}" if region else ""
@@ -167,24 +180,29 @@ def _run_shard(job: Job, region: str | None, output: str) -> Stats:
         header_file.write(job.header_lines)
         header_file.flush()
         commands = _site_commands(job, region, header_file.name)
+        commands.append(_writer_command(job, output))
         processes: list[subprocess.Popen] = []
         # stderr goes to files: htslib may warn once per record, which would fill a
         # pipe nobody reads until the end and stall the whole chain.
         errors = [stack.enter_context(tempfile.TemporaryFile()) for _ in commands]
-        for command, error_file in zip(commands, errors, strict=True):
+        for command, error_file in zip(commands[:-1], errors, strict=False):
             upstream = processes[-1].stdout if processes else None
             processes.append(
                 subprocess.Popen(command, stdin=upstream, stdout=subprocess.PIPE, stderr=error_file)
             )
             if upstream is not None:
                 upstream.close()  # the child holds it now; EOF must reach it
+        source = processes[-1].stdout
+        writer = subprocess.Popen(commands[-1], stdin=subprocess.PIPE, stderr=errors[-1])
+        processes.append(writer)
         stream = StreamFilter(job)
         try:
-            stats = stream.run(processes[-1].stdout.fileno(), output)
+            stats = stream.run(source.fileno(), f"/dev/fd/{writer.stdin.fileno()}")
             failure = ""
         except (OSError, ValueError, RuntimeError) as error:
             stats, failure = None, str(error)
-        processes[-1].stdout.close()
+        source.close()
+        writer.stdin.close()
         for process, command, error_file in zip(processes, commands, errors, strict=True):
             process.wait()
             error_file.seek(0)
@@ -216,11 +234,10 @@ class StreamFilter:
     def run(self, fd: int, output: str) -> Stats:
         job = self.job
         reader = VCF(fd)
-        writer = Writer(output, reader, mode=WRITE_MODE.get(Path(output).suffix, "wz"))
-        writer.set_threads(job.writer_threads)  # bgzf compression off the Python thread
+        writer = Writer(output, reader, mode="wbu")  # uncompressed BCF to the writer stage
         engine = None
         if job.spec.genotype and job.samples:
-            engine = GenotypeFilters(job.spec.genotype, job.samples, job.set_missing)
+            engine = GenotypeFilters(job.spec.genotype, job.samples)
             writer.remove_header(SCREEN)
         screening = engine is not None and job.samples <= SCREEN_MAX_SAMPLES
         site_names = {item.name for item in job.spec.site}
@@ -385,7 +402,7 @@ def stats_table(spec: FilterSpec, stats: Stats) -> dict:
             per_site[name]["failed"] += records
             if len(ours) == 1:
                 per_site[name]["failed_alone"] += records
-    genotype = GenotypeFilters(spec.genotype, 0, False) if spec.genotype else None
+    genotype = GenotypeFilters(spec.genotype, 0) if spec.genotype else None
     if genotype is not None and stats.genotype_histogram:
         genotype.histogram[:] = stats.genotype_histogram
     per_genotype = genotype.counts() if genotype else {}

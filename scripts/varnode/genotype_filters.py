@@ -75,15 +75,13 @@ def _fails(values: np.ndarray, op: str, threshold) -> np.ndarray:
 class GenotypeFilters:
     """Applies genotype filters to batches of cyvcf2 records and counts the failures."""
 
-    def __init__(self, filters: tuple[GenotypeFilter, ...], samples: int, set_missing: bool):
+    def __init__(self, filters: tuple[GenotypeFilter, ...], samples: int):
         if len(filters) > MAX_FILTERS:
             raise ValueError(f"at most {MAX_FILTERS} genotype filters are supported")
         self.filters = filters
         self.samples = samples
-        self.set_missing = set_missing
         self.tags = sorted({f.field.split("/", 1)[1] for f in filters if f.field not in DERIVED})
         self.needs_ad = any(f.field in DERIVED for f in filters)
-        self.needs_gt = self.needs_ad or set_missing
         codes = np.arange(1 << len(filters))
         self.ft_table = np.array(
             [
@@ -123,12 +121,16 @@ class GenotypeFilters:
         return values
 
     def apply(self, batch: list) -> None:
-        """Evaluate the filters on `batch`, set FT (and GT if set_missing) in place."""
+        """Evaluate the filters on `batch` and set FORMAT/FT in place.
+
+        Setting failing genotypes missing is left to a C stage reading FT downstream
+        (`filtering.SET_MISSING`): per record, cyvcf2's GT get and set cost more than
+        all the rest of this method.
+        """
         n = self.samples
         derived = {}
-        if self.needs_gt:
-            raw_gt = [v.format("GT", int) for v in batch]
-            gt = _stack(raw_gt, n)
+        if self.needs_ad:
+            gt = _stack([v.format("GT", int) for v in batch], n)
             # BCF GT encoding: (allele + 1) << 1 | phased; 0 = missing allele.
             alleles = np.where(gt == GT_VECTOR_END, -2, (gt >> 1) - 1)
             derived["alleles"] = alleles
@@ -140,15 +142,8 @@ class GenotypeFilters:
             codes |= _fails(values[name], item.comparison.op, threshold).astype(np.int64) << bit
         self.histogram += np.bincount(codes, minlength=len(self.histogram))
         codes = codes.reshape(len(batch), n)
-        ft = self.ft_table[codes]
-        failing_records = codes.any(axis=1)
-        if self.set_missing:
-            missing = np.where((codes != 0).reshape(-1, 1) & (gt != GT_VECTOR_END), 0, gt)
-        for i, record in enumerate(batch):
-            record.set_format("FT", ft[i])
-            if self.set_missing and failing_records[i] and raw_gt[i] is not None:
-                width = raw_gt[i].shape[1]
-                record.set_format("GT", np.ascontiguousarray(missing[i * n : (i + 1) * n, :width]))
+        for record, ft in zip(batch, self.ft_table[codes], strict=True):
+            record.set_format("FT", ft)
 
     def counts(self) -> dict[str, dict[str, int]]:
         """Per filter: genotypes failing it (total) and failing only it (alone)."""
