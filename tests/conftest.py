@@ -28,6 +28,9 @@ def shared_data() -> Path:
     return SHARED_DATA
 
 
+# The reference run: both callers, and NA12878 given a phenotype (muscle weakness) so
+# that prioritisation and the report's candidate table run too.
+PIPELINE_RUN = {"callers": ["bcftools", "freebayes"], "hpo": {"NA12878": "HP:0003198"}}
 SNAKEMAKE = [sys.executable, "-m", "snakemake", "-s", str(REPO / "Snakefile")]
 PROFILE = ["--workflow-profile", str(REPO / "workflow" / "profiles" / "default")]
 
@@ -51,8 +54,13 @@ def snakemake(workdir: Path, *args: str, check: bool = True) -> subprocess.Compl
     return result
 
 
-def write_workdir(workdir: Path, shared_data: Path, **overrides) -> Path:
-    """Copy config/ into `workdir`, pointing its relative shared-data paths at `shared_data`."""
+def write_workdir(
+    workdir: Path, shared_data: Path, hpo: dict[str, str] | None = None, **overrides
+) -> Path:
+    """Copy config/ into `workdir`, pointing its relative shared-data paths at `shared_data`.
+
+    `hpo` gives samples HPO terms in the sheet; `overrides` replace top-level config keys.
+    """
     config_dir = workdir / "config"
     shutil.copytree(REPO / "config", config_dir, dirs_exist_ok=True)
     config_file = config_dir / "config.yaml"
@@ -61,7 +69,13 @@ def write_workdir(workdir: Path, shared_data: Path, **overrides) -> Path:
     config.update(overrides)
     config_file.write_text(yaml.safe_dump(config, sort_keys=False))
     sheet = config_dir / "samples.tsv"
-    sheet.write_text(sheet.read_text().replace("../../shared/data", str(shared_data)))
+    header, *rows = sheet.read_text().replace("../../shared/data", str(shared_data)).splitlines()
+    hpo_column = header.split("\t").index("hpo")
+    for number, row in enumerate(rows):
+        fields = row.split("\t")
+        fields[hpo_column] = (hpo or {}).get(fields[0], fields[hpo_column])
+        rows[number] = "\t".join(fields)
+    sheet.write_text("\n".join([header, *rows]) + "\n")
     return workdir
 
 
@@ -69,8 +83,8 @@ def write_workdir(workdir: Path, shared_data: Path, **overrides) -> Path:
 def make_workdir(
     shared_data: Path, tmp_path_factory: pytest.TempPathFactory
 ) -> Callable[..., Path]:
-    def make(name: str, **overrides) -> Path:
-        return write_workdir(tmp_path_factory.mktemp(name), shared_data, **overrides)
+    def make(name: str, hpo: dict[str, str] | None = None, **overrides) -> Path:
+        return write_workdir(tmp_path_factory.mktemp(name), shared_data, hpo, **overrides)
 
     return make
 
@@ -78,6 +92,6 @@ def make_workdir(
 @pytest.fixture(scope="session")
 def pipeline_run(make_workdir: Callable[..., Path]) -> Path:
     """The whole default pipeline, both callers, all three samples; returns its folder."""
-    workdir = make_workdir("run", callers=["bcftools", "freebayes"])
+    workdir = make_workdir("run", **PIPELINE_RUN)
     snakemake(workdir, "--cores", "2")
     return workdir

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import REPO, snakemake_env
+from tests.conftest import PIPELINE_RUN, REPO, snakemake_env
 from tests.slurm.conftest import cancel_all_jobs, slurm_snakemake, slurm_snakemake_command
 
 pytestmark = pytest.mark.slurm
@@ -53,7 +53,7 @@ def running_job_whose_comment_has(text: str, process: subprocess.Popen, timeout_
 
 @pytest.fixture(scope="session")
 def cancelled_then_resumed(slurm_cluster: None, make_workdir) -> CancelledRun:
-    workdir = make_workdir("slurm", callers=["bcftools", "freebayes"])
+    workdir = make_workdir("slurm", **PIPELINE_RUN)
     first_log = workdir / "first_run.log"
     with first_log.open("w") as log:
         process = subprocess.Popen(

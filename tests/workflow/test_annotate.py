@@ -3,13 +3,10 @@
 from __future__ import annotations
 
 import csv
-from collections.abc import Callable
 from pathlib import Path
 
 import pysam
 import pytest
-
-from tests.conftest import snakemake
 
 pytestmark = pytest.mark.workflow
 
@@ -23,22 +20,9 @@ def read_tsv(path: Path) -> list[dict[str, str]]:
 
 
 @pytest.fixture(scope="module")
-def annotated_run(make_workdir: Callable[..., Path]) -> Path:
-    workdir = make_workdir("annotate", callers=["bcftools"])
-    sheet = workdir / "config" / "samples.tsv"
-    rows = read_tsv(sheet)
-    for row in rows:
-        row["hpo"] = "HP:0003198" if row["sample"] == "NA12878" else ""
-    with sheet.open("w", newline="") as handle:
-        writer = csv.DictWriter(handle, fieldnames=list(rows[0]), delimiter="\t")
-        writer.writeheader()
-        writer.writerows(rows)
-    rules = snakemake(workdir, "--list-rules").stdout.split()
-    missing = {"filter_variants", "tabulate_variants"} - set(rules)
-    if missing:
-        pytest.skip(f"rule(s) {', '.join(sorted(missing))} not part of the workflow yet")
-    snakemake(workdir, "--cores", "2", TABLE, CANDIDATES)
-    return workdir
+def annotated_run(pipeline_run: Path) -> Path:
+    """The reference run, in which NA12878 has HPO:0003198 (see tests/conftest.py)."""
+    return pipeline_run
 
 
 def test_csq_finds_the_cct8l2_missense_and_synonymous_calls(annotated_run: Path):
