@@ -233,7 +233,7 @@ class StreamFilter:
 
     def run(self, fd: int, output: str) -> Stats:
         job = self.job
-        reader = VCF(fd)
+        reader = VCF(fd, lazy=True)  # records are unpacked only as far as fields are read
         writer = Writer(output, reader, mode="wbu")  # uncompressed BCF to the writer stage
         engine = None
         if job.spec.genotype and job.samples:
