@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import shutil
 import subprocess
 from pathlib import Path
@@ -153,3 +154,52 @@ def test_gatk_is_skipped_cleanly_when_not_installed(make_workdir) -> None:
     assert "gatk is not on PATH" in result.stderr + result.stdout
     assert "call_variants_gatk" not in result.stdout
     assert "NA12878.bcftools.vcf.gz" in result.stdout
+
+
+def test_units_of_a_sample_keep_their_read_groups_and_are_merged(
+    make_workdir, shared_data: Path, tmp_path: Path
+) -> None:
+    """NA12878's read pairs split into two lanes: one BAM with both read groups."""
+    halves = {"L1": ([], []), "L2": ([], [])}
+    for mate in (0, 1):
+        fastq = shared_data / "reads" / f"NA12878_R{mate + 1}.fastq.gz"
+        with gzip.open(fastq, "rt") as handle:
+            lines = handle.readlines()
+        records = ["".join(lines[i : i + 4]) for i in range(0, len(lines), 4)]
+        for number, record in enumerate(records):
+            halves["L1" if number % 2 == 0 else "L2"][mate].append(record)
+    rows = []
+    for unit, (r1, r2) in halves.items():
+        paths = [tmp_path / f"{unit}_R{mate}.fastq.gz" for mate in (1, 2)]
+        for path, records in zip(paths, (r1, r2), strict=True):
+            with gzip.open(path, "wt") as handle:
+                handle.writelines(records)
+        rows.append(f"NA12878\t{unit}\tILLUMINA\t{paths[0]}\t{paths[1]}\tfemale\t")
+    workdir = make_workdir("units", callers=["bcftools"])
+    sheet = workdir / "config" / "samples.tsv"
+    sheet.write_text(sheet.read_text().splitlines()[0] + "\n" + "\n".join(rows) + "\n")
+
+    snakemake(workdir, "--cores", "2", "results/aligned/NA12878.bam")
+    bam = workdir / "results" / "aligned" / "NA12878.bam"
+    header = subprocess.run(
+        ["samtools", "view", "-H", str(bam)], capture_output=True, text=True, check=True
+    ).stdout
+    read_groups = [line for line in header.splitlines() if line.startswith("@RG")]
+    assert len(read_groups) == 2
+    assert all("SM:NA12878" in line for line in read_groups)
+    for unit in ("L1", "L2"):
+        count = subprocess.run(
+            ["samtools", "view", "-c", "-r", f"NA12878.{unit}", str(bam)],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+        assert int(count) > 4000  # about half of NA12878's 9,898 reads each
+    flagstat = subprocess.run(
+        ["samtools", "flagstat", str(bam)], capture_output=True, text=True, check=True
+    ).stdout
+    # Duplicates are marked across lanes after the merge (~1,070 as with one lane).
+    duplicates = int(
+        next(line for line in flagstat.splitlines() if "duplicates" in line).split()[0]
+    )
+    assert duplicates > 900
