@@ -12,10 +12,6 @@ and reports median wall time, CPU time, the ratio to bcftools and the peak RSS o
 the largest process. varnode also writes PASS, FORMAT/FT, an index and the stats,
 which the bcftools command does not; `bcftools+index` adds `bcftools index` to it.
 
---ceiling adds a lower bound: the same output as varnode's (minus the stats) from one
-C pass per region shard, a bcftools plugin built from filter_ceiling.c (needs gcc and
-htslib headers), shards in parallel, joined and indexed like varnode's.
-
     python tests/bench/bench_filter.py                 # full scale (several minutes)
     python tests/bench/bench_filter.py --scale 0.05    # quick check
 """
@@ -30,12 +26,8 @@ import sys
 import time
 from pathlib import Path
 
-from varnode.filtering import _shards
-
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from vcfgen import write_vcf
-
-HERE = Path(__file__).resolve().parent
 
 FILTERS = """\
 site:
@@ -50,7 +42,6 @@ BCFTOOLS = (
     " | bcftools +setGT -Oz -o {out} -- -t q -n . -i 'FMT/GQ<20 | FMT/DP<8' 2>/dev/null"
 )
 INDEX = " && bcftools index -f -t {out}"
-CEILING_ARGS = "30 10 20 8"  # the thresholds of FILTERS
 SHAPES = {"1 sample x 5M": (5_000_000, 1), "100 samples x 1M": (1_000_000, 100)}
 
 
@@ -72,34 +63,6 @@ def measure(command: str, rss_file: Path) -> tuple[float, float, float]:
     return wall, usage.ru_utime + usage.ru_stime, rss_kb / 1024
 
 
-def build_ceiling(workdir: Path) -> Path:
-    version = subprocess.run(["bcftools", "--version"], capture_output=True, text=True)
-    bcftools_version = version.stdout.split()[1]
-    plugin = workdir / "filter_ceiling.so"
-    subprocess.run(
-        ["gcc", "-O2", "-shared", "-fPIC", f'-DBCFTOOLS_VERSION="{bcftools_version}"', "-o",
-         str(plugin), str(HERE / "filter_ceiling.c"), "-lhts"],
-        check=True,
-    )  # fmt: skip
-    return plugin
-
-
-def ceiling_command(plugin: Path, source: Path, out: str, threads: int) -> str:
-    """One plugin process per varnode region shard, in parallel; joined and indexed."""
-    parts = []
-    for i, region in enumerate(_shards(str(source), threads)):
-        where = f"-r {region} --regions-overlap 0" if region else ""
-        parts.append(
-            f"bcftools +{plugin} --no-version {where} {source} -Oz -o {out}.{i}"
-            f" -- {CEILING_ARGS} 2>/dev/null &"
-        )
-    names = " ".join(f"{out}.{i}" for i in range(len(parts)))
-    return (
-        " ".join(parts) + f" wait && bcftools concat --naive --no-version -o {out} {names}"
-        f" 2>/dev/null && rm {names}" + INDEX.format(out=out)
-    )
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--scale", type=float, default=1.0, help="fraction of the record counts")
@@ -107,10 +70,8 @@ def main() -> int:
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--workdir", type=Path, default=Path("/tmp/varnode-bench"))
     parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--ceiling", action="store_true", help="also time the C lower bound")
     args = parser.parse_args()
     args.workdir.mkdir(parents=True, exist_ok=True)
-    plugin = build_ceiling(args.workdir) if args.ceiling else None
     filters = args.workdir / "filters.yaml"
     filters.write_text(FILTERS)
     print("shape\ttool\tmedian_wall_s\tmedian_cpu_s\tpeak_rss_mb\tratio\tratio_to_indexed")
@@ -130,10 +91,6 @@ def main() -> int:
             "bcftools+index": BCFTOOLS.format(src=source, out=f"{args.workdir}/indexed.vcf.gz")
             + INDEX.format(out=f"{args.workdir}/indexed.vcf.gz"),
         }
-        if plugin:
-            commands["C ceiling"] = ceiling_command(
-                plugin, source, f"{args.workdir}/ceiling.vcf.gz", args.threads
-            )
         runs: dict[str, list[tuple[float, float, float]]] = {name: [] for name in commands}
         for _ in range(args.repeats):
             for name, command in commands.items():

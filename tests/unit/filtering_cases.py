@@ -92,5 +92,5 @@ def fts(path: Path) -> list[list[str] | None]:
 
 
 def flatten(filters: list[list[str] | None], samples: int) -> list[str]:
-    """FT per genotype, a record without FT meaning all its genotypes passed."""
+    """FT per genotype (a record without FT counts as all passed)."""
     return [v for row in filters for v in (row if row is not None else ["PASS"] * samples)]

@@ -18,6 +18,7 @@ from tests.unit.filtering_cases import (
     write_filters,
     write_vcf,
 )
+from varnode.bcftools_plugin import plugin
 from varnode.errors import VarnodeError
 from varnode.filterspec import load
 
@@ -239,4 +240,23 @@ def test_shipped_filters_validate_and_compile():
     spec = load(REPO / "config" / "filters.yaml")
     assert {"LowQual", "LowDepth", "LowGQ", "AlleleImbalance", "LowVAF"} <= set(spec.names)
     assert "QUAL<30" in [f.expression for f in spec.site]
-    assert 'GT="RA"' in spec.genotype_screen
+    assert 'GT="RA"' in spec.genotype[2].bcftools_expression()
+
+
+def test_plugin_is_built_once_and_a_missing_compiler_is_a_clear_error(tmp_path, monkeypatch):
+    monkeypatch.setenv("VARNODE_CACHE", str(tmp_path / "cache"))
+    built = plugin()
+    assert built.is_file() and built.parent == tmp_path / "cache"
+    assert plugin() == built and built.stat().st_mtime_ns == plugin().stat().st_mtime_ns
+    monkeypatch.setenv("CC", str(tmp_path / "no-such-compiler"))  # a new key: rebuilds
+    with pytest.raises(VarnodeError, match="needs a C compiler"):
+        plugin()
+    assert sorted(p.name for p in (tmp_path / "cache").iterdir()) == [built.name]
+
+
+def test_every_genotype_gets_ft_and_stats_match_the_output(edge, filters, tmp_path):
+    out = tmp_path / "out.vcf.gz"
+    table = run_varnode(edge, out, filters)
+    per_record = fts(out)
+    assert all(row is not None and len(row) == 3 for row in per_record)
+    assert table["genotypes"]["failed_any"] == sum(v != "PASS" for row in per_record for v in row)
