@@ -6,8 +6,11 @@
  * PLAN has one tab-separated line per filter, in filters.yaml order:
  *   site|genotype  NAME  KIND  TAG  TYPE  OP  LOW  HIGH
  * KIND: qual, info, format (site: fails if any sample fails), vaf, ab (from AD and
- * GT), or upstream (a site filter a bcftools pass before this plugin already applied:
- * only counted here); TYPE: i or f; OP: lt le gt ge eq ne outside; unused columns "-".
+ * GT), types (LOW: a bit mask of variant types, bit 0 for VCF_REF and bit k+1 for
+ * htslib's type 1<<k; fails when the record's type is exactly one of them, as bcftools'
+ * TYPE="snp" || ...), or upstream (a site filter a bcftools pass before this plugin
+ * already applied: only counted here); TYPE: i or f; OP: lt le gt ge eq ne outside;
+ * unused columns "-".
  * Lines "describe NAME DESCRIPTION" set the ##FILTER description of NAME.
  *
  * Semantics are bcftools': a missing value never fails; failing sites get the filter's
@@ -27,7 +30,7 @@
 
 #define MAX_FILTERS 16
 
-enum kind { QUAL, INFO, FORMAT, VAF, AB, UPSTREAM };
+enum kind { QUAL, INFO, FORMAT, VAF, AB, TYPES, UPSTREAM };
 enum op { LT, LE, GT, GE, EQ, NE, OUTSIDE };
 
 typedef struct {
@@ -114,7 +117,7 @@ static double info_value(bcf1_t *rec, const filter_t *f)
 
 /* bcftools' 1-FMT/AD[:0]/smpl_sum(FMT/AD) per sample (NaN where AD is missing or sums
  * to 0), for genotypes carrying an ALT allele (vaf) or diploid REF/ALT calls, GT="RA"
- * (ab); other genotypes get INFINITY, which set_codes never fails. */
+ * (ab); other genotypes get INFINITY, which filter_genotypes never fails. */
 static void allele_fractions(bcf1_t *rec, int ab_only, double *out)
 {
     int n = bcf_get_format_int32(header, rec, "AD", &ad, &n_ad);
@@ -151,6 +154,15 @@ static void allele_fractions(bcf1_t *rec, int ab_only, double *out)
     }
 }
 
+/* Whether the record's variant types are exactly one of the types in `mask`. */
+static int has_type(int types, int mask)
+{
+    if (types & (types - 1)) // several types: bcftools' TYPE="x" holds for none
+        return 0;
+    int index = types ? __builtin_ctz(types) + 1 : 0;
+    return mask >> index & 1;
+}
+
 static int parse_op(const char *text, enum op *op)
 {
     static const char *names[] = {"lt", "le", "gt", "ge", "eq", "ne", "outside"};
@@ -164,8 +176,8 @@ static int parse_op(const char *text, enum op *op)
 
 static int parse_kind(const char *text, enum kind *kind)
 {
-    static const char *names[] = {"qual", "info", "format", "vaf", "ab", "upstream"};
-    for (int i = 0; i < 6; i++)
+    static const char *names[] = {"qual", "info", "format", "vaf", "ab", "types", "upstream"};
+    for (int i = 0; i < 7; i++)
         if (!strcmp(text, names[i])) {
             *kind = i;
             return 0;
@@ -294,6 +306,8 @@ static int site_mask(bcf1_t *rec)
             failed = fails(bcf_float_is_missing(rec->qual) ? NAN : rec->qual, f);
         else if (f->kind == INFO)
             failed = fails(info_value(rec, f), f);
+        else if (f->kind == TYPES)
+            failed = has_type(bcf_get_variant_types(rec), (int)f->low);
         else if (samples) {
             format_values(rec, f, site_values);
             for (int s = 0; s < samples && !failed; s++)

@@ -3,11 +3,12 @@
 filters.yaml is compiled into a plan (`_plan`) and run, per region shard (one shard
 per thread when the input is indexed), by one C pass:
 
-    [bcftools filter -m+ -s NAME ...]    only for site filters of types, expressions or
+    [bcftools filter -m+ -s NAME ...]    only for site filters of raw expressions or
                                          regions: bcftools' own soft filter, one each
     | bcftools +filter_plugin.so         every comparison of QUAL, a Number=1 INFO or
-                                         FORMAT field, or AB/VAF from AD: FILTER names,
-                                         FORMAT/FT, GTs set missing, --hard drops, counts
+                                         FORMAT field, or AB/VAF from AD, variant types:
+                                         FILTER names, FORMAT/FT, GTs set missing,
+                                         --hard drops, counts
 
 The plugin (filter_plugin.c, built on first use by `varnode.bcftools_plugin`) reads and
 writes through bcftools, so a record is parsed once and formatted once, as by bcftools
@@ -35,12 +36,23 @@ from cyvcf2 import VCF
 from varnode.atomic import atomic_path, write_text_atomic
 from varnode.bcftools_plugin import plugin
 from varnode.errors import VarnodeError
-from varnode.filterspec import DERIVED, FilterSpec, MissingTagError, SiteFilter, load
+from varnode.filterspec import (
+    DERIVED,
+    Comparison,
+    FilterSpec,
+    MissingTagError,
+    SiteFilter,
+    load,
+)
 
 OUTPUT_TYPE = {".bcf": "b", ".gz": "z", ".bgz": "z", ".vcf": "v"}
 OPERATORS = {"<": "lt", "<=": "le", ">": "gt", ">=": "ge", "==": "eq", "!=": "ne",
              "outside": "outside"}  # fmt: skip
 LAST_RECORD = "varnode filter plugin: last record read "
+# bcftools' TYPE values in the order filter_plugin.c indexes them (VCF_REF is 0, then
+# one bit each from VCF_SNP): a type filter's plan value is a bit mask of these.
+VARIANT_TYPES = ("ref", "snp", "mnp", "indel", "other", "bnd", "overlap")
+MAX_FILTERS = 16  # per level, as in filter_plugin.c (counts are kept per bit mask)
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -101,7 +113,7 @@ def _first_record_position(reader: VCF) -> str:
 
 
 def _single_number(declared: dict | None) -> str | None:
-    """ "i"/"f" for a Number=1 Integer/Float header line, else None."""
+    """The plan's type letter (i, f) of a Number=1 Integer/Float header line, else None."""
     if declared and declared.get("Number") == "1" and declared.get("Type") in ("Integer", "Float"):
         return "i" if declared["Type"] == "Integer" else "f"
     return None
@@ -131,18 +143,28 @@ def _checked_spec(spec: FilterSpec, source: str) -> tuple[FilterSpec, int, dict[
 
 def _native(item: SiteFilter, tags: dict[str, dict]) -> bool:
     """Whether the plugin evaluates `item` itself (else a bcftools filter pass does)."""
-    return item.field == "QUAL" or (item.field != "" and bool(_single_number(tags.get(item.field))))
+    if item.types or item.field == "QUAL":
+        return True
+    return item.field != "" and bool(_single_number(tags.get(item.field)))
 
 
 def _plan(spec: FilterSpec, samples: int, tags: dict[str, dict]) -> str:
     """The plugin's plan: FILTER descriptions, then one line per filter (filter_plugin.c)."""
+    for level, items in (("site", spec.site), ("genotype", spec.genotype)):
+        if len(items) > MAX_FILTERS:
+            raise VarnodeError(f"{spec.path}: at most {MAX_FILTERS} {level} filters are supported")
     described = [*spec.site, *(spec.genotype if samples else ())]
     lines = [
-        f"describe\t{item.name}\t{item.description.replace(chr(34), chr(39))}" for item in described
+        f"describe\t{item.name}\t{' '.join(item.description.replace(chr(34), chr(39)).split())}"
+        for item in described
     ]
     for item in spec.site:
         if not _native(item, tags):
             lines.append(f"site\t{item.name}\tupstream\t-\t-\t-\t-\t-")
+            continue
+        if item.types:
+            mask = sum(1 << VARIANT_TYPES.index(kind) for kind in item.types)
+            lines.append(f"site\t{item.name}\ttypes\t-\t-\teq\t{mask}\t-")
             continue
         if item.field == "QUAL":
             kind, tag = "qual", "-"
@@ -161,7 +183,7 @@ def _plan(spec: FilterSpec, samples: int, tags: dict[str, dict]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _bounds(comparison) -> str:
+def _bounds(comparison: Comparison) -> str:
     threshold = comparison.threshold
     low, high = threshold if comparison.op == "outside" else (threshold, "-")
     return f"{OPERATORS[comparison.op]}\t{low}\t{high}"

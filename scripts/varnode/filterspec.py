@@ -1,11 +1,11 @@
 """Filter specifications: `filters.yaml` loaded, validated and compiled.
 
 A filter names a condition under which a site or a genotype FAILS. Comparisons of a
-single numeric value (QUAL, Number=1 INFO/FORMAT fields, the derived AB/VAF) compile
-to a plan line run by varnode's bcftools plugin (`varnode.filtering`); the other site
-filters (types, expressions, regions) compile to `bcftools filter` arguments. Every
-filter also compiles to the equivalent bcftools expression, which the equivalence
-tests and the benchmark run for comparison.
+single numeric value (QUAL, Number=1 INFO/FORMAT fields, the derived AB/VAF) and
+variant-type filters become plan lines run by varnode's bcftools plugin
+(`varnode.filtering`); raw expressions and regions compile to `bcftools filter`
+arguments. Every filter also compiles to the equivalent bcftools expression, which the
+equivalence tests run for comparison.
 
 Semantics follow bcftools: a missing value (`.`) never fails a filter, except under
 `!=` (bcftools holds `. != x` true).
@@ -58,6 +58,7 @@ class SiteFilter:
     optional: bool = False  # skip (rather than fail) when a tag is not in the header
     field: str = ""  # "QUAL", "INFO/DP" or "FORMAT/SP" for a comparison filter
     comparison: Comparison | None = None
+    types: tuple[str, ...] = ()  # variant types failing a type filter
 
     def bcftools_args(self) -> list[str]:
         """`bcftools filter` arguments soft-filtering failing sites with this filter's name."""
@@ -143,7 +144,7 @@ def _site_filter(entry: dict[str, Any], base: Path) -> SiteFilter:
         )
     if "types" in entry:
         expression = " || ".join(f'TYPE="{kind}"' for kind in entry["types"])
-        return SiteFilter(expression=expression, **common)
+        return SiteFilter(expression=expression, types=tuple(entry["types"]), **common)
     if "expression" in entry:
         tags = tuple(
             dict.fromkeys(

@@ -104,6 +104,34 @@ def test_genotype_filters_match_bcftools_setgt(edge_vcf, tmp_path, spec, express
     assert 0 < counts["failed_any"] < counts["evaluated"]
 
 
+# One record per bcftools variant TYPE, alone and mixed in a multi-allelic record.
+TYPED = [
+    "chr1\t100\tsnp\tA\tC\t50\t.\tDP=9",
+    "chr1\t200\tsnp_indel\tA\tC,AT\t50\t.\tDP=9",
+    "chr1\t300\tmnp\tAC\tGT\t50\t.\tDP=9",
+    "chr1\t400\tmnp_snp\tAC\tGT,AT\t50\t.\tDP=9",
+    "chr1\t500\tdel\tAT\tA\t50\t.\tDP=9",
+    "chr1\t550\tins\tA\tATT\t50\t.\tDP=9",
+    "chr1\t600\tsymbolic\tA\t<DEL>\t50\t.\tDP=9",
+    "chr1\t700\tref\tA\t.\t50\t.\tDP=9",
+    "chr1\t800\tstar\tA\t*,C\t50\t.\tDP=9",
+    "chr1\t850\tstar_only\tA\t*\t50\t.\tDP=9",
+    "chr1\t900\tbnd\tA\tA]chr1:1000]\t50\t.\tDP=9",
+    "chr1\t950\tcomplex\tACG\tTA\t50\t.\tDP=9",
+]
+
+
+@pytest.mark.parametrize(
+    "types",
+    [["snp"], ["mnp"], ["indel"], ["ref"], ["bnd"], ["other"], ["overlap"], ["mnp", "other"]],
+    ids=lambda types: "+".join(types),
+)
+def test_type_filters_match_bcftools_on_every_variant_type(tmp_path: Path, types) -> None:
+    source = write_vcf(tmp_path / "typed.vcf.gz", samples=(), records=TYPED)
+    _site_equivalence(source, tmp_path, {"types": types},
+                      " || ".join(f'TYPE="{kind}"' for kind in types))  # fmt: skip
+
+
 def test_region_filters_match_bcftools_mask(tmp_path: Path) -> None:
     source = write_vcf(tmp_path / "edge.vcf.gz")
     bed = tmp_path / "targets.bed"
