@@ -2,7 +2,8 @@
 
 The plugin is compiled on first use against the htslib bcftools itself links (Debian's
 libhts-dev, or the conda env's htslib under $CONDA_PREFIX) and cached in
-$VARNODE_CACHE (default: $XDG_CACHE_HOME/varnode or ~/.cache/varnode), keyed by the
+$VARNODE_CACHE (default: $XDG_CACHE_HOME/varnode or ~/.cache/varnode; the system's
+temporary folder where that cannot be written, as on some compute nodes), keyed by the
 source, the bcftools version and the compiler, so an upgrade rebuilds it. Concurrent
 first uses each compile to a private file and rename it into place.
 """
@@ -26,6 +27,21 @@ def _cache_dir() -> Path:
         return Path(os.environ["VARNODE_CACHE"])
     base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
     return Path(base) / "varnode"
+
+
+def _writable(folder: Path) -> Path:
+    """`folder`, created if needed, or a private temporary folder if it cannot be written."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        if os.access(folder, os.W_OK):
+            return folder
+    except OSError:
+        pass
+    if "VARNODE_CACHE" in os.environ:
+        raise VarnodeError(f"VARNODE_CACHE={folder} cannot be written")
+    fallback = Path(tempfile.gettempdir()) / f"varnode-{os.getuid()}"
+    fallback.mkdir(mode=0o700, exist_ok=True)
+    return fallback
 
 
 def _bcftools_version() -> str:
@@ -53,10 +69,9 @@ def plugin() -> Path:
     version = _bcftools_version()
     probe = _compile_command(Path("x"), version)
     key = hashlib.sha256(SOURCE.read_bytes() + " ".join(probe).encode()).hexdigest()[:16]
-    target = _cache_dir() / f"varnode-filter-{version}-{key}.so"
+    target = _writable(_cache_dir()) / f"varnode-filter-{version}-{key}.so"
     if target.is_file():
         return target
-    target.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=target.parent, prefix=".build.") as build:
         built = Path(build) / target.name
         try:

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -260,3 +262,13 @@ def test_every_genotype_gets_ft_and_stats_match_the_output(edge, filters, tmp_pa
     per_record = fts(out)
     assert all(row is not None and len(row) == 3 for row in per_record)
     assert table["genotypes"]["failed_any"] == sum(v != "PASS" for row in per_record for v in row)
+
+
+def test_plugin_cache_falls_back_to_a_private_temporary_folder(tmp_path, monkeypatch):
+    monkeypatch.delenv("VARNODE_CACHE", raising=False)
+    monkeypatch.setenv("XDG_CACHE_HOME", "/dev/null/cache")  # cannot be created
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    assert plugin().parent == tmp_path / f"varnode-{os.getuid()}"
+    monkeypatch.setenv("VARNODE_CACHE", "/dev/null/cache")
+    with pytest.raises(VarnodeError, match="VARNODE_CACHE=/dev/null/cache cannot be written"):
+        plugin()
