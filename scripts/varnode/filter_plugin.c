@@ -31,7 +31,9 @@
 #define MAX_FILTERS 16
 
 enum kind { QUAL, INFO, FORMAT, VAF, AB, TYPES, UPSTREAM };
+static const char *const KINDS[] = {"qual", "info", "format", "vaf", "ab", "types", "upstream"};
 enum op { LT, LE, GT, GE, EQ, NE, OUTSIDE };
+static const char *const OPS[] = {"lt", "le", "gt", "ge", "eq", "ne", "outside"};
 
 typedef struct {
     char name[256];
@@ -163,25 +165,12 @@ static int has_type(int types, int mask)
     return mask >> index & 1;
 }
 
-static int parse_op(const char *text, enum op *op)
+/* Position of `text` in `names` (the order of the matching enum), or -1. */
+static int index_of(const char *text, const char *const *names, int count)
 {
-    static const char *names[] = {"lt", "le", "gt", "ge", "eq", "ne", "outside"};
-    for (int i = 0; i < 7; i++)
-        if (!strcmp(text, names[i])) {
-            *op = i;
-            return 0;
-        }
-    return -1;
-}
-
-static int parse_kind(const char *text, enum kind *kind)
-{
-    static const char *names[] = {"qual", "info", "format", "vaf", "ab", "types", "upstream"};
-    for (int i = 0; i < 7; i++)
-        if (!strcmp(text, names[i])) {
-            *kind = i;
-            return 0;
-        }
+    for (int i = 0; i < count; i++)
+        if (!strcmp(text, names[i]))
+            return i;
     return -1;
 }
 
@@ -227,8 +216,11 @@ static int read_plan(const char *path, bcf_hdr_t *out)
         snprintf(f->name, sizeof(f->name), "%s", fields[1]);
         snprintf(f->tag, sizeof(f->tag), "%s", fields[3]);
         f->is_float = !strcmp(fields[4], "f");
-        if (parse_kind(fields[2], &f->kind) || (f->kind != UPSTREAM && parse_op(fields[5], &f->op)))
+        int kind = index_of(fields[2], KINDS, UPSTREAM + 1), op = index_of(fields[5], OPS, OUTSIDE + 1);
+        if (kind < 0 || (kind != UPSTREAM && op < 0))
             goto bad;
+        f->kind = kind;
+        f->op = op;
         f->low = atof(fields[6]);
         f->high = atof(fields[7]);
     }
