@@ -10,13 +10,12 @@ from __future__ import annotations
 import argparse
 
 from varnode.atomic import write_text_atomic
-from varnode.inputs import load_sample_sheet
+from varnode.inputs import SampleSheet, load_sample_sheet
 
 SEX_CODES = {"male": "M", "female": "F", "unknown": "U"}
 
 
-def members_table(sheet_path: str) -> str:
-    sheet = load_sample_sheet(sheet_path)
+def members_table(sheet: SampleSheet) -> str:
     return "".join(
         f"{sample}\t{SEX_CODES[sheet.units_of(sample)[0].sex]}\n" for sample in sheet.samples
     )
@@ -28,5 +27,5 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    write_text_atomic(args.output, members_table(args.sheet))
+    write_text_atomic(args.output, members_table(load_sample_sheet(args.sheet)))
     return 0

@@ -1,8 +1,9 @@
 """Cohort aggregation on ../shared/data, and how the cohort grows and shrinks.
 
-One module-wide sequence of real runs: NA12878 + testN first, then testT is added to the
-sheet, then testN is removed. Snakemake's dry-run plan is recorded before each change is
-run, and the three-sample cohort is kept aside for the content checks.
+One module-wide sequence of real runs: NA12878 + testN first, then an HPO term is given to
+NA12878, then testT is added to the sheet, then testN is removed. Snakemake's dry-run plan
+is recorded before each change is run, and the three-sample cohort is kept aside for the
+content checks.
 """
 
 from __future__ import annotations
@@ -48,15 +49,21 @@ COHORT_RULES = {
 @dataclass
 class CohortHistory:
     three_samples: Path  # results/cohort as it was with all three samples
+    phenotype_plan: list[tuple[str, str]]  # planned after an HPO edit of the sheet
     added_plan: list[tuple[str, str]]  # (rule, wildcards) planned after adding testT
     removed_plan: list[tuple[str, str]]
     kept_bams_untouched: bool
     samples_after_removal: list[str]
 
 
-def write_sheet(workdir: Path, full_sheet: str, samples: set[str]) -> None:
+def write_sheet(workdir: Path, full_sheet: str, samples: set[str], hpo: str = "") -> None:
+    """The sheet restricted to `samples`, NA12878 given the HPO terms `hpo`."""
     header, *rows = full_sheet.splitlines(keepends=True)
     chosen = [row for row in rows if row.split("\t", 1)[0] in samples]
+    chosen = [
+        row.rstrip("\n").rsplit("\t", 1)[0] + f"\t{hpo}\n" if row.startswith("NA12878") else row
+        for row in chosen
+    ]
     (workdir / "config" / "samples.tsv").write_text(header + "".join(chosen))
 
 
@@ -81,6 +88,9 @@ def history(make_workdir, tmp_path_factory) -> CohortHistory:
     bams = [workdir / "results" / "aligned" / f"{s}.bam" for s in ("NA12878", "testN")]
     mtimes = [bam.stat().st_mtime_ns for bam in bams]
 
+    write_sheet(workdir, full_sheet, {"NA12878", "testN"}, hpo="HP:0003198")
+    phenotype_plan = planned_jobs(workdir)
+
     write_sheet(workdir, full_sheet, {"NA12878", "testN", "testT"})
     added_plan = planned_jobs(workdir)
     snakemake(workdir, "--cores", "2", *COHORT_TARGETS)
@@ -93,7 +103,7 @@ def history(make_workdir, tmp_path_factory) -> CohortHistory:
     snakemake(workdir, "--cores", "2", *COHORT_TARGETS)
     with pysam.VariantFile(str(workdir / "results" / "cohort" / "cohort.vcf.gz")) as vcf:
         remaining = list(vcf.header.samples)
-    return CohortHistory(three, added_plan, removed_plan, kept, remaining)
+    return CohortHistory(three, phenotype_plan, added_plan, removed_plan, kept, remaining)
 
 
 def test_cohort_vcf_holds_all_samples_and_is_indexed(history: CohortHistory) -> None:
@@ -192,6 +202,10 @@ def test_adding_a_sample_reruns_only_its_own_jobs_and_the_cohort(history) -> Non
     assert rules >= COHORT_RULES
     assert rules <= PER_SAMPLE_RULES | COHORT_RULES
     assert history.kept_bams_untouched
+
+
+def test_a_sheet_edit_that_keeps_the_members_reruns_nothing_of_the_cohort(history) -> None:
+    assert history.phenotype_plan == []
 
 
 def test_removing_a_sample_rebuilds_the_cohort_without_it(history) -> None:

@@ -23,11 +23,11 @@ COHORT_CFG = config["cohort"]
 SEX_CFG = COHORT_CFG["sex"]
 
 
-# The member list is the cohort's identity: a sheet edit that adds or removes a sample
-# rewrites it, and everything cohort-level downstream reruns; per-sample jobs do not.
+# The member list (samples and their sex) is the cohort's identity. It is a param, not
+# the sheet file, so only an edit that changes it (a sample added or removed, a sex
+# corrected) rewrites the list and reruns the cohort; per-sample jobs never rerun, nor
+# does the cohort for other sheet edits (an HPO term, say).
 rule list_cohort_members:
-    input:
-        config["samples"],
     output:
         COHORT_MEMBERS,
     log:
@@ -40,8 +40,11 @@ rule list_cohort_members:
     resources:
         mem_mb=500,
         runtime=10,
+    params:
+        sheet=config["samples"],
+        members=cohort_members(),
     shell:
-        "python -m varnode cohort-members {input} -o {output} > {log} 2>&1"
+        "python -m varnode cohort-members {params.sheet} -o {output} > {log} 2>&1"
 
 
 rule genotype_cohort_shard:

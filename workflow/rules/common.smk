@@ -1,5 +1,7 @@
 import shutil
 
+from varnode.cohort_members import members_table
+
 GENOME = "resources/reference/genome.fa"
 # Rules run the varnode CLI as `python -m varnode` from this checkout, so a conda env
 # needs only the package's dependencies, not the package.
@@ -68,6 +70,11 @@ def shard_vcfs(wildcards):
 
 def cohort_shards(wildcards):
     return [f"results/cohort/shards/{shard}.bcf" for shard in region_shards()]
+
+
+def cohort_members():
+    """The cohort member table as list_cohort_members writes it (its rerun trigger)."""
+    return members_table(SHEET)
 
 
 def ploidy_option(wildcards, input):
