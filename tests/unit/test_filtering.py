@@ -22,6 +22,7 @@ from tests.unit.filtering_cases import (
 )
 from varnode.bcftools_plugin import plugin
 from varnode.errors import VarnodeError
+from varnode.filtering import _native, _plan
 from varnode.filterspec import load
 
 REPO = Path(__file__).resolve().parents[2]
@@ -272,3 +273,46 @@ def test_plugin_cache_falls_back_to_a_private_temporary_folder(tmp_path, monkeyp
     monkeypatch.setenv("VARNODE_CACHE", "/dev/null/cache")
     with pytest.raises(VarnodeError, match="VARNODE_CACHE=/dev/null/cache cannot be written"):
         plugin()
+
+
+def test_plan_runs_single_values_and_types_in_the_plugin_and_the_rest_upstream(tmp_path):
+    bed = tmp_path / "mask.bed"
+    bed.write_text("chr1\t0\t10\n")
+    spec = load(
+        write_filters(
+            tmp_path / "f.yaml",
+            site=[
+                *SITE,
+                {"name": "Vector", "description": "d", "field": "INFO/SAF", "fail_if": "==",
+                 "value": 0},
+                {"name": "Complex", "description": 'a "quoted"\ttab', "types": ["mnp", "other"]},
+                {"name": "Raw", "description": "d", "expression": "INFO/MQ<40"},
+                {"name": "Masked", "description": "d", "inside_bed": bed.name},
+            ],
+            genotype=[*GENOTYPE, {"name": "Imbalance", "description": "d", "field": "AB",
+                                  "fail_if": "outside", "value": [0.2, 0.8]}],
+        )
+    )  # fmt: skip
+    tags = {
+        "INFO/DP": {"Number": "1", "Type": "Integer"},
+        "INFO/SAF": {"Number": "A", "Type": "Integer"},
+        "INFO/MQ": {"Number": "1", "Type": "Float"},
+        "FORMAT/GQ": {"Number": "1", "Type": "Integer"},
+        "FORMAT/DP": {"Number": "1", "Type": "Integer"},
+    }
+    lines = [line.split("\t") for line in _plan(spec, 3, tags).splitlines()]
+    described = {fields[1]: fields[2] for fields in lines if fields[0] == "describe"}
+    assert described["Complex"] == "a 'quoted' tab"
+    plan = {fields[1]: fields[2:] for fields in lines if fields[0] != "describe"}
+    assert plan["LowQual"] == ["qual", "-", "f", "lt", "30", "-"]
+    assert plan["LowDepth"] == ["info", "DP", "i", "lt", "10", "-"]
+    assert plan["Complex"] == ["types", "-", "-", "eq", str(1 << 2 | 1 << 4), "-"]
+    assert plan["LowGQ"] == ["format", "GQ", "i", "lt", "20", "-"]
+    assert plan["Imbalance"] == ["ab", "-", "f", "outside", "0.2", "0.8"]
+    for upstream in ("Vector", "Raw", "Masked"):
+        assert plan[upstream][0] == "upstream"
+    assert [item.name for item in spec.site if not _native(item, tags)] == [
+        "Vector", "Raw", "Masked"
+    ]  # fmt: skip
+    without_samples = _plan(spec, 0, tags)
+    assert "describe\tLowGQ" not in without_samples and "describe\tLowQual" in without_samples
