@@ -167,18 +167,17 @@ def _plan(spec: FilterSpec, samples: int, tags: dict[str, dict]) -> str:
             lines.append(f"site\t{item.name}\ttypes\t-\t-\teq\t{mask}\t-")
             continue
         if item.field == "QUAL":
-            kind, tag = "qual", "-"
+            kind, tag, number = "qual", "-", "f"
         else:
             prefix, tag = item.field.split("/", 1)
-            kind = prefix.lower()
-        number = _single_number(tags.get(item.field)) or "f"
+            kind, number = prefix.lower(), _single_number(tags[item.field])
         lines.append(f"site\t{item.name}\t{kind}\t{tag}\t{number}\t{_bounds(item.comparison)}")
     for item in spec.genotype:
         if item.field in DERIVED:
             kind, tag, number = item.field.lower(), "-", "f"
         else:
             kind, tag = "format", item.field.split("/", 1)[1]
-            number = _single_number(tags.get(item.field)) or "i"
+            number = _single_number(tags[item.field])
         lines.append(f"genotype\t{item.name}\t{kind}\t{tag}\t{number}\t{_bounds(item.comparison)}")
     return "\n".join(lines) + "\n"
 

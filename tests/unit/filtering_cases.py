@@ -91,6 +91,6 @@ def fts(path: Path) -> list[list[str] | None]:
     return out
 
 
-def flatten(filters: list[list[str] | None], samples: int) -> list[str]:
-    """FT per genotype (a record without FT counts as all passed)."""
-    return [v for row in filters for v in (row if row is not None else ["PASS"] * samples)]
+def flatten(filters: list[list[str]]) -> list[str]:
+    """FT per genotype, record after record."""
+    return [value for row in filters for value in row]

@@ -74,7 +74,7 @@ def test_soft_filter_names_failures_describes_them_and_counts_them(edge, filters
         {"PASS"},
         {"LowCov", "LowDepth"},
     ]
-    genotype_ft = flatten(fts(out), 3)
+    genotype_ft = flatten(fts(out))
     assert genotype_ft[:3] == ["PASS", "LowGQ;LowDP", "PASS"]  # missing GQ/DP pass
     assert genotype_ft[5] == "LowGQ;LowDP"  # haploid 1 with GQ 5, DP 7
     assert genotype_ft[8] == "LowGQ;LowDP"  # GQ 0, DP 0
