@@ -221,6 +221,17 @@ def resource_problems(key: str, path: str, read_contigs, reference: set[str]) ->
     ]
 
 
+def filter_problems(path: str) -> list[str]:
+    """The filters file must validate and name only existing BED files, before any job runs."""
+    from varnode.filterspec import load
+
+    try:
+        load(path)
+    except VarnodeError as error:
+        return [f"config filters: {error}"]
+    return []
+
+
 def check_config(config: dict[str, Any], schema_dir: Path = SCHEMA_DIR) -> SampleSheet:
     """Validate `config` (filling schema defaults in place) and everything it points at."""
     from snakemake.exceptions import WorkflowError
@@ -243,6 +254,7 @@ def check_config(config: dict[str, Any], schema_dir: Path = SCHEMA_DIR) -> Sampl
         if path:
             problems += resource_problems(key, path, read_contigs, contigs)
     problems += annotation_problems(config, contigs)
+    problems += filter_problems(config["filters"])
     _report(problems, "config")
     return load_sample_sheet(config["samples"])
 

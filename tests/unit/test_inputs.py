@@ -158,6 +158,24 @@ def test_unknown_config_key_is_rejected(tmp_path: Path, reference: Path, fastqs:
         check_config(config)
 
 
+def test_filters_file_is_checked_with_the_config(
+    tmp_path: Path, reference: Path, fastqs: Path
+) -> None:
+    filters = tmp_path / "filters.yaml"
+    filters.write_text(
+        "site:\n  - {name: LowQual, description: d, field: QUAL, fail_if: '<<', value: 30}\n"
+        "  - {name: OffTarget, description: d, outside_bed: absent.bed}\n"
+    )
+    config = make_config(tmp_path, reference, fastqs, filters=str(filters))
+    with pytest.raises(VarnodeError) as error:
+        check_config(config)
+    (line,) = problem_lines(error)
+    assert line.startswith("  - config filters: ") and f"{filters}: site/0" in line
+    filters.write_text("site:\n  - {name: OffTarget, description: d, outside_bed: absent.bed}\n")
+    with pytest.raises(VarnodeError, match=r"OffTarget: BED file .*absent\.bed does not exist"):
+        check_config(config)
+
+
 def test_missing_reference(tmp_path: Path, fastqs: Path) -> None:
     config = make_config(tmp_path, tmp_path / "absent.fa", fastqs)
     with pytest.raises(VarnodeError, match=r"reference\.fasta: file not found"):
