@@ -30,7 +30,7 @@ import tempfile
 from collections import Counter
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import ExitStack
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from multiprocessing import get_context
 from pathlib import Path
 
@@ -94,11 +94,16 @@ class Job:
 
     source: str
     spec: FilterSpec
-    header_lines: str
+    header_file: str  # our ##FILTER/FT lines, added by the first stage
     hard: bool
     set_missing: bool
     samples: int
     writer_threads: int
+    workdir: str  # private folder for shard outputs
+    # With screening: a tab file giving every genotype FT=PASS on every header contig (a
+    # BCF stream holds no other), so Python sets FT only on flagged records: cyvcf2's
+    # set_format costs ~2 us a call, as much as reading and writing the record.
+    pass_ft: str = ""
 
     @property
     def screening(self) -> bool:
@@ -121,8 +126,8 @@ def _first_record_position(reader: VCF) -> str:
     return "no records"
 
 
-def _checked_spec(spec: FilterSpec, source: str) -> tuple[FilterSpec, int, str]:
-    """Restrict `spec` to the input's header; return it, the sample count and header lines."""
+def _checked_spec(spec: FilterSpec, source: str) -> tuple[FilterSpec, VCF, str]:
+    """Restrict `spec` to the input's header; return it, the open reader and header lines."""
     try:
         reader = VCF(source)
     except Exception as error:  # cyvcf2 raises a bare Exception for a malformed header
@@ -150,11 +155,26 @@ def _checked_spec(spec: FilterSpec, source: str) -> tuple[FilterSpec, int, str]:
         lines.append(FT_HEADER)
     if spec.genotype and 0 < len(reader.samples) <= SCREEN_MAX_SAMPLES:
         lines.append(f'##FILTER=<ID={SCREEN},Description="varnode-internal">')
-    return spec, len(reader.samples), "\n".join(lines) + "\n"
+    return spec, reader, "\n".join(lines) + "\n"
 
 
-def _site_commands(job: Job, region: str | None, header_file: str) -> list[list[str]]:
-    first = ["bcftools", "annotate", "--no-version", "-Ou", "-h", header_file]
+def _write_pass_ft(path: Path, contigs: list[str], samples: int) -> None:
+    """A bgzipped, CSI-indexed tab file: each contig whole, FT=PASS for every sample."""
+    passes = "\tPASS" * samples
+    path.with_suffix("").write_text(
+        "".join(f"{name}\t1\t{2**31 - 1}{passes}\n" for name in contigs)
+    )
+    for command in (["bgzip", "-f", str(path.with_suffix(""))],
+                    ["tabix", "-f", "--csi", "-s1", "-b2", "-e3", str(path)]):  # fmt: skip
+        result = subprocess.run(command, capture_output=True, text=True, check=False)
+        if result.returncode != 0:
+            raise VarnodeError(f"{path}: {command[0]} failed: {result.stderr.strip()}")
+
+
+def _site_commands(job: Job, region: str | None) -> list[list[str]]:
+    first = ["bcftools", "annotate", "--no-version", "-Ou", "-h", job.header_file]
+    if job.pass_ft:
+        first += ["-a", job.pass_ft, "-c", "CHROM,FROM,TO,FMT/FT"]
     if region:
         first += ["-r", region, "--regions-overlap", "0"]
     commands = [[*first, job.source]]
@@ -178,18 +198,16 @@ def _failure(process: subprocess.Popen, message: str) -> str:
     errors = [line for line in message.splitlines() if line.startswith(HTSLIB_ERROR)]
     if errors:
         return errors[0]  # htslib's own error (a truncated block, say) names the cause best
-    if process.returncode != 0:
-        return message.splitlines()[-1] if message else f"exit {process.returncode}"
+    if process.returncode != 0:  # bcftools' cause comes first, its advice after it
+        return " ".join(message.splitlines()[:2]) if message else f"exit {process.returncode}"
     return ""
 
 
 def _run_shard(job: Job, region: str | None, output: str) -> Stats:
     """Filter one region (None: the whole input) of `job.source` into `output`."""
     where = f" in region {region}" if region else ""
-    with tempfile.NamedTemporaryFile("w", suffix=".txt") as header_file, ExitStack() as stack:
-        header_file.write(job.header_lines)
-        header_file.flush()
-        commands = _site_commands(job, region, header_file.name)
+    with ExitStack() as stack:
+        commands = _site_commands(job, region)
         commands.append(_writer_command(job, output))
         processes: list[subprocess.Popen] = []
         # stderr goes to files: htslib may warn once per record, which would fill a
@@ -247,8 +265,10 @@ class StreamFilter:
         engine = None
         if job.spec.genotype and job.samples:
             engine = GenotypeFilters(job.spec.genotype, job.samples, job.set_missing)
-        if job.screening:
+        screening = job.screening
+        if screening:
             writer.remove_header(SCREEN)
+        pass_ft = bool(job.pass_ft)
         site_names = {item.name for item in job.spec.site}
         site_filters: Counter = Counter()
         # FILTER value -> (value without the screen flag, flagged, fails a site filter)
@@ -281,9 +301,10 @@ class StreamFilter:
             if screened:
                 record.FILTER = clean
                 flagged.append(record)
-            elif job.screening:
+            elif screening:
                 # Not flagged: every genotype passed every filter.
-                record.set_format("FT", engine.all_pass)
+                if not pass_ft:
+                    record.set_format("FT", engine.all_pass)
                 unflagged += 1
             elif engine is not None:
                 flagged.append(record)
@@ -372,11 +393,22 @@ def filter_vcf(
     """Filter `source` into `output` (atomically, indexed); return the stats table."""
     final = Path(output)
     index_kind = _index_kind(final, index)
-    spec, samples, header_lines = _checked_spec(spec, source)
+    spec, reader, header_lines = _checked_spec(spec, source)
+    samples, contigs = len(reader.samples), list(reader.seqnames)
+    reader.close()
     shards = _shards(source, threads) if final.suffix in (".gz", ".bgz", ".bcf") else [None]
     writer_threads = max(1, threads // len(shards))
-    job = Job(source, spec, header_lines, hard, set_missing, samples, writer_threads)
-    with atomic_path(final) as partial:
+    with (
+        atomic_path(final) as partial,
+        tempfile.TemporaryDirectory(dir=partial.parent, prefix=".varnode-filter.") as tmp,
+    ):
+        header_file = Path(tmp) / "header.txt"
+        header_file.write_text(header_lines)
+        job = Job(source, spec, str(header_file), hard, set_missing, samples, writer_threads, tmp)
+        if job.screening and contigs:
+            pass_ft = Path(tmp) / "pass_ft.tsv.gz"
+            _write_pass_ft(pass_ft, contigs, samples)
+            job = replace(job, pass_ft=str(pass_ft))
         if len(shards) == 1:
             stats = _run_shard(job, shards[0], str(partial))
         else:
@@ -386,14 +418,13 @@ def filter_vcf(
 
 
 def _run_shards(job: Job, shards: list[str | None], partial: Path) -> Stats:
-    with tempfile.TemporaryDirectory(dir=partial.parent, prefix=".varnode-filter.") as tmp:
-        parts = [str(Path(tmp) / f"part{i}{partial.suffix}") for i in range(len(shards))]
-        with ProcessPoolExecutor(len(shards), mp_context=get_context("fork")) as pool:
-            results = list(pool.map(_run_shard, [job] * len(shards), shards, parts))
-        command = ["bcftools", "concat", "--naive", "--no-version", "-o", str(partial), *parts]
-        result = subprocess.run(command, capture_output=True, text=True, check=False)
-        if result.returncode != 0:
-            raise VarnodeError(f"{partial}: joining shards failed: {result.stderr.strip()}")
+    parts = [str(Path(job.workdir) / f"part{i}{partial.suffix}") for i in range(len(shards))]
+    with ProcessPoolExecutor(len(shards), mp_context=get_context("fork")) as pool:
+        results = list(pool.map(_run_shard, [job] * len(shards), shards, parts))
+    command = ["bcftools", "concat", "--naive", "--no-version", "-o", str(partial), *parts]
+    result = subprocess.run(command, capture_output=True, text=True, check=False)
+    if result.returncode != 0:
+        raise VarnodeError(f"{partial}: joining shards failed: {result.stderr.strip()}")
     total = results[0]
     for stats in results[1:]:
         total = total + stats

@@ -11,6 +11,7 @@ import pytest
 from cyvcf2 import VCF
 
 from tests.unit.filtering_cases import (
+    RECORDS,
     flatten,
     fts,
     records,
@@ -248,3 +249,14 @@ def test_every_genotype_gets_ft_and_stats_match_the_output(edge, filters, tmp_pa
     per_record = fts(out)
     assert all(row is not None and len(row) == 3 for row in per_record)
     assert table["genotypes"]["failed_any"] == sum(v != "PASS" for row in per_record for v in row)
+
+
+def test_record_on_a_contig_the_header_lacks_is_an_error_naming_it(filters, tmp_path):
+    elsewhere = RECORDS[5].replace("chr2\t10", "chr3\t10")
+    source = write_vcf(tmp_path / "undeclared.vcf.gz", records=[*RECORDS[:2], elsewhere])
+    Path(f"{source}.tbi").unlink()  # else htslib lists the index's contigs in the header
+    out, stats = tmp_path / "out.vcf.gz", tmp_path / "stats.tsv"
+    result = _cli(str(source), str(out), "--filters", str(filters), "--stats", str(stats))
+    assert result.returncode == 2
+    assert "Contig 'chr3' is not defined in the header" in result.stderr
+    assert list(tmp_path.glob("out*")) == [] and not stats.exists()
