@@ -133,7 +133,7 @@ def test_gff3_cut_at_a_line_boundary_is_refused_when_it_uses_separators(tmp_path
     lines = gff3.read_text().splitlines(keepends=True)
     gff3.write_text("".join(lines[:-2]))  # last gene's exon and '###' lost
     with pytest.raises(
-        VarnodeError, match=r"does not end with one after line 10 \(the file is truncated\)"
+        VarnodeError, match=r"does not end with one after line 11 \(the file is truncated\)"
     ):
         scan_gff3(gff3)
 
