@@ -76,8 +76,12 @@ def build(args: argparse.Namespace) -> list[Path]:
         else set()
     )
     relatedness = tables.load_file(parsers.read_tsv, cohort / "relatedness.tsv")
-    if relatedness.available:
+    skipped = parsers.skip_reason(cohort / "relatedness.tsv")
+    if skipped:
+        relatedness = Section(value={"skipped": skipped}, sources=relatedness.sources)
+    elif relatedness.available:
         relatedness = _derive(relatedness, tables.relatedness_matrix)
+    outlier_test = tables.load_file(parsers.read_json, cohort / "sample_qc.json")
     cohort_summary = tables.load_file(
         partial(cohort_vcf.summarise_cohort_vcf, af_bins=settings["af_bins"]),
         cohort / "cohort.vcf.gz",
@@ -89,6 +93,7 @@ def build(args: argparse.Namespace) -> list[Path]:
         tables.outliers(metric_rows, "sample", settings["outlier_mad"]),
         sample_qc,
         sample_qc_outliers,
+        outlier_test.value.get("outlier_test") if outlier_test.available else None,
         relatedness,
         cohort_summary,
         link,

@@ -222,6 +222,26 @@ def read_tsv(path: Path) -> list[dict[str, str]]:
     return rows
 
 
+def read_json(path: Path) -> Any:
+    try:
+        return json.loads(_read_text(path))
+    except json.JSONDecodeError as error:
+        raise VarnodeError(f"{path}: not valid JSON (line {error.lineno}: {error.msg})") from None
+
+
+def skip_reason(path: Path) -> str | None:
+    """Why a statistic was skipped, from a table's leading '## skipped: ...' line."""
+    if not path.is_file():
+        return None
+    with path.open() as handle:
+        for line in handle:
+            if not line.startswith("##"):
+                return None
+            if line.startswith("## skipped: "):
+                return line.removeprefix("## skipped: ").strip()
+    return None
+
+
 def attempt(parser: Callable[[Path], T], path: Path) -> tuple[T | None, str | None]:
     """(parsed value, None) or (None, why it is not available)."""
     try:
