@@ -6,6 +6,7 @@ sys.path.insert(0, f"{workflow.basedir}/scripts")
 
 from varnode.errors import VarnodeError
 from varnode.inputs import check_config
+from varnode.run_summary import write_run_summary
 
 
 configfile: "config/config.yaml"
@@ -33,3 +34,13 @@ rule all:
     default_target: True
     input:
         TARGETS,
+
+
+# Printed and written to results/report/run_summary.{html,txt} at the end of every run,
+# successful or not: which samples finished, which failed (job and log), stale outputs.
+onsuccess:
+    print(write_run_summary(True, log, SHEET.samples, TARGETS))
+
+
+onerror:
+    print(write_run_summary(False, log, SHEET.samples, TARGETS))
