@@ -32,9 +32,10 @@ SAMPLE_NAMED = (
     re.compile(r"^aligned/(?P<sample>.+)\.(bam|cram)$"),
     re.compile(r"^report/(stale/)?sample-(?P<sample>.+)\.html$"),
 )
-JOB_START = re.compile(r"^(?:local)?rule (?P<rule>\S+):$")
-JOB_ERROR = re.compile(r"^Error in rule (?P<rule>\S+):$")
-FIELD = re.compile(r"^\s{4}(?P<key>\w+): (?P<value>.*)$")
+# Job blocks of Snakemake's log; indented inside group jobs (SLURM profile).
+JOB_START = re.compile(r"^\s*(?:local)?rule (?P<rule>\S+):$")
+JOB_ERROR = re.compile(r"^\s*Error in rule (?P<rule>\S+):$")
+FIELD = re.compile(r"^\s+(?P<key>\w+): (?P<value>.*)$")
 
 
 @dataclass

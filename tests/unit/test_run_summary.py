@@ -51,6 +51,25 @@ def test_failed_jobs_are_read_from_the_snakemake_log_once_each() -> None:
     assert jobs[0].wildcards == {"sample": "B", "unit": "L1"}
 
 
+def test_jobs_of_a_failed_group_job_are_found() -> None:
+    log = """\
+group job alignment (jobs in lexicogr. order):
+    rule trim_reads:
+        jobid: 5
+        wildcards: sample=C, unit=L2
+Error in group alignment:
+    jobs:
+        rule trim_reads:
+            jobid: 5
+            log: logs/trim_reads/C.L2.log (check log file(s) for error details)
+    Error in rule trim_reads:
+        jobid: 5
+        log: logs/trim_reads/C.L2.log (check log file(s) for error details)
+"""
+    (job,) = failed_jobs(log)
+    assert (job.rule, job.sample, job.logs) == ("trim_reads", "C", ["logs/trim_reads/C.L2.log"])
+
+
 def touch(path: Path) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text("x")
