@@ -72,12 +72,9 @@ def failed_jobs(log_text: str) -> list[FailedJob]:
     lines = log_text.splitlines()
     wildcards = {}
     for _rule, fields in _blocks(lines, JOB_START):
-        if "jobid" in fields:
-            wildcards[fields["jobid"]] = dict(
-                pair.split("=", 1)
-                for pair in fields.get("wildcards", "").split(", ")
-                if "=" in pair
-            )
+        if "jobid" in fields and "wildcards" in fields:  # not a group error's job list
+            pairs = fields["wildcards"].split(", ")
+            wildcards[fields["jobid"]] = dict(pair.split("=", 1) for pair in pairs if "=" in pair)
     failed: dict[tuple[str, str], FailedJob] = {}
     for rule, fields in _blocks(lines, JOB_ERROR):
         jobid = fields.get("jobid", "?")
