@@ -161,12 +161,13 @@ def summarise(
     rows = []
     for sample in samples:
         failed = [job for job in jobs if job.sample == sample]
+        missing = [target for target in expected[sample] if not Path(target).exists()]
         if failed:
             status = "failed"
-        elif all(Path(target).exists() for target in expected[sample]):
+        elif not missing:
             status = "finished"
-        else:
-            status = "incomplete (not run: the run stopped before its jobs)"
+        else:  # the run stopped before them, or other targets were asked for
+            status = f"incomplete ({len(missing)} of {len(expected[sample])} outputs missing)"
         rows.append(
             {
                 "sample": sample,
