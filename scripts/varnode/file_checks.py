@@ -154,6 +154,13 @@ def reference_problems(fasta: str | Path) -> tuple[list[str], list[str]]:
 # --- indexed VCFs ---------------------------------------------------------------------
 
 
+def vcf_index(path: str | Path) -> Path | None:
+    """The VCF's .tbi, else its .csi, if either exists."""
+    return next(
+        (Path(f"{path}.{ext}") for ext in ("tbi", "csi") if Path(f"{path}.{ext}").is_file()), None
+    )
+
+
 def indexed_vcf_problems(key: str, path: str | Path) -> list[str]:
     """A VCF resource read by region must be bgzipped, complete and have a readable index."""
     import pysam
@@ -166,18 +173,18 @@ def indexed_vcf_problems(key: str, path: str | Path) -> list[str]:
             "it with `tabix -p vcf`"
         ]
     problems = compressed_file_problems(key, path)
-    indexes = [Path(f"{path}.{ext}") for ext in ("tbi", "csi") if Path(f"{path}.{ext}").is_file()]
-    if not indexes:
+    index = vcf_index(path)
+    if index is None:
         problems.append(
             f"config {key}: {path} has no index ({path}.tbi or .csi): run `tabix -p vcf {path}`"
         )
         return problems
     try:
-        with pysam.TabixFile(str(path), index=str(indexes[0])) as tabix:
+        with pysam.TabixFile(str(path), index=str(index)) as tabix:
             tabix.contigs  # noqa: B018 - reading the index is the check
     except (OSError, ValueError) as error:
         problems.append(
-            f"config {key}: index {indexes[0]} cannot be read ({error}): rebuild it with "
+            f"config {key}: index {index} cannot be read ({error}): rebuild it with "
             f"`tabix -f -p vcf {path}`"
         )
     return problems

@@ -17,7 +17,7 @@ import yaml
 
 from varnode.annotation_resources import annotation_problems
 from varnode.errors import VarnodeError
-from varnode.file_checks import indexed_vcf_problems, reference_problems
+from varnode.file_checks import indexed_vcf_problems, reference_problems, vcf_index
 
 SCHEMA_DIR = Path(__file__).resolve().parents[2] / "workflow" / "schemas"
 SAFE_NAME = re.compile(r"^[A-Za-z0-9._-]+$")
@@ -211,7 +211,7 @@ def vcf_contigs(vcf: str | Path) -> set[str]:
     whole assembly); the index itself is checked first (file_checks.indexed_vcf_problems)."""
     import pysam
 
-    with pysam.TabixFile(str(vcf)) as tabix:
+    with pysam.TabixFile(str(vcf), index=str(vcf_index(vcf))) as tabix:
         return set(tabix.contigs)
 
 

@@ -12,6 +12,7 @@ import pytest
 from varnode.annotation_resources import scan_gff3
 from varnode.errors import VarnodeError
 from varnode.file_checks import indexed_vcf_problems, reference_problems
+from varnode.inputs import vcf_contigs
 
 SEQUENCE = "ACGTACGTAC" * 7
 
@@ -82,6 +83,13 @@ def write_vcf(folder: Path, name: str = "known.vcf") -> Path:
 def test_indexed_vcf_passes(tmp_path: Path) -> None:
     vcf = pysam.tabix_index(str(write_vcf(tmp_path)), preset="vcf")
     assert indexed_vcf_problems("known_sites[0]", vcf) == []
+
+
+def test_csi_indexed_vcf_passes_and_its_contigs_are_read(tmp_path: Path) -> None:
+    vcf = pysam.tabix_index(str(write_vcf(tmp_path)), preset="vcf", csi=True)
+    assert Path(f"{vcf}.csi").is_file() and not Path(f"{vcf}.tbi").exists()
+    assert indexed_vcf_problems("known_sites[0]", vcf) == []
+    assert vcf_contigs(vcf) == {"chr1"}
 
 
 def test_vcf_without_index_is_refused(tmp_path: Path) -> None:
