@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import gzip
 import shutil
+import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -184,3 +186,50 @@ def test_outputs_of_a_sample_no_longer_in_the_sheet_are_not_shown_as_current(
     assert (report / "stale" / "sample-departed.html").is_file()
     assert "results/aligned/departed.bam" in (report / "index.html").read_text()
     assert "STALE: departed is not in the sample sheet" in (report / "run_summary.txt").read_text()
+
+
+def test_fastp_exiting_0_on_a_cut_pair_is_caught_by_its_log(tmp_path: Path, shared_data) -> None:
+    """fastp 0.23 reads a cut R1 with an intact R2, logs 'WARNNIG: different read
+    numbers' and exits 0; trim_reads' check-fastp fails on it."""
+    reads = shared_data / "reads"
+    counts = tmp_path / "counts.json"
+    checked = run_varnode(
+        "check-reads", reads / "NA12878_R1.fastq.gz", reads / "NA12878_R2.fastq.gz", "-o", counts
+    )
+    assert checked.returncode == 0
+    cut = tmp_path / "cut_R1.fastq.gz"
+    whole = (reads / "NA12878_R1.fastq.gz").read_bytes()
+    cut.write_bytes(whole[: len(whole) // 2])
+    outputs = {name: tmp_path / name for name in ("o1.fq.gz", "o2.fq.gz", "f.json", "f.html")}
+    log = tmp_path / "fastp.log"
+    with log.open("w") as stderr:
+        fastp = subprocess.run(
+            [
+                "fastp",
+                "-i",
+                cut,
+                "-I",
+                reads / "NA12878_R2.fastq.gz",
+                "-o",
+                outputs["o1.fq.gz"],
+                "-O",
+                outputs["o2.fq.gz"],
+                "-j",
+                outputs["f.json"],
+                "-h",
+                outputs["f.html"],
+            ],
+            stderr=stderr,
+        )
+    assert fastp.returncode == 0  # the tool's own verdict
+    result = run_varnode(
+        "check-fastp", "--json", outputs["f.json"], "--log", log, "--counts", counts
+    )
+    assert result.returncode == 2
+    assert f"{log} line" in result.stderr and "different read numbers" in result.stderr
+
+
+def run_varnode(*args) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "varnode", *map(str, args)], capture_output=True, text=True
+    )
