@@ -285,3 +285,9 @@ def test_cohort_page_states_why_a_one_sample_cohort_has_no_relatedness(tmp_path)
     assert f"Skipped: {reason}" in cohort
     assert f"Outlier test (flags outlier_*): {outlier_test}" in cohort
     assert "relatedness matrix" not in cohort
+
+
+def test_sample_sheet_saved_by_a_spreadsheet_lists_its_units(tmp_path):
+    sheet = tmp_path / "samples.tsv"
+    sheet.write_bytes(b"\xef\xbb\xbfsample\tunit\r\nA\tL1\r\nA\tL2\r\n")
+    assert tables.read_units(sheet) == {"A": ["L1", "L2"]}

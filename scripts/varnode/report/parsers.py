@@ -23,7 +23,8 @@ def _read_text(path: Path) -> str:
     if not path.is_file():
         raise VarnodeError(f"{path}: file not found")
     try:
-        return path.read_text()
+        # utf-8-sig: a byte-order mark (a sample sheet saved by a spreadsheet) is not text.
+        return path.read_text(encoding="utf-8-sig")
     except (OSError, UnicodeDecodeError) as error:
         raise VarnodeError(f"{path}: cannot read ({error})") from error
 
