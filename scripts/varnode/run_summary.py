@@ -106,7 +106,7 @@ def targets_by_sample(targets: list[str], samples: list[str]) -> dict[str, list[
 def stale_outputs(results: Path, samples: list[str]) -> dict[str, list[str]]:
     """Files under `results` of samples that are not in the sheet (any longer)."""
     named = set()
-    for path in results.rglob("*"):
+    for path in [*results.glob("aligned/*"), *results.glob("report/**/sample-*.html")]:
         relative = path.relative_to(results).as_posix()
         for pattern in SAMPLE_NAMED:
             found = pattern.match(relative)
@@ -243,5 +243,8 @@ def write_run_summary(
     logs = [snakemake_logs] if isinstance(snakemake_logs, str) else list(snakemake_logs or [])
     log_text = "".join(Path(log).read_text(errors="replace") for log in logs if Path(log).is_file())
     summary = summarise(succeeded, log_text, samples, targets, Path(results))
-    write_summary(summary, Path(results) / "report", ", ".join(logs) or None)
+    try:
+        write_summary(summary, Path(results) / "report", ", ".join(logs) or None)
+    except OSError as error:  # the run's own outcome stands; say why the file is missing
+        return f"{summary.text()}  (run summary not written to {results}/report: {error})\n"
     return summary.text()
