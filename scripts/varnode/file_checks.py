@@ -11,6 +11,7 @@ import gzip
 import mmap
 import re
 from collections import Counter
+from collections.abc import Iterator
 from pathlib import Path
 
 # The empty BGZF block every bgzip writer ends a file with (SAM/BAM spec, section 4.1.2);
@@ -58,28 +59,34 @@ def compressed_file_problems(key: str, path: str | Path) -> list[str]:
 # --- reference FASTA ------------------------------------------------------------------
 
 
+def _header_starts(data: mmap.mmap) -> Iterator[int]:
+    if data[:1] == b">":
+        yield 0
+    newline = data.find(b"\n>")
+    while newline != -1:
+        yield newline + 1
+        newline = data.find(b"\n>", newline + 1)
+
+
+def _first_word(header: bytes) -> str:
+    return (header[1:].split() or [b""])[0].decode(errors="replace")
+
+
 def fasta_header_names(fasta: str | Path) -> list[str]:
-    """Names of every '>' line, scanning the bytes for header starts (no line loop)."""
+    """Names of every '>' line; an uncompressed file is searched for header starts
+    (memchr speed, no loop over sequence lines)."""
     if compression(fasta) != "none":
         with gzip.open(fasta, "rb") as handle:
-            return [
-                (line[1:].split() or [b""])[0].decode(errors="replace")
-                for line in handle
-                if line[:1] == b">"
-            ]
-    names = []
+            return [_first_word(line) for line in handle if line[:1] == b">"]
     with open(fasta, "rb") as handle:
         if handle.seek(0, 2) == 0:
-            return names
+            return []
         with mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as data:
-            # newline before each header; -1 stands for a header on the first line
-            newline = -1 if data[:1] == b">" else data.find(b"\n>")
-            while newline != -1 or (not names and data[:1] == b">"):
-                end = data.find(b"\n", newline + 1)
-                line = data[newline + 2 : end if end != -1 else len(data)]
-                names.append((line.split() or [b""])[0].decode(errors="replace"))
-                newline = data.find(b"\n>", newline + 1) if end != -1 else -1
-    return names
+            names = []
+            for start in _header_starts(data):
+                end = data.find(b"\n", start)
+                names.append(_first_word(data[start : end if end != -1 else len(data)]))
+            return names
 
 
 def fai_entries(fai: Path) -> list[tuple[str, int, int, int, int]]:
