@@ -11,7 +11,7 @@ import pytest
 
 from varnode.annotation_resources import scan_gff3
 from varnode.errors import VarnodeError
-from varnode.file_checks import indexed_vcf_problems, reference_problems
+from varnode.file_checks import fasta_header_names, indexed_vcf_problems, reference_problems
 from varnode.inputs import vcf_contigs
 
 SEQUENCE = "ACGTACGTAC" * 7
@@ -29,6 +29,12 @@ def test_clean_reference_with_and_without_index(tmp_path: Path) -> None:
     assert reference_problems(fasta) == (["chr1", "chr2", "chrM"], [])
     pysam.faidx(str(fasta))
     assert reference_problems(fasta) == (["chr1", "chr2", "chrM"], [])
+
+
+def test_headers_are_found_at_the_start_and_at_an_unterminated_end(tmp_path: Path) -> None:
+    fasta = tmp_path / "ref.fa"
+    fasta.write_text(">first one\nACGT\n>second\nAC\n>last")
+    assert fasta_header_names(fasta) == ["first", "second", "last"]
 
 
 def test_duplicate_contig_names_are_refused(tmp_path: Path) -> None:
