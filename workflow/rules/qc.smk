@@ -8,9 +8,31 @@ TARGETS += expand(
 )
 
 
+# Each unit's FASTQ pair is read to its end before trimming: fastp accepts a truncated or
+# mismatched pair with exit 0 (see varnode.reads_check).
+rule check_reads:
+    input:
+        unpack(unit_fastqs),
+    output:
+        "results/qc/reads/{sample}.{unit}.counts.json",
+    log:
+        "logs/check_reads/{sample}.{unit}.log",
+    benchmark:
+        "benchmarks/check_reads/{sample}.{unit}.tsv"
+    conda:
+        "../../envs/varnode.yaml"
+    threads: 2
+    resources:
+        mem_mb=500,
+        runtime=lambda wc, attempt: 120 * attempt,
+    shell:
+        "python -m varnode check-reads {input.r1:q} {input.r2:q} -o {output:q} > {log:q} 2>&1"
+
+
 rule trim_reads:
     input:
         unpack(unit_fastqs),
+        counts="results/qc/reads/{sample}.{unit}.counts.json",
     output:
         r1=temp("results/trimmed/{sample}/{unit}_R1.fastq.gz"),
         r2=temp("results/trimmed/{sample}/{unit}_R2.fastq.gz"),
@@ -32,6 +54,8 @@ rule trim_reads:
         "fastp --thread {threads} {params.extra} -i {input.r1} -I {input.r2}"
         " -o {output.r1} -O {output.r2} -j {output.json} -h {output.html}"
         " -R '{wildcards.sample} {wildcards.unit}' 2> {log}"
+        " && python -m varnode check-fastp --json {output.json:q} --log {log:q}"
+        " --counts {input.counts:q} >> {log:q} 2>&1"
 
 
 rule stats_alignments:
