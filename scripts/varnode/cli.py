@@ -17,6 +17,7 @@ from varnode.errors import VarnodeError
 COMMANDS: dict[str, tuple[str, str]] = {
     "check-inputs": ("varnode.inputs", "validate config and sample sheet, report every problem"),
     "shard-regions": ("varnode.regions", "split a reference .fai into region-shard BED files"),
+    "publish": ("varnode.outputs", "check a job's outputs, then rename them into place"),
     "summarise-benchmarks": ("varnode.benchmarks", "sum a run's benchmark files per rule"),
     # Stage commands are registered below, one line each.
     "filter": ("varnode.filtering", "declarative site and genotype filters on a VCF/BCF"),
