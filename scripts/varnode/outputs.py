@@ -207,6 +207,16 @@ def scan_log(log: Path) -> None:
         raise OutputError(f"{log}: htslib reported errors: {'; '.join(errors[:5])}")
 
 
+def _discard(partials, staging: Path | None) -> None:
+    for partial in partials:
+        if partial.is_dir() and not partial.is_symlink():
+            shutil.rmtree(partial)
+        else:
+            partial.unlink(missing_ok=True)
+    if staging is not None:
+        shutil.rmtree(staging, ignore_errors=True)
+
+
 def _replace(source: Path, final: Path) -> None:
     if final.is_dir() and not final.is_symlink():
         shutil.rmtree(final)
@@ -225,14 +235,18 @@ def publish(
     entry of the `staging` folder (the outputs and any companions a tool writes beside
     them) moves into the outputs' folder, and the staging folder is removed.
     """
-    if log is not None:
-        scan_log(log)
     sources = {
         final: (staging / final.name if staging else partial_path(final)) for final in finals
     }
-    descriptions = [
-        f"{final}: {check(source, final, reference)}" for final, source in sources.items()
-    ]
+    try:
+        if log is not None:
+            scan_log(log)
+        descriptions = [
+            f"{final}: {check(source, final, reference)}" for final, source in sources.items()
+        ]
+    except OutputError:
+        _discard(sources.values(), staging)  # a failed job frees its space at once
+        raise
     ordered = sorted(finals, key=lambda final: final.name.endswith(INDEX_SUFFIXES))
     for final in ordered:
         _replace(sources[final], final)
