@@ -8,6 +8,7 @@ file, fastp and `--version` commands exit 0 when the disk is full), and only whe
 pass are they renamed onto their final names, data files before their indexes. A job
 killed or failing at any point therefore leaves no final output at all, so a rerun redoes
 exactly the jobs whose outputs were not validated, whatever Snakemake's own markers say.
+Outputs that fail a check are deleted with the job's other partial outputs.
 
 The job's log can be scanned too: htslib reports errors as `[E::...]` on stderr even
 where the tool then exits 0.
@@ -98,8 +99,9 @@ def check_index(path: Path, data: Path) -> str:
     if data.name.endswith(VARIANT_SUFFIXES):
         count = _run(["bcftools", "index", "--nrecords", target], path, "loading the index")
         return f"index of {count.strip()} records"
-    _run(["samtools", "idxstats", target], path, "loading the index")
-    return "index"
+    if data.name.endswith(ALIGNMENT_SUFFIXES):
+        _run(["samtools", "idxstats", target], path, "loading the index")
+    return "index"  # of other files (mosdepth's BED.gz): complete BGZF is what is checked
 
 
 def check_gzip(path: Path, reference: str | None = None) -> str:
@@ -247,13 +249,15 @@ def publish(
     except OutputError:
         _discard(sources.values(), staging)  # a failed job frees its space at once
         raise
+    if staging is not None:  # companions first: a declared output in place implies them
+        declared = {source.name for source in sources.values()}
+        for entry in sorted(staging.iterdir()):
+            if entry.name not in declared:
+                _replace(entry, finals[0].parent / entry.name)
     ordered = sorted(finals, key=lambda final: final.name.endswith(INDEX_SUFFIXES))
     for final in ordered:
         _replace(sources[final], final)
     if staging is not None:
-        folder = finals[0].parent
-        for entry in sorted(staging.iterdir()):
-            _replace(entry, folder / entry.name)
         staging.rmdir()
     return descriptions
 
