@@ -73,6 +73,18 @@ def partial_outputs(wildcards, output):
     return Namedlist(toclone=output, custom_map=lambda path: str(partial_path(path)))
 
 
+def fastp_inputs(wildcards, input):
+    """Plainly named links to a unit's FASTQs, for fastp: it copies its command line into
+    its JSON report unescaped, so a quote in a sheet path would make that JSON invalid."""
+    folder = f"results/trimmed/{wildcards.sample}/.partial.{wildcards.unit}.reads"
+    return Namedlist(
+        fromdict={
+            mate: f"{folder}/{mate}.fastq{'.gz' if input[mate].endswith('.gz') else ''}"
+            for mate in ("r1", "r2")
+        }
+    )
+
+
 def quoted_option(option, path):
     """`option path` with the path quoted, or nothing when the path is not set."""
     return f"{option} {shlex.quote(str(path))}" if path else ""

@@ -30,10 +30,15 @@ rule trim_reads:
         extra=config["params"]["fastp"],
         title="{sample} {unit}",
         partial=partial_outputs,
+        reads=fastp_inputs,
     shell:
-        "fastp --thread {threads} {params.extra} -i {input.r1:q} -I {input.r2:q}"
+        'mkdir -p "$(dirname {params.reads.r1:q})"'
+        ' && ln -sfn -- "$(realpath -- {input.r1:q})" {params.reads.r1:q}'
+        ' && ln -sfn -- "$(realpath -- {input.r2:q})" {params.reads.r2:q}'
+        " && fastp --thread {threads} {params.extra} -i {params.reads.r1:q} -I {params.reads.r2:q}"
         " -o {params.partial.r1:q} -O {params.partial.r2:q} -j {params.partial.json:q}"
         " -h {params.partial.html:q} -R {params.title:q} 2> {log:q}"
+        ' && rm -r "$(dirname {params.reads.r1:q})"'
         " && python -m varnode publish {output:q} >> {log:q} 2>&1"
 
 
