@@ -75,7 +75,8 @@ def partial_outputs(wildcards, output):
 
 def fastp_inputs(wildcards, input):
     """Plainly named links to a unit's FASTQs, for fastp: it copies its command line into
-    its JSON report unescaped, so a quote in a sheet path would make that JSON invalid."""
+    its JSON report unescaped, so a quote in a sheet path would make that JSON invalid.
+    """
     folder = f"results/trimmed/{wildcards.sample}/.partial.{wildcards.unit}.reads"
     return Namedlist(
         fromdict={
