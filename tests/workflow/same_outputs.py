@@ -7,6 +7,8 @@ import re
 import subprocess
 from pathlib import Path
 
+from varnode.outputs import OutputError, check
+
 # Run times and dates: run.json, the HTML pages (report, MultiQC, fastp) and MultiQC's
 # data folder. The report's numbers are compared through its tables/ instead.
 TIMESTAMPED = re.compile(r"(^report/run\.json$|\.html$|^report/multiqc/)")
@@ -56,3 +58,14 @@ def differences(workdir: Path, reference: Path) -> list[str]:
         if content(ours[name]) != content(theirs[name]):
             problems.append(f"differs {name}")
     return problems
+
+
+def damaged_finals(workdir: Path) -> list[str]:
+    """Final names holding anything that fails its format's check."""
+    damaged = []
+    for name, path in final_outputs(workdir).items():
+        try:
+            check(path, path)
+        except OutputError as error:
+            damaged.append(f"{name}: {error}")
+    return damaged

@@ -22,8 +22,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import PROFILE, SNAKEMAKE, snakemake, snakemake_env
-from tests.workflow.same_outputs import differences, final_outputs
-from varnode.outputs import OutputError, check
+from tests.workflow.same_outputs import damaged_finals, differences, final_outputs
 
 pytestmark = pytest.mark.workflow
 
@@ -74,17 +73,6 @@ def interrupted(workdir: Path) -> set[Path]:
         name = partial.name.removeprefix(".partial.")
         found.add(partial.parent / name if name != ".partial" else partial.parent)
     return found
-
-
-def damaged_finals(workdir: Path) -> list[str]:
-    """Final names holding anything that fails its format's check."""
-    damaged = []
-    for name, path in final_outputs(workdir).items():
-        try:
-            check(path, path)
-        except OutputError as error:
-            damaged.append(f"{name}: {error}")
-    return damaged
 
 
 def test_kill_at_every_stage_then_resume_gives_the_clean_outputs(
