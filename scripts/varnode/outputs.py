@@ -75,16 +75,18 @@ def _bgzf_complete(path: Path) -> None:
             raise OutputError(f"{path}: truncated (no BGZF end-of-file block)")
 
 
-def check_variants(path: Path, reference: str | None = None) -> str:
+def check_variants(path: Path, reference: str | None = None, threads: int = 1) -> str:
     if path.name.endswith((".gz", ".bgz", ".bcf")):
         _bgzf_complete(path)
-    _run(["bcftools", "view", "-Ou", "-o", os.devnull, str(path)], path, "reading to the end")
+    extra = str(max(0, threads - 1))
+    command = ["bcftools", "view", "--threads", extra, "-Ou", "-o", os.devnull, str(path)]
+    _run(command, path, "reading to the end")
     return "read to the end"
 
 
-def check_alignments(path: Path, reference: str | None = None) -> str:
+def check_alignments(path: Path, reference: str | None = None, threads: int = 1) -> str:
     _run(["samtools", "quickcheck", "-vvv", str(path)], path, "samtools quickcheck")
-    command = ["samtools", "view", "-c", str(path)]
+    command = ["samtools", "view", "-c", "-@", str(max(0, threads - 1)), str(path)]
     if reference:
         command[2:2] = ["--reference", reference]
     return f"{_run(command, path, 'reading to the end').strip()} reads"
@@ -104,13 +106,13 @@ def check_index(path: Path, data: Path) -> str:
     return "index"  # of other files (mosdepth's BED.gz): complete BGZF is what is checked
 
 
-def check_gzip(path: Path, reference: str | None = None) -> str:
+def check_gzip(path: Path, reference: str | None = None, threads: int = 1) -> str:
     _non_empty(path)
     _run(["gzip", "--test", str(path)], path, "gzip --test")
     return "gzip intact"
 
 
-def check_json(path: Path, reference: str | None = None) -> str:
+def check_json(path: Path, reference: str | None = None, threads: int = 1) -> str:
     _non_empty(path)
     opener: Callable = gzip.open if path.name.endswith(".gz") else open
     try:
@@ -131,7 +133,7 @@ def _text(path: Path) -> str:
     return data.decode("utf-8", errors="replace")
 
 
-def check_table(path: Path, reference: str | None = None) -> str:
+def check_table(path: Path, reference: str | None = None, threads: int = 1) -> str:
     """Tab-separated, every row as wide as the header (comment lines aside)."""
     rows = [line.split("\t") for line in _text(path).splitlines() if not line.startswith("#")]
     for number, row in enumerate(rows[1:], start=2):
@@ -142,23 +144,23 @@ def check_table(path: Path, reference: str | None = None) -> str:
     return f"table of {max(0, len(rows) - 1)} rows"
 
 
-def check_text(path: Path, reference: str | None = None) -> str:
+def check_text(path: Path, reference: str | None = None, threads: int = 1) -> str:
     return f"{len(_text(path).splitlines())} lines"
 
 
-def check_non_empty(path: Path, reference: str | None = None) -> str:
+def check_non_empty(path: Path, reference: str | None = None, threads: int = 1) -> str:
     """Binary or opaque outputs (bwa index, FASTA link): present and not empty."""
     _non_empty(path)
     return "non-empty"
 
 
-def check_html(path: Path, reference: str | None = None) -> str:
+def check_html(path: Path, reference: str | None = None, threads: int = 1) -> str:
     if "</html>" not in _text(path)[-4096:].lower():
         raise OutputError(f"{path}: HTML ends before </html>")
     return "HTML"
 
 
-def check_fai(path: Path, reference: str | None = None) -> str:
+def check_fai(path: Path, reference: str | None = None, threads: int = 1) -> str:
     _non_empty(path)
     try:
         return f"{len(read_fai(path))} contigs"
@@ -166,7 +168,7 @@ def check_fai(path: Path, reference: str | None = None) -> str:
         raise OutputError(str(error)) from None
 
 
-def check_folder(path: Path, reference: str | None = None) -> str:
+def check_folder(path: Path, reference: str | None = None, threads: int = 1) -> str:
     if not path.is_dir() or not any(path.iterdir()):
         raise OutputError(f"{path}: folder missing or empty")
     return f"folder of {sum(1 for _ in path.rglob('*'))} entries"
@@ -184,7 +186,7 @@ CHECKS: list[tuple[tuple[str, ...], Callable[..., str]]] = [
 ]
 
 
-def check(path: Path, final: Path, reference: str | None = None) -> str:
+def check(path: Path, final: Path, reference: str | None = None, threads: int = 1) -> str:
     """Check `path`, a partial copy of `final` (whose name says the format); describe it."""
     if not path.exists():
         raise OutputError(f"{path}: not written")
@@ -196,7 +198,7 @@ def check(path: Path, final: Path, reference: str | None = None) -> str:
         return check_index(path, staged if staged.exists() else data_final)
     for suffixes, checker in CHECKS:
         if final.name.endswith(suffixes):
-            return checker(path, reference)
+            return checker(path, reference, threads)
     return check_non_empty(path)
 
 
@@ -230,6 +232,7 @@ def publish(
     staging: Path | None = None,
     reference: str | None = None,
     log: Path | None = None,
+    threads: int = 1,
 ) -> list[str]:
     """Check every output, then rename all into place, data before indexes.
 
@@ -244,7 +247,8 @@ def publish(
         if log is not None:
             scan_log(log)
         descriptions = [
-            f"{final}: {check(source, final, reference)}" for final, source in sources.items()
+            f"{final}: {check(source, final, reference, threads)}"
+            for final, source in sources.items()
         ]
     except OutputError:
         _discard(sources.values(), staging)  # a failed job frees its space at once
@@ -271,11 +275,12 @@ def configure(parser) -> None:
     )
     parser.add_argument("--reference", help="reference FASTA, to read CRAM outputs")
     parser.add_argument("--log", type=Path, help="the job's log, scanned for htslib errors")
+    parser.add_argument("--threads", type=int, default=1, help="threads for reading BAM/VCF")
 
 
 def run(args) -> int:
     if args.staging is not None and len({final.parent for final in args.outputs}) > 1:
         raise VarnodeError("--staging: the outputs must share one folder")
-    for line in publish(args.outputs, args.staging, args.reference, args.log):
+    for line in publish(args.outputs, args.staging, args.reference, args.log, args.threads):
         print(f"published {line}")
     return 0

@@ -34,7 +34,8 @@ rule align_reads:
         " {input.r1:q} {input.r2:q}"
         " | samtools fixmate -m -u - -"
         " | samtools sort -@ {threads} -m 512M -T {params.tmp:q} -o {params.partial:q} -)"
-        " 2> {log:q} && python -m varnode publish --log {log:q} {output:q} >> {log:q} 2>&1"
+        " 2> {log:q} && python -m varnode publish --threads {threads} --log {log:q} {output:q}"
+        " >> {log:q} 2>&1"
 
 
 rule merge_units:
@@ -56,7 +57,8 @@ rule merge_units:
         partial=partial_outputs,
     shell:
         "samtools merge -f -@ {threads} -o {params.partial:q} {input:q} 2> {log:q}"
-        " && python -m varnode publish --log {log:q} {output:q} >> {log:q} 2>&1"
+        " && python -m varnode publish --threads {threads} --log {log:q} {output:q}"
+        " >> {log:q} 2>&1"
 
 
 rule mark_duplicates:
@@ -86,7 +88,8 @@ rule mark_duplicates:
         "samtools markdup -@ {threads} {params.extra} -f {params.partial.stats:q}"
         " -T {params.tmp:q} --reference {input.ref:q} -O {params.fmt:q} {input.bam:q}"
         " {params.partial.aln:q} 2> {log:q}"
-        " && python -m varnode publish --log {log:q} --reference {input.ref:q} {output:q}"
+        " && python -m varnode publish --threads {threads} --log {log:q}"
+        " --reference {input.ref:q} {output:q}"
         " >> {log:q} 2>&1"
 
 

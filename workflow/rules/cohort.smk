@@ -166,7 +166,8 @@ rule annotate_cohort:
         "(bcftools annotate --threads {threads} -a {input.counts:q} -c INFO"
         " -Oz{params.level:q} -o {params.partial.vcf:q} {input.vcf:q}"
         " && bcftools index --tbi -o {params.partial.tbi:q} {params.partial.vcf:q}) 2> {log:q}"
-        " && python -m varnode publish --log {log:q} {output:q} >> {log:q} 2>&1"
+        " && python -m varnode publish --threads {threads} --log {log:q} {output:q}"
+        " >> {log:q} 2>&1"
 
 
 rule extract_cohort_sites:

@@ -40,4 +40,5 @@ rule filter_variants:
         "python -m varnode filter {input.vcf:q} {params.partial.vcf:q}"
         " --filters {input.filters:q} --stats {params.partial.stats:q} --threads {threads}"
         " {params.hard} {params.set_missing} 2> {log:q}"
-        " && python -m varnode publish --log {log:q} {output:q} >> {log:q} 2>&1"
+        " && python -m varnode publish --threads {threads} --log {log:q} {output:q}"
+        " >> {log:q} 2>&1"
