@@ -136,13 +136,16 @@ def contig_index(fasta: str | Path, cache: str | Path) -> Path:
 
     cached.parent.mkdir(parents=True, exist_ok=True)
     partial = cached.with_name(f".partial.{cached.name}.{os.getpid()}")
+    # A bgzip FASTA also needs a .gzi: written beside the partial .fai, not the user's file.
+    gzi = partial.with_name(f"{partial.name}.gzi")
     try:
-        pysam.faidx(str(fasta), "--fai-idx", str(partial))
+        pysam.faidx(str(fasta), "--fai-idx", str(partial), "--gzi-idx", str(gzi))
         os.replace(partial, cached)
     except pysam.SamtoolsError as error:
         raise VarnodeError(f"reference FASTA {fasta}: cannot be indexed: {error}") from None
     finally:
         partial.unlink(missing_ok=True)
+        gzi.unlink(missing_ok=True)
     return cached
 
 

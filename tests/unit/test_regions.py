@@ -85,3 +85,20 @@ def test_contig_index_uses_the_users_fai_or_builds_one(tmp_path: Path) -> None:
     assert read_fai(contig_index(other, cache)) == [("chrZ", 4)]
     with pytest.raises(VarnodeError, match="file not found"):
         contig_index(tmp_path / "missing.fa", cache)
+
+
+def test_contig_index_of_a_bgzip_fasta_leaves_the_users_folder_alone(tmp_path: Path) -> None:
+    import pysam
+
+    plain = tmp_path / "ref.fa"
+    plain.write_text(">chr1\nACGTACGTAC\n")
+    folder = tmp_path / "readonly"
+    folder.mkdir()
+    fasta = folder / "ref.fa.gz"
+    pysam.tabix_compress(str(plain), str(fasta))
+    folder.chmod(0o555)
+    try:
+        assert read_fai(contig_index(fasta, tmp_path / "cache")) == [("chr1", 10)]
+        assert sorted(path.name for path in folder.iterdir()) == ["ref.fa.gz"]
+    finally:
+        folder.chmod(0o755)

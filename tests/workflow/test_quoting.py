@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tests.conftest import snakemake
+from tests.conftest import REPO, snakemake
 from tests.workflow.same_outputs import content, final_outputs
 
 pytestmark = pytest.mark.workflow
@@ -48,8 +48,9 @@ def hostile_workdir(tmp_path: Path, clean: Path) -> Path:
     return workdir
 
 
-def pwned(*folders: Path) -> list[Path]:
-    return [path for folder in folders for path in folder.rglob("PWNED")]
+def pwned(tmp_path: Path) -> list[Path]:
+    """Files a substitution would have made: in a job's folder, the inputs' or the repo's."""
+    return [*tmp_path.rglob("PWNED"), *REPO.glob("PWNED")]
 
 
 def test_hostile_paths_are_text_and_give_the_clean_calls(
@@ -57,7 +58,7 @@ def test_hostile_paths_are_text_and_give_the_clean_calls(
 ) -> None:
     workdir = hostile_workdir(tmp_path, bcftools_run)
     snakemake(workdir, "--cores", "2")
-    assert not pwned(tmp_path, Path.cwd())
+    assert not pwned(tmp_path)
     ours, clean = final_outputs(workdir), final_outputs(bcftools_run)
     assert ours.keys() == clean.keys()
     for name in ("calls/NA12878.bcftools.vcf.gz", "cohort/cohort.vcf.gz", "aligned/testN.bam"):
@@ -75,4 +76,4 @@ def test_a_missing_hostile_path_is_named_and_not_run(tmp_path: Path, bcftools_ru
     result = snakemake(workdir, "--dry-run", "--cores", "1", check=False)
     assert result.returncode != 0
     assert f"file not found: {missing}" in result.stderr + result.stdout
-    assert not pwned(tmp_path, Path.cwd())
+    assert not pwned(tmp_path)
