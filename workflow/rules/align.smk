@@ -26,15 +26,19 @@ rule align_reads:
         index_prefix=lambda wc, input: input.index[0].removesuffix(".amb"),
         read_group=read_group,
         extra=config["params"]["bwa_mem"],
-        tmp="results/aligned/units/{sample}/{unit}.sorttmp",
+        tmp="results/aligned/units/{sample}/.partial.{unit}.sorttmp",
         partial=partial_outputs,
-    # fixmate -m on bwa's name-grouped output adds the mate scores markdup needs.
+    # fixmate -m on bwa's name-grouped output adds the mate scores markdup needs. The sort's
+    # spill folder is emptied first: samtools sort skips the names a killed run left there,
+    # printing htslib errors that would fail the job.
     shell:
-        "(bwa mem -t {threads} {params.extra} -R {params.read_group:q} {params.index_prefix:q}"
+        "rm -rf {params.tmp:q} && mkdir -p {params.tmp:q}"
+        " && (bwa mem -t {threads} {params.extra} -R {params.read_group:q} {params.index_prefix:q}"
         " {input.r1:q} {input.r2:q}"
         " | samtools fixmate -m -u - -"
-        " | samtools sort -@ {threads} -m 512M -T {params.tmp:q} -o {params.partial:q} -)"
-        " 2> {log:q} && python -m varnode publish --threads {threads} --log {log:q} {output:q}"
+        " | samtools sort -@ {threads} -m 512M -T {params.tmp:q}/chunk -o {params.partial:q} -)"
+        " 2> {log:q} && rm -r {params.tmp:q}"
+        " && python -m varnode publish --threads {threads} --log {log:q} {output:q}"
         " >> {log:q} 2>&1"
 
 
