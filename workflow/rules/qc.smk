@@ -50,12 +50,20 @@ rule trim_reads:
         runtime=lambda wc, attempt: 60 * attempt,
     params:
         extra=config["params"]["fastp"],
+        title="{sample} {unit}",
+        partial=partial_outputs,
+        reads=fastp_inputs,
     shell:
-        "fastp --thread {threads} {params.extra} -i {input.r1} -I {input.r2}"
-        " -o {output.r1} -O {output.r2} -j {output.json} -h {output.html}"
-        " -R '{wildcards.sample} {wildcards.unit}' 2> {log}"
-        " && python -m varnode check-fastp --json {output.json:q} --log {log:q}"
+        'mkdir -p "$(dirname {params.reads.r1:q})"'
+        ' && ln -sfn -- "$(realpath -- {input.r1:q})" {params.reads.r1:q}'
+        ' && ln -sfn -- "$(realpath -- {input.r2:q})" {params.reads.r2:q}'
+        " && fastp --thread {threads} {params.extra} -i {params.reads.r1:q} -I {params.reads.r2:q}"
+        " -o {params.partial.r1:q} -O {params.partial.r2:q} -j {params.partial.json:q}"
+        " -h {params.partial.html:q} -R {params.title:q} 2> {log:q}"
+        ' && rm -r "$(dirname {params.reads.r1:q})"'
+        " && python -m varnode check-fastp --json {params.partial.json:q} --log {log:q}"
         " --counts {input.counts:q} >> {log:q} 2>&1"
+        " && python -m varnode publish {output:q} >> {log:q} 2>&1"
 
 
 rule stats_alignments:
@@ -74,8 +82,11 @@ rule stats_alignments:
     resources:
         mem_mb=1000,
         runtime=lambda wc, attempt: 60 * attempt,
+    params:
+        partial=partial_outputs,
     shell:
-        "samtools stats --reference {input.ref} {input.aln} > {output} 2> {log}"
+        "samtools stats --reference {input.ref:q} {input.aln:q} > {params.partial:q} 2> {log:q}"
+        " && python -m varnode publish --log {log:q} {output:q} >> {log:q} 2>&1"
 
 
 rule flagstat_alignments:
@@ -93,8 +104,11 @@ rule flagstat_alignments:
     resources:
         mem_mb=500,
         runtime=30,
+    params:
+        partial=partial_outputs,
     shell:
-        "samtools flagstat {input} > {output} 2> {log}"
+        "samtools flagstat {input:q} > {params.partial:q} 2> {log:q}"
+        " && python -m varnode publish --log {log:q} {output:q} >> {log:q} 2>&1"
 
 
 rule idxstats_alignments:
@@ -113,8 +127,11 @@ rule idxstats_alignments:
     resources:
         mem_mb=500,
         runtime=10,
+    params:
+        partial=partial_outputs,
     shell:
-        "samtools idxstats {input.aln} > {output} 2> {log}"
+        "samtools idxstats {input.aln:q} > {params.partial:q} 2> {log:q}"
+        " && python -m varnode publish --log {log:q} {output:q} >> {log:q} 2>&1"
 
 
 rule measure_depth:
@@ -135,9 +152,14 @@ rule measure_depth:
     resources:
         mem_mb=lambda wc, attempt: 2000 * attempt,
         runtime=lambda wc, attempt: 60 * attempt,
+    # mosdepth writes more files than the two declared (per-window depths with --by):
+    # all are written into a staging folder and published together.
     params:
-        prefix="results/qc/mosdepth/{sample}",
+        staging="results/qc/mosdepth/.partial.{sample}",
         extra=config["params"]["mosdepth"],
     shell:
-        "mosdepth --threads {threads} --fasta {input.ref} {params.extra}"
-        " {params.prefix} {input.aln} 2> {log}"
+        "rm -rf {params.staging:q} && mkdir -p {params.staging:q}"
+        " && mosdepth --threads {threads} --fasta {input.ref:q} {params.extra}"
+        " {params.staging:q}/{wildcards.sample:q} {input.aln:q} 2> {log:q}"
+        " && python -m varnode publish --log {log:q} --staging {params.staging:q} {output:q}"
+        " >> {log:q} 2>&1"

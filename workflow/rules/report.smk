@@ -50,8 +50,11 @@ rule stats_variants:
     resources:
         mem_mb=500,
         runtime=lambda wc, attempt: 30 * attempt,
+    params:
+        partial=partial_outputs,
     shell:
-        "bcftools stats {input} > {output} 2> {log}"
+        "bcftools stats {input:q} > {params.partial:q} 2> {log:q}"
+        " && python -m varnode publish --log {log:q} {output:q} >> {log:q} 2>&1"
 
 
 rule collect_tool_versions:
@@ -67,10 +70,13 @@ rule collect_tool_versions:
     resources:
         mem_mb=200,
         runtime=5,
+    # The command is the fixed snippet of VERSION_COMMANDS, not a path: left unquoted.
     params:
         command=lambda wildcards: VERSION_COMMANDS[wildcards.tool],
+        partial=partial_outputs,
     shell:
-        "({params.command}) > {output} 2> {log}"
+        "({params.command}) > {params.partial:q} 2> {log:q}"
+        " && python -m varnode publish {output:q} >> {log:q} 2>&1"
 
 
 rule record_run_metadata:
@@ -95,11 +101,14 @@ rule record_run_metadata:
         configfiles=workflow.configfiles,
         snakemake_version=snakemake.__version__,
         workflow_dir=workflow.basedir,
+        partial=partial_outputs,
     shell:
-        "python -m varnode run-metadata --versions {input.versions}"
+        "python -m varnode run-metadata --versions {input.versions:q}"
         " --config-json {params.config:q} --configfile {params.configfiles:q}"
-        " --sample-sheet {input.sample_sheet} --snakemake-version {params.snakemake_version}"
-        " --workflow-dir {params.workflow_dir} -o {output} > {log} 2>&1"
+        " --sample-sheet {input.sample_sheet:q}"
+        " --snakemake-version {params.snakemake_version:q}"
+        " --workflow-dir {params.workflow_dir:q} -o {params.partial:q} > {log:q} 2>&1"
+        " && python -m varnode publish --log {log:q} {output:q} >> {log:q} 2>&1"
 
 
 rule report_multiqc:
@@ -122,11 +131,14 @@ rule report_multiqc:
     resources:
         mem_mb=lambda wc, attempt: 2000 * attempt,
         runtime=lambda wc, attempt: 30 * attempt,
+    # MultiQC writes its data folder beside the page: both go through a staging folder.
     params:
-        outdir=lambda wc, output: os.path.dirname(output[0]),
+        staging=f"{REPORT}/multiqc/.partial",
     shell:
-        "multiqc --force --no-ansi --config {input.config} --outdir {params.outdir}"
-        " --filename multiqc_report.html {input.qc} > {log} 2>&1"
+        "rm -rf {params.staging:q}"
+        " && multiqc --force --no-ansi --config {input.config:q} --outdir {params.staging:q}"
+        " --filename multiqc_report.html {input.qc:q} > {log:q} 2>&1"
+        " && python -m varnode publish --staging {params.staging:q} {output:q} >> {log:q} 2>&1"
 
 
 rule report_html:
@@ -162,7 +174,11 @@ rule report_html:
         settings=json.dumps(config.get("report", {})),
         callers=CALLERS,
         outdir=lambda wc, output: os.path.dirname(output.index),
+        staging=f"{REPORT}/.partial.pages",
     shell:
-        "python -m varnode report --results results --sample-sheet {input.sample_sheet}"
-        " --callers {params.callers} --settings {params.settings:q} -o {params.outdir}"
-        " > {log} 2>&1"
+        "rm -rf {params.staging:q}"
+        " && python -m varnode report --results results"
+        " --sample-sheet {input.sample_sheet:q} --callers {params.callers:q}"
+        " --settings {params.settings:q} -o {params.outdir:q} --staging {params.staging:q}"
+        " > {log:q} 2>&1"
+        " && python -m varnode publish --staging {params.staging:q} {output:q} >> {log:q} 2>&1"

@@ -51,7 +51,8 @@ def load_run(path: Path) -> tuple[dict[str, Any] | None, str | None]:
 def build(args: argparse.Namespace) -> list[Path]:
     settings = settings_from(args.settings)
     results, out_dir = args.results, args.output_dir
-    link = partial(copy_raw, results=results, out_dir=out_dir)
+    write_dir = args.staging or out_dir
+    link = partial(copy_raw, results=results, out_dir=write_dir)
     units = tables.read_units(args.sample_sheet)
     reports = [
         tables.load_sample(results, sample, sample_units, args.callers)
@@ -117,10 +118,10 @@ def build(args: argparse.Namespace) -> list[Path]:
     index = builders.index_page(reports, settings["qc_thresholds"], extra_links, raw_links)
     index.blocks.insert(1, _stale_block(results, out_dir, list(units)))
     for page in [index, *sample_pages, cohort_page]:
-        write_page(page, out_dir, run, run_problem)
-        write_json(out_dir / "tables" / f"{Path(page.filename).stem}.json", page.tables())
-        written.append(out_dir / page.filename)
-    _write_metrics(builders.sample_metrics_table(reports), out_dir)
+        write_page(page, write_dir, run, run_problem)
+        write_json(write_dir / "tables" / f"{Path(page.filename).stem}.json", page.tables())
+        written.append(write_dir / page.filename)
+    _write_metrics(builders.sample_metrics_table(reports), write_dir)
     return written
 
 
@@ -184,6 +185,13 @@ def configure(parser: argparse.ArgumentParser) -> None:
         type=Path,
         default=Path("results/report"),
         help="report folder; run.json and multiqc/ are read from it if present",
+    )
+    parser.add_argument(
+        "--staging",
+        type=Path,
+        default=None,
+        help="write the pages, tables and raw copies here instead of --output-dir"
+        " (the pipeline then checks and moves them there: varnode publish --staging)",
     )
 
 
