@@ -192,7 +192,14 @@ def write_callable(path: Path, strata: list[Stratum], regions: Iterator[Callable
             out.write(("\t".join(fields) + "\n").encode())
             written += 1
     pysam.tabix_index(
-        str(path), seq_col=0, start_col=1, end_col=2, meta_char="#", index=f"{path}.tbi", force=True
+        str(path),
+        seq_col=0,
+        start_col=1,
+        end_col=2,
+        zerobased=True,
+        meta_char="#",
+        index=f"{path}.tbi",
+        force=True,
     )
     return written
 

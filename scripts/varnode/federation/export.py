@@ -111,7 +111,7 @@ def _consequences(path: str, annotated: bool) -> Iterator[tuple[str, str]]:
 
 def is_annotated(reader: VCF) -> bool:
     return any(
-        entry.get("ID") == "BCSQ" for entry in reader.header_iter() if entry["HeaderType"] == "INFO"
+        entry["HeaderType"] == "INFO" and entry["ID"] == "BCSQ" for entry in reader.header_iter()
     )
 
 
@@ -161,12 +161,10 @@ def count_sites(
 
 
 def _contigs(reader: VCF) -> list[tuple[str, int | None]]:
-    lengths = {}
-    for entry in reader.header_iter():
-        if entry["HeaderType"] == "CONTIG":
-            length = entry.info().get("length")
-            lengths[entry["ID"]] = int(length) if length else None
-    return list(lengths.items())
+    try:
+        return list(zip(reader.seqnames, reader.seqlens, strict=True))
+    except AttributeError:  # a header without contig lengths
+        return [(name, None) for name in reader.seqnames]
 
 
 def export_node(
