@@ -59,7 +59,8 @@ def parse_tag(tag: str) -> tuple[str, Stratum, str] | None:
     match = TAG_PATTERN.match(tag)
     if not match or (match["zygosity"] and match["token"] != "AC"):
         return None
-    return match["token"], Stratum(match["country"] or "", match["sex"] or ""), match["zygosity"]
+    stratum = Stratum(match["country"] or "", match["sex"] or "")
+    return match["token"], stratum, match["zygosity"] or ""
 
 
 def node_strata(country: str, sex_strata: bool) -> list[Stratum]:
