@@ -15,6 +15,7 @@ run it alone on any folder before it is sent anywhere.
 from __future__ import annotations
 
 import argparse
+import functools
 import gzip
 import json
 import re
@@ -22,6 +23,8 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from varnode.errors import VarnodeError
@@ -175,29 +178,42 @@ def _check_parquet(path: Path, floor: int, names: re.Pattern[str]) -> Iterator[V
         text = f"{key.decode(errors='replace')}={value.decode(errors='replace')}"
         if match := names.search(text):
             yield Violation(path.name, None, f"sample name {match.group(0)!r} in metadata")
-    row = 0
+    rows_before = 0
     site: tuple | None = None
     counts: dict[Stratum, tuple[int, int]] = {}
     first_row = 1
     for batch in parquet.iter_batches(batch_size=65_536):
-        table = batch.to_pydict()
+        # Names: each distinct string of a column is searched once, not once per row.
+        for column, values in zip(batch.schema.names, batch.columns, strict=True):
+            if pa.types.is_string(values.type) or pa.types.is_large_string(values.type):
+                for value in pc.unique(values).to_pylist():
+                    if value is not None and (match := names.search(value)):
+                        row = rows_before + pc.index(values, value).as_py() + 1
+                        yield Violation(
+                            path.name, row, f"sample name {match.group(0)!r} in {column}"
+                        )
+        table = batch.select([c for c in ("CHROM", "POS", "REF", "ALT") if c in batch.schema.names])
+        keys = zip(*table.to_pydict().values(), strict=True) if table.num_columns else None
+        populations = (
+            batch.column("POPULATION").to_pylist()
+            if "POPULATION" in batch.schema.names
+            else ["ALL"] * batch.num_rows
+        )
+        acs = batch.column("AC").fill_null(0).to_pylist()
+        ans = batch.column("AN").fill_null(0).to_pylist()
         for index in range(batch.num_rows):
-            row += 1
-            for column, values in table.items():
-                value = values[index]
-                if isinstance(value, str) and (match := names.search(value)):
-                    yield Violation(path.name, row, f"sample name {match.group(0)!r} in {column}")
-            key = tuple(table[c][index] for c in ("CHROM", "POS", "REF", "ALT") if c in table)
+            key = next(keys) if keys is not None else None
             if key != site:
                 if counts and (problem := _counts_violation(counts, floor)):
                     yield Violation(path.name, first_row, problem)
-                site, counts, first_row = key, {}, row
-            stratum = _population(table.get("POPULATION", ["ALL"] * batch.num_rows)[index])
-            counts[stratum] = (int(table["AC"][index] or 0), int(table["AN"][index] or 0))
+                site, counts, first_row = key, {}, rows_before + index + 1
+            counts[_population(populations[index])] = (acs[index], ans[index])
+        rows_before += batch.num_rows
     if counts and (problem := _counts_violation(counts, floor)):
         yield Violation(path.name, first_row, problem)
 
 
+@functools.cache
 def _population(label: str) -> Stratum:
     parsed = parse_tag(f"AN_{label}") if label != "ALL" else None
     return parsed[1] if parsed else Stratum()

@@ -11,6 +11,7 @@ so the three cannot disagree about what is publishable.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -30,6 +31,7 @@ class Stratum:
     country: str = ""
     sex: str = ""
 
+    @functools.cache  # noqa: B019 (a few strata, each hashable and immortal)
     def tag(self, token: str, zygosity: str = "") -> str:
         """INFO tag of this stratum, e.g. Stratum("FI", "F").tag("AC", "Hom") = AC_FI_F_Hom."""
         if zygosity and token != "AC":
@@ -54,6 +56,7 @@ class Stratum:
 TOTAL = Stratum()
 
 
+@functools.cache
 def parse_tag(tag: str) -> tuple[str, Stratum, str] | None:
     """(token, stratum, zygosity) of a count tag, None for any other name."""
     match = TAG_PATTERN.match(tag)
