@@ -282,3 +282,22 @@ def test_a_tampered_export_is_refused_naming_node_and_file(merged, tmp_path):
     assert result.returncode == 2
     assert "node node-b:" in result.stderr and "cohort-node-b.callable.bed.gz" in result.stderr
     assert not (tmp_path / "out" / "manifest.json").exists()
+
+
+def test_nodes_of_different_assemblies_are_not_merged(merged, tmp_path):
+    truth, exports, _, _ = merged
+    copy = tmp_path / "node-c"
+    shutil.copytree(exports["node-c"], copy)
+    manifest = json.loads((copy / "manifest.json").read_text())
+    manifest["assembly"] = "GRCh37"
+    (copy / "manifest.json").write_text(json.dumps(manifest))
+    result = subprocess.run(
+        [
+            *(sys.executable, "-m", "varnode", "merge", str(exports["node-a"]), str(copy)),
+            *("-o", str(tmp_path / "out"), "--reference", str(truth.reference)),
+        ],
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 2
+    assert "nodes differ in assembly (node-a: GRCh38, node-c: GRCh37)" in result.stderr

@@ -491,3 +491,34 @@ def test_export_refuses_to_publish_what_fails_the_egress_check(cohort, tmp_path)
         export_node(str(cohort / "cohort.vcf"), SEXES, beds(cohort), tmp_path / "out", settings)
     assert not (tmp_path / "out").exists() or not any((tmp_path / "out").iterdir())
     assert not list(tmp_path.glob(".out.partial*"))
+
+
+def test_gene_and_consequence_come_from_the_most_severe_csq_entry(tmp_path):
+    samples = FEMALES[:5] + MALES[:5]
+    header = (
+        "##fileformat=VCFv4.2\n##contig=<ID=chr1,length=10000>\n"
+        '##INFO=<ID=BCSQ,Number=.,Type=String,Description="bcftools csq">\n'
+        '##FORMAT=<ID=GT,Number=1,Type=String,Description="Genotype">\n'
+        "#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\tFORMAT\t" + "\t".join(samples) + "\n"
+    )
+    bcsq = "intron|GENE1|T1|protein_coding|+||,missense|GENE2|T2|protein_coding|+|5A>V|100C>T"
+    calls = "\t".join(["0/1"] * 10)
+    (tmp_path / "calls.vcf").write_text(
+        header + f"chr1\t100\t.\tC\tT\t.\tPASS\tBCSQ={bcsq}\tGT\t{calls}\n"
+    )
+    bed = tmp_path / "all.bed"
+    bed.write_text("chr1\t0\t10000\n")
+    export_node(
+        str(tmp_path / "calls.vcf"),
+        {s: SEXES[s] for s in samples},
+        dict.fromkeys(samples, bed),
+        tmp_path / "out",
+        ExportSettings("genes", "node-a", "GRCh38", FLOOR),
+    )
+    reader = VCF(str(tmp_path / "out" / "genes.sites.vcf.gz"))
+    record = next(reader)
+    info = dict(record.INFO)
+    reader.close()
+    assert (info["GENE"], info["CONSEQUENCE"]) == ("GENE2", "missense")
+    rows = pq.read_table(tmp_path / "out" / "genes.parquet").to_pylist()
+    assert {(row["GENE"], row["CONSEQUENCE"]) for row in rows} == {("GENE2", "missense")}
