@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 COUNT_TOKENS = ("AC", "AN", "AF")
@@ -97,21 +97,27 @@ def strata_publishable(counts: Mapping[Stratum, tuple[int, int]], floor: int) ->
     """
     if any(below_floor(ac, an, floor) for ac, an in counts.values()):
         return False
-    children: dict[Stratum, list[Stratum]] = {}
-    for stratum in counts:
-        if stratum.parent is not None and stratum.parent in counts:
-            children.setdefault(stratum.parent, []).append(stratum)
-    for parent, parts in children.items():
-        for group in _partitions(parts):
-            ac = counts[parent][0] - sum(counts[part][0] for part in group)
-            an = counts[parent][1] - sum(counts[part][1] for part in group)
-            if below_floor(ac, an, floor):
-                return False
+    for parent, group in _remainders(frozenset(counts)):
+        ac = counts[parent][0] - sum(counts[part][0] for part in group)
+        an = counts[parent][1] - sum(counts[part][1] for part in group)
+        if below_floor(ac, an, floor):
+            return False
     return True
 
 
-def _partitions(parts: Iterable[Stratum]) -> list[list[Stratum]]:
-    """Parts of one parent that add up to (a subset of) it: the sexes, and the countries."""
-    parts = list(parts)
-    by_kind = [[p for p in parts if p.sex], [p for p in parts if not p.sex]]
-    return [group for group in by_kind if group]
+@functools.cache
+def _remainders(strata: frozenset[Stratum]) -> tuple[tuple[Stratum, tuple[Stratum, ...]], ...]:
+    """(parent, parts) pairs whose difference is public: a parent's sexes, and its countries.
+
+    Computed once per set of strata (a run has very few), not once per site.
+    """
+    children: dict[Stratum, list[Stratum]] = {}
+    for stratum in sorted(strata):
+        if stratum.parent is not None and stratum.parent in strata:
+            children.setdefault(stratum.parent, []).append(stratum)
+    return tuple(
+        (parent, tuple(group))
+        for parent, parts in children.items()
+        for group in ([p for p in parts if p.sex], [p for p in parts if not p.sex])
+        if group
+    )
