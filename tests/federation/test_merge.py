@@ -301,3 +301,45 @@ def test_nodes_of_different_assemblies_are_not_merged(merged, tmp_path):
     )
     assert result.returncode == 2
     assert "nodes differ in assembly (node-a: GRCh38, node-c: GRCh37)" in result.stderr
+
+
+def test_country_codes_become_per_country_strata_at_the_hub(merged, tmp_path):
+    truth, *_ = merged
+    exports = []
+    for node, country in (("node-a", "FI"), ("node-b", "SE")):
+        samples = [s for s in SAMPLES if NODE_OF[s] == node]
+        source = truth.folder / node
+        settings = ExportSettings(
+            f"c-{node}", node, "GRCh38", FLOOR, country=country, ploidy="GRCh38"
+        )
+        export_node(
+            str(source / "calls.vcf"),
+            {s: SEXES[s] for s in samples},
+            {s: source / f"{s}.bed" for s in samples},
+            tmp_path / node,
+            settings,
+        )
+        exports.append(str(tmp_path / node))
+    result = subprocess.run(
+        [
+            *(sys.executable, "-m", "varnode", "merge", *exports),
+            *("-o", str(tmp_path / "hub"), "--reference", str(truth.reference)),
+        ],
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stderr
+    node_a = info_of(tmp_path / "node-a" / "c-node-a.sites.vcf.gz")
+    assert any("AC_FI_F_Hom" in info for _, info in node_a.values())
+    both = 0
+    for key, (status, info) in info_of(tmp_path / "hub" / "merged.sites.vcf.gz").items():
+        if status or "INCOMPLETE" in info:
+            continue
+        assert info["AC_FI"] + info["AC_SE"] == info["AC"]
+        assert info["AN_FI"] + info["AN_SE"] == info["AN"]
+        if key in node_a and node_a[key][0] is None:
+            assert info["AC_FI"] == node_a[key][1]["AC"]
+        if "AN_FI_F" in info and "AN_SE_F" in info:
+            assert info["AN_FI_F"] + info["AN_SE_F"] == info["AN_F"]
+            both += 1
+    assert both > 5
