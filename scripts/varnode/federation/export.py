@@ -89,12 +89,16 @@ class ExportSettings:
 def site_counts(
     alleles: np.ndarray, n_alleles: np.ndarray, masks: dict[Stratum, np.ndarray]
 ) -> dict[Stratum, list]:
-    """Per stratum, a chunk's counts: AN (R,) and AC, Hom, Het, Hemi (R, A)."""
-    result = {}
-    for stratum, mask in masks.items():
-        counts = count_alleles(alleles[:, mask], n_alleles)
-        result[stratum] = [counts.an, counts.ac, counts.ac_hom, counts.ac_het, counts.ac_hemi]
-    return result
+    """Per stratum, a chunk's counts: AN (R,) and AC, Hom, Het, Hemi (R, A).
+
+    Strata with the same samples (the total and the node's country) are counted once.
+    """
+    by_mask: dict[int, list] = {}
+    for mask in masks.values():
+        if id(mask) not in by_mask:
+            counts = count_alleles(alleles[:, mask], n_alleles)
+            by_mask[id(mask)] = [counts.an, counts.ac, counts.ac_hom, counts.ac_het, counts.ac_hemi]
+    return {stratum: by_mask[id(mask)] for stratum, mask in masks.items()}
 
 
 def _consequences(path: str, annotated: bool) -> Iterator[tuple[str, str]]:
@@ -199,6 +203,7 @@ def export_node(
             contigs, settings.assembly, strata, settings.floor, is_annotated(reader)
         )
         published, withheld = write_vcf(staging / names["sites_vcf"], header, sites)
+        n_samples = len(reader.samples)
         reader.close()
         # The Parquet rows are read back from the VCF just written: the two cannot differ.
         rows = write_parquet(
@@ -224,7 +229,7 @@ def export_node(
             "assembly": settings.assembly,
             "country": settings.country or None,
             "strata": [stratum.label for stratum in strata],
-            "samples_rounded_to_tens": 10 * math.floor(len(sexes) / 10 + 0.5),
+            "samples_rounded_to_tens": 10 * math.floor(n_samples / 10 + 0.5),
             "sites_exported": published,
             "sites_withheld": withheld,
             "parquet_rows": rows,
