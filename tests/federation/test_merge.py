@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -23,6 +24,7 @@ from cyvcf2 import VCF
 
 from varnode.federation.egress import check_directory
 from varnode.federation.export import ExportSettings, export_node
+from varnode.federation.manifest import file_entries
 from varnode.federation.strata import below_floor
 from varnode.report.metadata import sha256_of
 
@@ -343,3 +345,31 @@ def test_country_codes_become_per_country_strata_at_the_hub(merged, tmp_path):
             assert info["AN_FI_F"] + info["AN_SE_F"] == info["AN_F"]
             both += 1
     assert both > 5
+
+
+def test_an_export_with_a_sub_floor_count_is_refused_even_with_valid_checksums(merged, tmp_path):
+    truth, exports, _, _ = merged
+    copy = tmp_path / "node-b"
+    shutil.copytree(exports["node-b"], copy)
+    sites = copy / "cohort-node-b.sites.vcf.gz"
+    with gzip.open(sites, "rt") as handle:
+        lines = handle.read().splitlines()
+    number = next(n for n, line in enumerate(lines) if "\tPASS\t" in line)
+    lines[number] = re.sub(r"\tPASS\tAC=\d+;", "\tPASS\tAC=3;", lines[number])
+    sites.unlink()
+    with gzip.open(sites, "wt") as handle:
+        handle.write("\n".join(lines) + "\n")
+    manifest = json.loads((copy / "manifest.json").read_text())
+    manifest["files"] = file_entries(copy, {e["path"]: e["kind"] for e in manifest["files"]})
+    (copy / "manifest.json").write_text(json.dumps(manifest))
+    result = subprocess.run(
+        [
+            *(sys.executable, "-m", "varnode", "merge", str(exports["node-a"]), str(copy)),
+            *("-o", str(tmp_path / "out"), "--reference", str(truth.reference)),
+        ],
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 2
+    assert "node node-b:" in result.stderr and "fails the egress check" in result.stderr
+    assert f"cohort-node-b.sites.vcf.gz line {number + 1}" in result.stderr

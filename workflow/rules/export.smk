@@ -159,6 +159,8 @@ rule check_node_export:
         f"{EXPORT_WORK}/egress_check.txt",
     log:
         "logs/check_node_export/export.log",
+    benchmark:
+        "benchmarks/check_node_export/export.tsv"
     conda:
         "../../envs/varnode.yaml"
     threads: 1

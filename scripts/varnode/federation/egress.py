@@ -67,8 +67,14 @@ def read_sample_names(path: Path) -> list[str]:
 
 
 def name_pattern(samples: Iterable[str]) -> re.Pattern[str]:
-    """Any of the names as a whole word: not inside a longer run of letters and digits."""
-    alternatives = "|".join(re.escape(name) for name in sorted(samples, key=len, reverse=True))
+    """Any of the names as a whole word: not inside a longer run of letters and digits.
+
+    No names (a hub checking another node's export) gives a pattern that never matches.
+    """
+    names = sorted((name for name in samples if name), key=len, reverse=True)
+    if not names:
+        return re.compile(r"(?!)")
+    alternatives = "|".join(re.escape(name) for name in names)
     return re.compile(rf"(?<![A-Za-z0-9])(?:{alternatives})(?![A-Za-z0-9])")
 
 

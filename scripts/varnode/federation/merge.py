@@ -35,6 +35,7 @@ import pysam
 
 from varnode.errors import VarnodeError
 from varnode.federation.callable import CallableIndex, read_callable
+from varnode.federation.egress import check_directory
 from varnode.federation.manifest import (
     MANIFEST,
     created_at,
@@ -113,6 +114,14 @@ def _stratum_of_label(label: str) -> Stratum:
 def load_node(directory: Path) -> Node:
     manifest = load_manifest(directory)
     verify_files(directory, manifest)
+    # The hub cannot know the node's sample names, but it can refuse per-sample fields
+    # and counts under the node's own floor: what fails the egress check is no export.
+    violations = check_directory(directory, [], int(manifest["floor"]))
+    if violations:
+        raise VarnodeError(
+            f"node {manifest['node_id']}: {directory} fails the egress check: "
+            + "; ".join(str(v) for v in violations[:5])
+        )
     return Node(
         directory=directory,
         manifest=manifest,
