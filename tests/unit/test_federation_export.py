@@ -522,3 +522,15 @@ def test_gene_and_consequence_come_from_the_most_severe_csq_entry(tmp_path):
     assert (info["GENE"], info["CONSEQUENCE"]) == ("GENE2", "missense")
     rows = pq.read_table(tmp_path / "out" / "genes.parquet").to_pylist()
     assert {(row["GENE"], row["CONSEQUENCE"]) for row in rows} == {("GENE2", "missense")}
+
+
+def test_egress_check_lets_only_known_payload_names_through(export, tmp_path):
+    folder = planted_copy(export, tmp_path / "names")
+    (folder / "genotypes.json").write_text("{}\n")
+    (folder / "cohort.vcf.gz").write_bytes(b"")
+    (folder / "sub").mkdir()
+    assert [str(v) for v in check_directory(folder, SAMPLES, FLOOR)] == [
+        "cohort.vcf.gz: not an export payload",
+        "genotypes.json: not an export payload",
+        "sub: not a file (only payload files leave)",
+    ]

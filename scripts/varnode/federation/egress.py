@@ -6,7 +6,8 @@ It fails, naming file and line, when any file
     that is not one of the aggregate columns, an INFO field that is not a known aggregate),
   - holds a count under the floor (0 < AC < floor or 0 < AN - AC < floor, in any stratum
     or in what subtracting published strata from their parent reveals),
-  - or is not an export payload at all (only the known file kinds may leave).
+  - or is not an export payload at all (only the known file kinds may leave: sites VCF,
+    Parquet, callable regions, their indexes, manifest.json and a hub's summary.html).
 
 The export runs it as its last step, on the files it is about to publish; operators can
 run it alone on any folder before it is sent anywhere.
@@ -34,8 +35,9 @@ from varnode.federation.strata import Stratum, below_floor, parse_tag, strata_pu
 
 SITES_SUFFIX = ".sites.vcf.gz"
 CALLABLE_SUFFIX = ".callable.bed.gz"
-TEXT_KINDS = (SITES_SUFFIX, CALLABLE_SUFFIX, ".json", ".html")
-ALLOWED_SUFFIXES = (*TEXT_KINDS, f"{SITES_SUFFIX}.tbi", f"{CALLABLE_SUFFIX}.tbi", ".parquet")
+INDEX_SUFFIXES = (f"{SITES_SUFFIX}.tbi", f"{CALLABLE_SUFFIX}.tbi")
+# The hub merge's page; a node export has no HTML.
+SUMMARY = "summary.html"
 VCF_META_KINDS = ("##fileformat=", "##FILTER=", "##INFO=", "##contig=", "##reference=")
 SITE_COLUMNS = 8
 
@@ -232,26 +234,27 @@ def check_directory(directory: Path, samples: Iterable[str], floor: int) -> list
     names = name_pattern(samples)
     violations: list[Violation] = []
     for path in sorted(directory.iterdir()):
+        name = path.name
         if not path.is_file():
-            violations.append(Violation(path.name, None, "not a file (only payload files leave)"))
-            continue
-        violations += _names_in_lines(path, names) if path.name.endswith(TEXT_KINDS) else []
-        if path.name.endswith(SITES_SUFFIX):
-            violations += _check_vcf(path, floor)
-        elif path.name.endswith(CALLABLE_SUFFIX):
-            violations += _check_callable(path, floor)
-        elif path.name.endswith(".parquet"):
+            violations.append(Violation(name, None, "not a file (only payload files leave)"))
+        elif name in (MANIFEST, SUMMARY):
+            violations += _names_in_lines(path, names)
+            if name == MANIFEST:
+                try:
+                    json.loads(path.read_text())
+                except json.JSONDecodeError as error:
+                    violations.append(Violation(name, error.lineno, "not valid JSON"))
+        elif name.endswith(SITES_SUFFIX):
+            violations += [*_names_in_lines(path, names), *_check_vcf(path, floor)]
+        elif name.endswith(CALLABLE_SUFFIX):
+            violations += [*_names_in_lines(path, names), *_check_callable(path, floor)]
+        elif name.endswith(".parquet"):
             violations += _check_parquet(path, floor, names)
-        elif path.name.endswith(".tbi"):
+        elif name.endswith(INDEX_SUFFIXES):
             if match := names.search(gzip.decompress(path.read_bytes()).decode("latin-1")):
-                violations.append(Violation(path.name, None, f"sample name {match.group(0)!r}"))
-        elif not path.name.endswith(ALLOWED_SUFFIXES):
-            violations.append(Violation(path.name, None, "not an export payload"))
-        if path.name.endswith(".json"):
-            try:
-                json.loads(path.read_text())
-            except json.JSONDecodeError as error:
-                violations.append(Violation(path.name, error.lineno, "not valid JSON"))
+                violations.append(Violation(name, None, f"sample name {match.group(0)!r}"))
+        else:
+            violations.append(Violation(name, None, "not an export payload"))
     return violations
 
 

@@ -35,7 +35,7 @@ import pysam
 
 from varnode.errors import VarnodeError
 from varnode.federation.callable import CallableIndex, read_callable
-from varnode.federation.egress import check_directory
+from varnode.federation.egress import SUMMARY, check_directory
 from varnode.federation.manifest import (
     MANIFEST,
     created_at,
@@ -277,7 +277,7 @@ def merge_exports(
         "sites_vcf": f"{dataset_id}.sites.vcf.gz",
         "sites_index": f"{dataset_id}.sites.vcf.gz.tbi",
         "parquet": f"{dataset_id}.parquet",
-        "summary": "summary.html",
+        "summary": SUMMARY,
     }
     summary = MergeSummary()
     with tempfile.TemporaryDirectory(dir=out_dir, prefix=".merge-") as work:
