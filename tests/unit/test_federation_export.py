@@ -408,8 +408,11 @@ def test_egress_check_catches_a_planted_sample_name(export, tmp_path):
     (folder / "manifest.json").write_text(json.dumps(manifest, indent=2))
     sheet = tmp_path / "samples.tsv"
     sheet.write_text("sample\tunit\n" + "".join(f"{s}\tL1\n" for s in SAMPLES))
-    result = egress_cli(folder, sheet)
+    result = egress_cli(folder, sheet, tmp_path / "verdict.txt")
     assert result.returncode == 1
+    assert not (tmp_path / "verdict.txt").exists()
+    assert egress_cli(export, sheet, tmp_path / "verdict.txt").returncode == 0
+    assert "passes (floor 5)" in (tmp_path / "verdict.txt").read_text()
     line = next(
         n
         for n, text in enumerate((folder / "manifest.json").read_text().splitlines(), 1)

@@ -1,7 +1,8 @@
 # Node aggregate export (results/export/): the cohort's PASS sites counted per allele and
 # stratum, callable regions and a manifest; `varnode export` applies the privacy floor and
 # runs the egress check before it publishes anything. check_node_export checks the
-# published folder again, as a hub-facing operator would, and keeps the report.
+# published folder again against the sample sheet, as an operator would before sending
+# it; its log names every problem, its output exists only when the folder passes.
 import json
 import os
 
@@ -171,4 +172,4 @@ rule check_node_export:
         outdir=lambda wc, input: os.path.dirname(input.export[-1]),
     shell:
         "python -m varnode egress-check {params.outdir:q} --samples {input.sheet:q}"
-        " > {output:q} 2> {log:q}"
+        " --report {output:q} > {log:q} 2>&1"

@@ -28,6 +28,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from varnode.atomic import write_text_atomic
 from varnode.errors import VarnodeError
 from varnode.federation.manifest import MANIFEST
 from varnode.federation.sites import ANNOTATION_TAGS, MERGE_TAGS, PARQUET_SCHEMA, WITHHELD
@@ -277,6 +278,9 @@ def configure(parser: argparse.ArgumentParser) -> None:
         help="sample sheet or cohort member table: names that must not appear",
     )
     parser.add_argument("--floor", type=int, help="allele-count floor (default: the manifest's)")
+    parser.add_argument(
+        "--report", type=Path, help="also write the verdict here, only when the folder passes"
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -287,5 +291,8 @@ def run(args: argparse.Namespace) -> int:
     if violations:
         print(f"varnode egress-check: {args.directory} must NOT leave the node")
         return 1
-    print(f"varnode egress-check: {args.directory} passes (floor {floor})")
+    verdict = f"varnode egress-check: {args.directory} passes (floor {floor})"
+    print(verdict)
+    if args.report:
+        write_text_atomic(args.report, verdict + "\n")
     return 0
