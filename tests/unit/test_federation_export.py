@@ -377,16 +377,11 @@ def planted_copy(export: Path, target: Path) -> Path:
     return target
 
 
-def egress_cli(directory: Path, samples: Path) -> subprocess.CompletedProcess:
+def egress_cli(directory: Path, samples: Path, report: Path) -> subprocess.CompletedProcess:
     return subprocess.run(
         [
-            sys.executable,
-            "-m",
-            "varnode",
-            "egress-check",
-            str(directory),
-            "--samples",
-            str(samples),
+            *(sys.executable, "-m", "varnode", "egress-check", str(directory)),
+            *("--samples", str(samples), "--report", str(report)),
         ],
         capture_output=True,
         text=True,
