@@ -272,13 +272,23 @@ def merge_exports(
     ranks = {name: rank for rank, (name, _) in enumerate(contigs)}
     strata = merged_strata(nodes)
     out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
     names = {
         "sites_vcf": f"{dataset_id}.sites.vcf.gz",
         "sites_index": f"{dataset_id}.sites.vcf.gz.tbi",
         "parquet": f"{dataset_id}.parquet",
         "summary": SUMMARY,
     }
+    foreign = sorted(
+        p.name
+        for p in (out_dir.iterdir() if out_dir.is_dir() else [])
+        if p.name not in {*names.values(), MANIFEST}
+    )
+    if foreign:
+        raise VarnodeError(
+            f"{out_dir}: holds files of no merge {dataset_id}: {', '.join(foreign)}"
+            " (choose an empty or a previous output folder of the same merge)"
+        )
+    out_dir.mkdir(parents=True, exist_ok=True)
     summary = MergeSummary()
     with tempfile.TemporaryDirectory(dir=out_dir, prefix=".merge-") as work:
         workdir = Path(work)
