@@ -42,15 +42,14 @@ from varnode.federation.sites import (
     Counts,
     Site,
     apply_floor,
-    read_sites,
     vcf_header,
-    write_parquet,
-    write_vcf,
+    write_sites,
 )
 from varnode.federation.strata import Stratum, node_strata
 from varnode.genotype_chunks import DEFAULT_CHUNK_SIZE, read_chunks
 from varnode.report.metadata import tool_versions
 
+SEX_CODES = ("F", "M", "U")  # as `varnode cohort-members` writes them
 DESCRIPTIVE_FIELDS = ("title", "description", "publisher", "contact", "licence")
 
 
@@ -87,18 +86,24 @@ class ExportSettings:
 
 
 def site_counts(
-    alleles: np.ndarray, n_alleles: np.ndarray, masks: dict[Stratum, np.ndarray]
+    alleles: np.ndarray, n_alleles: np.ndarray, sexes: np.ndarray, strata: list[Stratum]
 ) -> dict[Stratum, list]:
     """Per stratum, a chunk's counts: AN (R,) and AC, Hom, Het, Hemi (R, A).
 
-    Strata with the same samples (the total and the node's country) are counted once.
+    Counts are sums over samples, so each sex group is counted once and a stratum is the
+    sum of its groups: one pass over the genotypes whatever the number of strata.
     """
-    by_mask: dict[int, list] = {}
-    for mask in masks.values():
-        if id(mask) not in by_mask:
-            counts = count_alleles(alleles[:, mask], n_alleles)
-            by_mask[id(mask)] = [counts.an, counts.ac, counts.ac_hom, counts.ac_het, counts.ac_hemi]
-    return {stratum: by_mask[id(mask)] for stratum, mask in masks.items()}
+    groups = {}
+    for sex in SEX_CODES:
+        counts = count_alleles(alleles[:, sexes == sex], n_alleles)
+        groups[sex] = [counts.an, counts.ac, counts.ac_hom, counts.ac_het, counts.ac_hemi]
+    return {
+        stratum: [
+            sum(groups[sex][field] for sex in ([stratum.sex] if stratum.sex else SEX_CODES))
+            for field in range(5)
+        ]
+        for stratum in strata
+    }
 
 
 def _consequences(path: str, annotated: bool) -> Iterator[tuple[str, str]]:
@@ -127,17 +132,15 @@ def count_sites(
     missing = sorted(set(reader.samples) - set(sexes))
     if missing:
         raise VarnodeError(f"{calls}: samples not in the member table: {', '.join(missing)}")
+    # Samples of unknown sex (U) are in the totals only; the floor check covers them as
+    # the remainder total - F - M.
     sample_sexes = np.array([sexes[sample] for sample in reader.samples])
-    # Samples of unknown sex are in the totals only; the floor check covers them as the
-    # remainder total - F - M.
-    everyone = np.ones(len(sample_sexes), dtype=bool)
-    masks = {s: (sample_sexes == s.sex) if s.sex else everyone for s in strata}
     annotated = is_annotated(reader)
 
     def sites() -> Iterator[Site]:
         consequences = _consequences(calls, annotated)
         for chunk in chunks:
-            counts = site_counts(chunk.alleles, chunk.n_alleles, masks)
+            counts = site_counts(chunk.alleles, chunk.n_alleles, sample_sexes, strata)
             for row in range(len(chunk)):
                 gene, consequence = next(consequences)
                 for alt_index, alt in enumerate(chunk.alts[row].split(",")):
@@ -202,13 +205,11 @@ def export_node(
         header = vcf_header(
             contigs, settings.assembly, strata, settings.floor, is_annotated(reader)
         )
-        published, withheld = write_vcf(staging / names["sites_vcf"], header, sites)
+        written = write_sites(
+            staging / names["sites_vcf"], staging / names["parquet"], header, sites
+        )
         n_samples = len(reader.samples)
         reader.close()
-        # The Parquet rows are read back from the VCF just written: the two cannot differ.
-        rows = write_parquet(
-            staging / names["parquet"], read_sites(staging / names["sites_vcf"], strata)
-        )
         regions = callable_regions.write_callable(
             staging / names["callable"],
             strata,
@@ -230,9 +231,9 @@ def export_node(
             "country": settings.country or None,
             "strata": [stratum.label for stratum in strata],
             "samples_rounded_to_tens": 10 * math.floor(n_samples / 10 + 0.5),
-            "sites_exported": published,
-            "sites_withheld": withheld,
-            "parquet_rows": rows,
+            "sites_exported": written.published,
+            "sites_withheld": written.withheld,
+            "parquet_rows": written.parquet_rows,
             "callable_regions": regions,
             "floor": settings.floor,
             "floor_rule": "withheld when 0 < AC < floor or 0 < AN - AC < floor, in any stratum;"

@@ -52,8 +52,7 @@ from varnode.federation.sites import (
     apply_floor,
     read_sites,
     vcf_header,
-    write_parquet,
-    write_vcf,
+    write_sites,
 )
 from varnode.federation.strata import TOTAL, Stratum, parse_tag
 from varnode.report.metadata import sha256_of
@@ -295,12 +294,12 @@ def merge_exports(
         normalised = [normalise(node, reference, workdir) for node in nodes]
         annotated = any(_annotated(path) for path in normalised)
         header = vcf_header(contigs, assemblies.pop(), strata, floor, annotated, merged=True)
-        write_vcf(
+        write_sites(
             workdir / names["sites_vcf"],
+            workdir / names["parquet"],
             header,
             merge_sites(nodes, normalised, ranks, floor, summary),
         )
-        write_parquet(workdir / names["parquet"], read_sites(workdir / names["sites_vcf"], strata))
         manifest = {
             "format": "varnode-hub-merge",
             "format_version": 1,

@@ -25,7 +25,6 @@ from varnode.federation.strata import (
     ZYGOSITIES,
     Stratum,
     below_floor,
-    parse_tag,
     strata_publishable,
 )
 
@@ -208,70 +207,72 @@ def merge_flags(site: Site) -> list[str]:
     return ["INCOMPLETE", f"WITHHELD_BY={','.join(site.withheld_by)}"] if site.withheld_by else []
 
 
-def write_vcf(path: Path, header: str, sites: Iterable[Site]) -> tuple[int, int]:
-    """Write a sites-only bgzipped VCF and its .tbi; returns (published, withheld) sites."""
-    published = withheld = 0
-    with pysam.BGZFile(str(path), "wb") as out:
+@dataclass
+class Written:
+    published: int = 0
+    withheld: int = 0
+    parquet_rows: int = 0
+
+
+def write_sites(vcf: Path, parquet: Path, header: str, sites: Iterable[Site]) -> Written:
+    """Write the sites VCF (bgzipped, + .tbi) and the Parquet table in one pass.
+
+    Both come from the same Site objects, so they cannot disagree; the VCF lists withheld
+    sites (allele only), the Parquet file holds one row per published site and stratum.
+    """
+    written = Written()
+    lines: list[str] = []
+    columns: dict[str, list] = {name: [] for name in PARQUET_SCHEMA.names}
+    with (
+        pysam.BGZFile(str(vcf), "wb") as out,
+        pq.ParquetWriter(str(parquet), PARQUET_SCHEMA) as writer,
+    ):
         out.write(header.encode())
-        lines = []
         for site in sites:
+            if site.withheld:
+                info = ";".join(merge_flags(site)) or "."
+                written.withheld += 1
+            else:
+                info = info_text(site)
+                written.published += 1
+                _parquet_rows(site, columns)
             status = WITHHELD if site.withheld else "PASS"
             lines.append(
-                f"{site.chrom}\t{site.pos}\t.\t{site.ref}\t{site.alt}\t.\t{status}\t"
-                f"{(';'.join(merge_flags(site)) or '.') if site.withheld else info_text(site)}\n"
+                f"{site.chrom}\t{site.pos}\t.\t{site.ref}\t{site.alt}\t.\t{status}\t{info}\n"
             )
-            withheld += site.withheld
-            published += not site.withheld
             if len(lines) >= 10_000:
                 out.write("".join(lines).encode())
                 lines = []
-        out.write("".join(lines).encode())
-    pysam.tabix_index(str(path), preset="vcf", index=f"{path}.tbi", force=True)
-    return published, withheld
-
-
-def write_parquet(path: Path, sites: Iterable[Site]) -> int:
-    """One row per published site and stratum; returns the number of rows."""
-    columns: dict[str, list] = {name: [] for name in PARQUET_SCHEMA.names}
-    rows = 0
-    with pq.ParquetWriter(str(path), PARQUET_SCHEMA) as writer:
-        for site in sites:
-            if site.withheld:
-                continue
-            for stratum, counts in site.counts.items():
-                for name, value in (
-                    ("CHROM", site.chrom),
-                    ("POS", site.pos),
-                    ("REF", site.ref),
-                    ("ALT", site.alt),
-                    ("POPULATION", stratum.label),
-                    ("AF", counts.af),
-                    ("AC", counts.ac),
-                    ("AC_HET", counts.het),
-                    ("AC_HOM", counts.hom),
-                    ("AC_HEMI", counts.hemi),
-                    ("AN", counts.an),
-                    ("GENE", site.gene or None),
-                    ("CONSEQUENCE", site.consequence or None),
-                ):
-                    columns[name].append(value)
-                rows += 1
             if len(columns["CHROM"]) >= PARQUET_BATCH:
+                written.parquet_rows += len(columns["CHROM"])
                 writer.write_table(pa.table(columns, schema=PARQUET_SCHEMA))
                 columns = {name: [] for name in PARQUET_SCHEMA.names}
+        out.write("".join(lines).encode())
+        written.parquet_rows += len(columns["CHROM"])
         writer.write_table(pa.table(columns, schema=PARQUET_SCHEMA))
-    return rows
+    pysam.tabix_index(str(vcf), preset="vcf", index=f"{vcf}.tbi", force=True)
+    return written
 
 
-def header_strata(reader: VCF) -> list[Stratum]:
-    """Strata a sites VCF declares, from its AC/AN/AF... INFO definitions."""
-    strata = []
-    for entry in reader.header_iter():
-        if entry["HeaderType"] == "INFO" and (parsed := parse_tag(entry["ID"])):
-            token, stratum, _ = parsed
-            if token == "AN" and stratum not in strata:
-                strata.append(stratum)
-    return strata
+def _parquet_rows(site: Site, columns: dict[str, list]) -> None:
+    """Append a published site's rows, one per stratum, to the Parquet columns."""
+    for stratum, counts in site.counts.items():
+        for name, value in (
+            ("CHROM", site.chrom),
+            ("POS", site.pos),
+            ("REF", site.ref),
+            ("ALT", site.alt),
+            ("POPULATION", stratum.label),
+            ("AF", counts.af),
+            ("AC", counts.ac),
+            ("AC_HET", counts.het),
+            ("AC_HOM", counts.hom),
+            ("AC_HEMI", counts.hemi),
+            ("AN", counts.an),
+            ("GENE", site.gene or None),
+            ("CONSEQUENCE", site.consequence or None),
+        ):
+            columns[name].append(value)
 
 
 def read_sites(path: str | Path, strata: list[Stratum]) -> Iterator[Site]:

@@ -14,7 +14,7 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from typing import NamedTuple
 
 COUNT_TOKENS = ("AC", "AN", "AF")
 ZYGOSITIES = ("Hom", "Het", "Hemi")
@@ -26,8 +26,9 @@ TAG_PATTERN = re.compile(
 COUNTRY_PATTERN = re.compile(r"^[A-Z]{2}$")
 
 
-@dataclass(frozen=True, order=True)
-class Stratum:
+class Stratum(NamedTuple):
+    """(country, sex); a tuple, so that hashing it per site costs next to nothing."""
+
     country: str = ""
     sex: str = ""
 
