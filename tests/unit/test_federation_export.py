@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.parquet as pq
+import pysam
 import pytest
 from cyvcf2 import VCF
 
@@ -35,6 +36,7 @@ from varnode.federation.strata import (
 from varnode.report.metadata import sha256_of
 
 FLOOR = 5
+CONTIGS = [("chr1", 1_000_000), ("chrX", 5_000_000)]
 FEMALES = [f"fem{i:02d}" for i in range(12)]
 MALES = [f"mal{i:02d}" for i in range(12)]
 UNKNOWN = [f"unk{i:02d}" for i in range(6)]
@@ -130,7 +132,7 @@ def cohort(tmp_path_factory) -> Path:
     folder = tmp_path_factory.mktemp("cohort")
     records = [("chr1", pos, "A", "G", calls) for pos, calls, _ in SITES]
     records.append(("chrX", X_SITE[0], "C", "T", X_SITE[1]))
-    write_vcf(folder / "cohort.vcf", SAMPLES, records, {"chr1": 1_000_000, "chrX": 5_000_000})
+    write_vcf(folder / "cohort.vcf", SAMPLES, records, dict(CONTIGS))
     for sample in SAMPLES:
         # Everyone callable on chr1:0-2000; females only also on 2000-4000.
         rows = ["chr1\t0\t2000\tCALLABLE", "chr1\t2000\t4000\tLOW", "chrX\t0\t4000000\tCALLABLE"]
@@ -322,7 +324,7 @@ def test_callable_an_counts_ploidy_and_applies_the_floor(export):
 def test_callable_an_follows_the_ploidy_rules(cohort):
     rules = [PloidyRule("chrX", 2_781_480, 155_701_381, "M", 1)]
     strata = node_strata("", True)
-    regions = list(callable_regions(beds(cohort), SEXES, ["chr1", "chrX"], rules, strata, FLOOR))
+    regions = list(callable_regions(beds(cohort), SEXES, CONTIGS, rules, strata, FLOOR))
     on_x = [r for r in regions if r.chrom == "chrX"]
     # PAR1 (to 2,781,479): males diploid; beyond it haploid.
     assert [(r.start, r.end, r.an[TOTAL]) for r in on_x] == [
@@ -330,7 +332,7 @@ def test_callable_an_follows_the_ploidy_rules(cohort):
         (2_781_479, 4_000_000, 48),
     ]
     # Floor: six unknown-sex samples alone (12 alleles) clear 5 but not 13.
-    regions = list(callable_regions(beds(cohort), SEXES, ["chr1", "chrX"], [], strata, 13))
+    regions = list(callable_regions(beds(cohort), SEXES, CONTIGS, [], strata, 13))
     everyone = [region for region in regions if region.an[TOTAL] == 60]
     assert everyone and all(set(region.an) == {TOTAL} for region in everyone)
 
@@ -532,3 +534,27 @@ def test_egress_check_lets_only_known_payload_names_through(export, tmp_path):
         "genotypes.json: not an export payload",
         "sub: not a file (only payload files leave)",
     ]
+
+
+def test_callable_regions_read_through_an_index_in_windows_are_the_same(
+    cohort, tmp_path, monkeypatch
+):
+    from varnode.federation import callable as callable_module
+
+    rules = [PloidyRule("chrX", 2_781_480, 155_701_381, "M", 1)]
+    strata = node_strata("", True)
+    whole = list(callable_regions(beds(cohort), SEXES, CONTIGS, rules, strata, FLOOR))
+    indexed = {}
+    for sample, bed in beds(cohort).items():
+        target = tmp_path / f"{sample}.bed"
+        target.write_text(bed.read_text())
+        indexed[sample] = Path(
+            pysam.tabix_index(str(target), preset="bed", zerobased=True, csi=True, force=True)
+        )
+    monkeypatch.setattr(callable_module, "WINDOW", 333_333)  # windows cut the chrX regions
+    windowed = list(callable_regions(indexed, SEXES, CONTIGS, rules, strata, FLOOR))
+    assert all(source.endswith(".gz") for source in map(str, indexed.values()))
+    assert [(r.chrom, r.start, r.end, r.an) for r in windowed] == [
+        (r.chrom, r.start, r.end, r.an) for r in whole
+    ]
+    assert len(whole) == 4

@@ -89,7 +89,8 @@ rule measure_callable_depth:
         ref=GENOME,
         fai=f"{GENOME}.fai",
     output:
-        CALLABLE_BED,
+        bed=CALLABLE_BED,
+        csi=f"{CALLABLE_BED}.csi",
     log:
         "logs/measure_callable_depth/{sample}.log",
     benchmark:
@@ -101,7 +102,7 @@ rule measure_callable_depth:
         mem_mb=lambda wc, attempt: 2000 * attempt,
         runtime=lambda wc, attempt: 60 * attempt,
     params:
-        prefix=subpath(output[0], strip_suffix=".quantized.bed.gz"),
+        prefix=subpath(output.bed, strip_suffix=".quantized.bed.gz"),
         bins=f"0:{EXPORT['callable']['min_depth']}:",
         mapq=EXPORT["callable"]["min_mapq"],
     # Bins are named so that varnode export reads the CALLABLE rows.
@@ -116,6 +117,7 @@ rule export_node_aggregates:
         calls=(ANNOTATED_EXPORT_SITES if config["annotation"]["gff3"] else EXPORT_SITES),
         members=COHORT_MEMBERS,
         callable=expand(CALLABLE_BED, sample=SHEET.samples),
+        callable_index=expand(f"{CALLABLE_BED}.csi", sample=SHEET.samples),
         versions=expand(
             f"{REPORT}/versions/{{tool}}.txt", tool=["bcftools", "mosdepth"]
         ),

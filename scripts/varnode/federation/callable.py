@@ -37,6 +37,10 @@ from varnode.federation.strata import (
 CALLABLE_LABEL = "CALLABLE"
 CALLABLE_SUFFIX = ".callable.bed.gz"
 DEFAULT_PLOIDY = 2
+# Bases read at once from every sample's callable file: 10 Mb is a few thousand intervals
+# per sample, and about 300 index look-ups per sample for a human genome.
+WINDOW = 10_000_000
+UNKNOWN_LENGTH = 2**31 - 1  # a contig without a length in the header: up to BED's limit
 
 
 @dataclass(frozen=True)
@@ -77,27 +81,93 @@ def ploidy_rules(preset: str) -> list[PloidyRule]:
     return rules
 
 
-def read_sample_bed(path: Path) -> dict[str, np.ndarray]:
-    """Callable intervals of one sample: contig -> (N, 2) int64 array of 0-based [start, end)."""
-    intervals: dict[str, list[tuple[int, int]]] = {}
-    with gzip.open(path, "rt") if str(path).endswith(".gz") else open(path) as handle:
-        for number, line in enumerate(handle, start=1):
-            if not line.strip() or line.startswith(("#", "track", "browser")):
-                continue
-            fields = line.rstrip("\n").split("\t")
-            if len(fields) > 3 and fields[3] != CALLABLE_LABEL:
-                continue
+def _parse_rows(rows: Iterator[str], path: Path) -> Iterator[tuple[str, int, int]]:
+    for number, line in enumerate(rows, start=1):
+        if not line.strip() or line.startswith(("#", "track", "browser")):
+            continue
+        fields = line.rstrip("\n").split("\t")
+        if len(fields) > 3 and fields[3] != CALLABLE_LABEL:
+            continue
+        try:
+            start, end = int(fields[1]), int(fields[2])
+        except (IndexError, ValueError):
+            raise VarnodeError(f"{path} line {number}: expected chrom, start, end") from None
+        if end < start:
+            raise VarnodeError(f"{path} line {number}: end {end} before start {start}")
+        yield fields[0], start, end
+
+
+def _as_array(rows: list[tuple[int, int]]) -> np.ndarray:
+    return np.array(sorted(rows), dtype=np.int64).reshape(-1, 2)
+
+
+class SampleIntervals:
+    """One sample's callable intervals, read a window at a time.
+
+    An indexed file (mosdepth writes a .csi) is read through its index, so memory holds
+    one window of one sample, however many samples and intervals there are; a file
+    without an index (small hand-made inputs) is read whole once.
+    """
+
+    def __init__(self, path: Path) -> None:
+        self.path = Path(path)
+        self.index = next(
+            (f"{path}{ext}" for ext in (".csi", ".tbi") if Path(f"{path}{ext}").is_file()), None
+        )
+        self._whole: dict[str, np.ndarray] | None = None
+
+    def _read_whole(self) -> dict[str, np.ndarray]:
+        if self._whole is None:
+            opener = gzip.open if str(self.path).endswith(".gz") else open
+            rows: dict[str, list[tuple[int, int]]] = {}
+            with opener(self.path, "rt") as handle:
+                for contig, start, end in _parse_rows(handle, self.path):
+                    rows.setdefault(contig, []).append((start, end))
+            self._whole = {contig: _as_array(pairs) for contig, pairs in rows.items()}
+        return self._whole
+
+    def contigs(self) -> set[str]:
+        if self.index:
+            with pysam.TabixFile(str(self.path), index=self.index) as tabix:
+                return set(tabix.contigs)
+        return set(self._read_whole())
+
+    def _fetch_indexed(self, pieces: list[tuple[str, int, int]]) -> list[np.ndarray]:
+        with pysam.TabixFile(str(self.path), index=self.index) as tabix:
+            known = set(tabix.contigs)
+            return [
+                _as_array(
+                    [
+                        (start, end)
+                        # A base of margin each side: the index may take starts as 1-based.
+                        for _, start, end in _parse_rows(
+                            tabix.fetch(contig, max(0, lo - 1), hi + 1), self.path
+                        )
+                    ]
+                    if contig in known
+                    else []
+                )
+                for contig, lo, hi in pieces
+            ]
+
+    def fetch(self, pieces: list[tuple[str, int, int]]) -> list[np.ndarray]:
+        """Intervals clipped to each (contig, start, end) piece, one (N, 2) array each."""
+        if self.index:
+            # mosdepth's index takes BED starts as 1-based: htslib warns at every start 0
+            # (errors still print); _fetch_indexed's margin keeps boundary intervals in.
+            verbosity = pysam.set_verbosity(1)
             try:
-                start, end = int(fields[1]), int(fields[2])
-            except (IndexError, ValueError):
-                raise VarnodeError(f"{path} line {number}: expected chrom, start, end") from None
-            if end < start:
-                raise VarnodeError(f"{path} line {number}: end {end} before start {start}")
-            intervals.setdefault(fields[0], []).append((start, end))
-    return {
-        contig: np.array(sorted(rows), dtype=np.int64).reshape(-1, 2)
-        for contig, rows in intervals.items()
-    }
+                arrays = self._fetch_indexed(pieces)
+            finally:
+                pysam.set_verbosity(verbosity)
+        else:
+            whole = self._read_whole()
+            empty = np.zeros((0, 2), dtype=np.int64)
+            arrays = [whole.get(contig, empty) for contig, _, _ in pieces]
+        return [
+            np.clip(array[(array[:, 1] > lo) & (array[:, 0] < hi)], lo, hi)
+            for array, (_, lo, hi) in zip(arrays, pieces, strict=True)
+        ]
 
 
 def _ploidy(rules: list[PloidyRule], contig: str, sex: str, starts: np.ndarray) -> np.ndarray:
@@ -124,25 +194,67 @@ class CallableRegion:
 def callable_regions(
     beds: Mapping[str, Path],
     sexes: Mapping[str, str],
-    contigs: list[str],
+    contigs: list[tuple[str, int | None]],
     rules: list[PloidyRule],
     strata: list[Stratum],
     floor: int,
 ) -> Iterator[CallableRegion]:
-    """Maximal regions with the same callable AN per stratum, in `contigs` order."""
+    """Maximal regions with the same callable AN per stratum, in `contigs` order.
+
+    `contigs` are (name, length) as in the calls' header. The genome is read in windows
+    of about WINDOW bp (small contigs share one), so memory is bounded by one window.
+    """
     missing = sorted(set(sexes) - set(beds))
     if missing:
         raise VarnodeError(f"no callable-regions file for samples: {', '.join(missing)}")
-    per_sample = {sample: read_sample_bed(beds[sample]) for sample in sexes}
-    unknown = sorted({c for bed in per_sample.values() for c in bed} - set(contigs))
-    if unknown:
-        raise VarnodeError(f"callable regions on contigs not in the calls: {', '.join(unknown)}")
-    for contig in contigs:
-        yield from _contig_regions(contig, per_sample, sexes, rules, strata, floor)
+    sources = {sample: SampleIntervals(beds[sample]) for sample in sexes}
+    names = {name for name, _ in contigs}
+    for source in sources.values():
+        unknown = sorted(source.contigs() - names)
+        if unknown:
+            raise VarnodeError(
+                f"{source.path}: callable regions on contigs not in the calls: {', '.join(unknown)}"
+            )
+    pending: CallableRegion | None = None
+    for pieces in _windows(contigs):
+        fetched = {sample: source.fetch(pieces) for sample, source in sources.items()}
+        for index, (contig, lo, hi) in enumerate(pieces):
+            intervals = {sample: arrays[index] for sample, arrays in fetched.items()}
+            for region in _piece_regions(contig, lo, hi, intervals, sexes, rules, strata):
+                if pending is not None and (pending.chrom, pending.end, pending.an) == (
+                    contig,
+                    region.start,
+                    region.an,
+                ):
+                    pending.end = region.end
+                    continue
+                if pending is not None:
+                    yield from _floored(pending, floor)
+                pending = region
+    if pending is not None:
+        yield from _floored(pending, floor)
 
 
-def _contig_regions(contig, per_sample, sexes, rules, strata, floor) -> Iterator[CallableRegion]:
-    intervals = {s: bed[contig] for s, bed in per_sample.items() if contig in bed}
+def _windows(contigs: list[tuple[str, int | None]]) -> Iterator[list[tuple[str, int, int]]]:
+    """Groups of (contig, start, end) pieces of about WINDOW bp in total."""
+    group: list[tuple[str, int, int]] = []
+    size = 0
+    for name, length in contigs:
+        length = length or UNKNOWN_LENGTH
+        for start in range(0, length, WINDOW):
+            end = min(length, start + WINDOW)
+            group.append((name, start, end))
+            size += end - start
+            if size >= WINDOW:
+                yield group
+                group, size = [], 0
+    if group:
+        yield group
+
+
+def _piece_regions(contig, lo, hi, intervals, sexes, rules, strata) -> Iterator[CallableRegion]:
+    """Regions of one piece with the same callable AN per stratum (AN > 0 only)."""
+    intervals = {s: array for s, array in intervals.items() if len(array)}
     if not intervals:
         return
     edges = [array.ravel() for array in intervals.values()]
@@ -152,7 +264,7 @@ def _contig_regions(contig, per_sample, sexes, rules, strata, floor) -> Iterator
         if rule.contig == contig
     ]
     points = np.unique(np.concatenate(edges))
-    points = points[(points >= 0) & (points <= max(a[:, 1].max() for a in intervals.values()))]
+    points = points[(points >= lo) & (points <= max(a[:, 1].max() for a in intervals.values()))]
     starts = points[:-1]
     an = {stratum: np.zeros(len(starts), dtype=np.int64) for stratum in strata}
     for sex in sorted(set(sexes.values())):
@@ -173,11 +285,17 @@ def _contig_regions(contig, per_sample, sexes, rules, strata, floor) -> Iterator
     lasts = np.append(firsts[1:], len(starts)) - 1
     for first, last in zip(firsts.tolist(), lasts.tolist(), strict=True):
         region_an = dict(zip(strata, values[first].tolist(), strict=True))
-        if region_an[TOTAL] == 0 or below_floor(0, region_an[TOTAL], floor):
-            continue
-        if not strata_publishable({s: (0, n) for s, n in region_an.items()}, floor):
-            region_an = {s: n for s, n in region_an.items() if not s.sex}
-        yield CallableRegion(contig, int(starts[first]), int(points[last + 1]), region_an)
+        if region_an[TOTAL] > 0:
+            yield CallableRegion(contig, int(starts[first]), int(points[last + 1]), region_an)
+
+
+def _floored(region: CallableRegion, floor: int) -> Iterator[CallableRegion]:
+    """The region as published: left out under the floor, strata dropped if they fail it."""
+    if below_floor(0, region.an[TOTAL], floor):
+        return
+    if not strata_publishable({s: (0, n) for s, n in region.an.items()}, floor):
+        region.an = {s: n for s, n in region.an.items() if not s.sex}
+    yield region
 
 
 def write_callable(path: Path, strata: list[Stratum], regions: Iterator[CallableRegion]) -> int:

@@ -216,7 +216,7 @@ def export_node(
             callable_regions.callable_regions(
                 callable_beds,
                 sexes,
-                [name for name, _ in contigs],
+                contigs,
                 callable_regions.ploidy_rules(settings.ploidy),
                 strata,
                 settings.floor,
