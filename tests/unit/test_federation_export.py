@@ -312,6 +312,10 @@ def test_parquet_has_a_row_per_published_site_and_stratum(export):
 # --- callable regions ---
 
 
+def flat(batches, strata) -> list:
+    return [region for batch in batches for region in batch.regions(strata)]
+
+
 def test_callable_an_counts_ploidy_and_applies_the_floor(export):
     index = read_callable(export / "cohort1.callable.bed.gz")
     # chr1:1-2000 everyone callable: 60 alleles, females 24, males 24, unknown 12.
@@ -324,7 +328,7 @@ def test_callable_an_counts_ploidy_and_applies_the_floor(export):
 def test_callable_an_follows_the_ploidy_rules(cohort):
     rules = [PloidyRule("chrX", 2_781_480, 155_701_381, "M", 1)]
     strata = node_strata("", True)
-    regions = list(callable_regions(beds(cohort), SEXES, CONTIGS, rules, strata, FLOOR))
+    regions = flat(callable_regions(beds(cohort), SEXES, CONTIGS, rules, strata, FLOOR), strata)
     on_x = [r for r in regions if r.chrom == "chrX"]
     # PAR1 (to 2,781,479): males diploid; beyond it haploid.
     assert [(r.start, r.end, r.an[TOTAL]) for r in on_x] == [
@@ -332,7 +336,7 @@ def test_callable_an_follows_the_ploidy_rules(cohort):
         (2_781_479, 4_000_000, 48),
     ]
     # Floor: six unknown-sex samples alone (12 alleles) clear 5 but not 13.
-    regions = list(callable_regions(beds(cohort), SEXES, CONTIGS, [], strata, 13))
+    regions = flat(callable_regions(beds(cohort), SEXES, CONTIGS, [], strata, 13), strata)
     everyone = [region for region in regions if region.an[TOTAL] == 60]
     assert everyone and all(set(region.an) == {TOTAL} for region in everyone)
 
@@ -543,7 +547,7 @@ def test_callable_regions_read_through_an_index_in_windows_are_the_same(
 
     rules = [PloidyRule("chrX", 2_781_480, 155_701_381, "M", 1)]
     strata = node_strata("", True)
-    whole = list(callable_regions(beds(cohort), SEXES, CONTIGS, rules, strata, FLOOR))
+    whole = flat(callable_regions(beds(cohort), SEXES, CONTIGS, rules, strata, FLOOR), strata)
     indexed = {}
     for sample, bed in beds(cohort).items():
         target = tmp_path / f"{sample}.bed"
@@ -552,7 +556,7 @@ def test_callable_regions_read_through_an_index_in_windows_are_the_same(
             pysam.tabix_index(str(target), preset="bed", zerobased=True, csi=True, force=True)
         )
     monkeypatch.setattr(callable_module, "WINDOW", 333_333)  # windows cut the chrX regions
-    windowed = list(callable_regions(indexed, SEXES, CONTIGS, rules, strata, FLOOR))
+    windowed = flat(callable_regions(indexed, SEXES, CONTIGS, rules, strata, FLOOR), strata)
     assert all(source.endswith(".gz") for source in map(str, indexed.values()))
     assert [(r.chrom, r.start, r.end, r.an) for r in windowed] == [
         (r.chrom, r.start, r.end, r.an) for r in whole

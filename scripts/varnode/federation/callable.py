@@ -26,13 +26,7 @@ import numpy as np
 import pysam
 
 from varnode.errors import VarnodeError
-from varnode.federation.strata import (
-    TOTAL,
-    Stratum,
-    below_floor,
-    parse_tag,
-    strata_publishable,
-)
+from varnode.federation.strata import TOTAL, Stratum, parse_tag, public_differences
 
 CALLABLE_LABEL = "CALLABLE"
 CALLABLE_SUFFIX = ".callable.bed.gz"
@@ -188,7 +182,33 @@ class CallableRegion:
     chrom: str
     start: int
     end: int
-    an: dict[Stratum, int]  # only TOTAL when the strata were dropped
+    an: dict[Stratum, int]  # only the strata without a sex split when they were dropped
+
+
+@dataclass
+class RegionBatch:
+    """Consecutive regions of one contig: 0-based [start, end), AN per stratum (-1 = dropped)."""
+
+    chrom: str
+    starts: np.ndarray
+    ends: np.ndarray
+    an: np.ndarray  # (regions, strata)
+
+    def __len__(self) -> int:
+        return len(self.starts)
+
+    def regions(self, strata: list[Stratum]) -> list[CallableRegion]:
+        return [
+            CallableRegion(
+                self.chrom,
+                start,
+                end,
+                {s: value for s, value in zip(strata, row, strict=True) if value >= 0},
+            )
+            for start, end, row in zip(
+                self.starts.tolist(), self.ends.tolist(), self.an.tolist(), strict=True
+            )
+        ]
 
 
 def callable_regions(
@@ -198,11 +218,12 @@ def callable_regions(
     rules: list[PloidyRule],
     strata: list[Stratum],
     floor: int,
-) -> Iterator[CallableRegion]:
+) -> Iterator[RegionBatch]:
     """Maximal regions with the same callable AN per stratum, in `contigs` order.
 
     `contigs` are (name, length) as in the calls' header. The genome is read in windows
-    of about WINDOW bp (small contigs share one), so memory is bounded by one window.
+    of about WINDOW bp (small contigs share one), so memory is bounded by one window;
+    regions are built, joined across window edges and floored as arrays.
     """
     missing = sorted(set(sexes) - set(beds))
     if missing:
@@ -215,24 +236,29 @@ def callable_regions(
             raise VarnodeError(
                 f"{source.path}: callable regions on contigs not in the calls: {', '.join(unknown)}"
             )
-    pending: CallableRegion | None = None
+    pending: RegionBatch | None = None
     for pieces in _windows(contigs):
         fetched = {sample: source.fetch(pieces) for sample, source in sources.items()}
         for index, (contig, lo, hi) in enumerate(pieces):
             intervals = {sample: arrays[index] for sample, arrays in fetched.items()}
-            for region in _piece_regions(contig, lo, hi, intervals, sexes, rules, strata):
-                if pending is not None and (pending.chrom, pending.end, pending.an) == (
-                    contig,
-                    region.start,
-                    region.an,
-                ):
-                    pending.end = region.end
+            batch = _piece_regions(contig, lo, hi, intervals, sexes, rules, strata)
+            if not len(batch):
+                continue
+            if (
+                pending is not None
+                and pending.chrom == batch.chrom
+                and pending.ends[-1] == batch.starts[0]
+                and np.array_equal(pending.an[-1], batch.an[0])
+            ):  # one region across a window edge
+                pending.ends[-1] = batch.ends[0]
+                batch = RegionBatch(batch.chrom, batch.starts[1:], batch.ends[1:], batch.an[1:])
+                if not len(batch):
                     continue
-                if pending is not None:
-                    yield from _floored(pending, floor)
-                pending = region
+            if pending is not None:
+                yield _floored(pending, strata, floor)
+            pending = batch
     if pending is not None:
-        yield from _floored(pending, floor)
+        yield _floored(pending, strata, floor)
 
 
 def _windows(contigs: list[tuple[str, int | None]]) -> Iterator[list[tuple[str, int, int]]]:
@@ -252,11 +278,12 @@ def _windows(contigs: list[tuple[str, int | None]]) -> Iterator[list[tuple[str, 
         yield group
 
 
-def _piece_regions(contig, lo, hi, intervals, sexes, rules, strata) -> Iterator[CallableRegion]:
+def _piece_regions(contig, lo, hi, intervals, sexes, rules, strata) -> RegionBatch:
     """Regions of one piece with the same callable AN per stratum (AN > 0 only)."""
     intervals = {s: array for s, array in intervals.items() if len(array)}
     if not intervals:
-        return
+        none = np.zeros(0, dtype=np.int64)
+        return RegionBatch(contig, none, none, np.zeros((0, len(strata)), dtype=np.int64))
     edges = [array.ravel() for array in intervals.values()]
     edges += [
         np.array([rule.start - 1, rule.end], dtype=np.int64)
@@ -266,7 +293,7 @@ def _piece_regions(contig, lo, hi, intervals, sexes, rules, strata) -> Iterator[
     points = np.unique(np.concatenate(edges))
     points = points[(points >= lo) & (points <= max(a[:, 1].max() for a in intervals.values()))]
     starts = points[:-1]
-    an = {stratum: np.zeros(len(starts), dtype=np.int64) for stratum in strata}
+    an = np.zeros((len(starts), len(strata)), dtype=np.int64)
     for sex in sorted(set(sexes.values())):
         callable_samples = np.zeros(len(points), dtype=np.int64)
         for sample, array in intervals.items():
@@ -274,41 +301,55 @@ def _piece_regions(contig, lo, hi, intervals, sexes, rules, strata) -> Iterator[
                 np.add.at(callable_samples, np.searchsorted(points, array[:, 0]), 1)
                 np.add.at(callable_samples, np.searchsorted(points, array[:, 1]), -1)
         alleles = np.cumsum(callable_samples)[:-1] * _ploidy(rules, contig, sex, starts)
-        for stratum in strata:
+        for column, stratum in enumerate(strata):
             if stratum.sex in ("", sex):
-                an[stratum] += alleles
-    values = np.stack([an[stratum] for stratum in strata], axis=1)
-    # A region ends where any stratum's AN changes.
+                an[:, column] += alleles
+    # A region ends where any stratum's AN changes; regions nobody covers are dropped.
     change = np.ones(len(starts), dtype=bool)
-    change[1:] = np.any(values[1:] != values[:-1], axis=1)
+    change[1:] = np.any(an[1:] != an[:-1], axis=1)
     firsts = np.flatnonzero(change)
-    lasts = np.append(firsts[1:], len(starts)) - 1
-    for first, last in zip(firsts.tolist(), lasts.tolist(), strict=True):
-        region_an = dict(zip(strata, values[first].tolist(), strict=True))
-        if region_an[TOTAL] > 0:
-            yield CallableRegion(contig, int(starts[first]), int(points[last + 1]), region_an)
+    ends = points[np.append(firsts[1:], len(starts))]
+    kept = an[firsts, strata.index(TOTAL)] > 0
+    return RegionBatch(contig, starts[firsts][kept], ends[kept], an[firsts][kept])
 
 
-def _floored(region: CallableRegion, floor: int) -> Iterator[CallableRegion]:
-    """The region as published: left out under the floor, strata dropped if they fail it."""
-    if below_floor(0, region.an[TOTAL], floor):
-        return
-    if not strata_publishable({s: (0, n) for s, n in region.an.items()}, floor):
-        region.an = {s: n for s, n in region.an.items() if not s.sex}
-    yield region
+def _floored(batch: RegionBatch, strata: list[Stratum], floor: int) -> RegionBatch:
+    """The regions as published: left out under the floor (as a site with AC = 0 would be),
+    their sex strata dropped (-1) where a stratum or a difference of strata is under it."""
+    column = {stratum: index for index, stratum in enumerate(strata)}
+    an = batch.an.copy()
+    kept = ~_below(an[:, column[TOTAL]], floor)
+    failing = np.zeros(len(an), dtype=bool)
+    for stratum in strata:
+        failing |= _below(an[:, column[stratum]], floor)
+    for parent, group in public_differences(frozenset(strata)):
+        rest = an[:, column[parent]] - sum(an[:, column[part]] for part in group)
+        failing |= _below(rest, floor)
+    for stratum in strata:
+        if stratum.sex:
+            an[failing, column[stratum]] = -1
+    return RegionBatch(batch.chrom, batch.starts[kept], batch.ends[kept], an[kept])
 
 
-def write_callable(path: Path, strata: list[Stratum], regions: Iterator[CallableRegion]) -> int:
+def _below(an: np.ndarray, floor: int) -> np.ndarray:
+    """below_floor(0, AN) for an array: 0 < AN < floor."""
+    return (an > 0) & (an < floor)
+
+
+def write_callable(path: Path, strata: list[Stratum], batches: Iterator[RegionBatch]) -> int:
     """bgzipped BED (+ .tbi): chrom, start, end, then AN of each stratum ('.' = withheld)."""
     tags = [stratum.tag("AN") for stratum in strata]
     written = 0
     with pysam.BGZFile(str(path), "wb") as out:
         out.write(("#CHROM\tSTART\tEND\t" + "\t".join(tags) + "\n").encode())
-        for region in regions:
-            values = [str(region.an[s]) if s in region.an else "." for s in strata]
-            fields = [region.chrom, str(region.start), str(region.end), *values]
-            out.write(("\t".join(fields) + "\n").encode())
-            written += 1
+        for batch in batches:
+            columns = [batch.starts.astype(str), batch.ends.astype(str)] + [
+                np.where(values >= 0, values.astype(str), ".") for values in batch.an.T
+            ]
+            prefix = f"{batch.chrom}\t"
+            lines = (prefix + "\t".join(row) + "\n" for row in zip(*columns, strict=True))
+            out.write("".join(lines).encode())
+            written += len(batch)
     pysam.tabix_index(
         str(path),
         seq_col=0,

@@ -55,6 +55,8 @@ class Stratum(NamedTuple):
 
 
 TOTAL = Stratum()
+# (parent, parts): anyone can compute parent - sum(parts) from published strata.
+Difference = tuple[Stratum, tuple[Stratum, ...]]
 
 
 @functools.cache
@@ -98,7 +100,7 @@ def strata_publishable(counts: Mapping[Stratum, tuple[int, int]], floor: int) ->
     """
     if any(below_floor(ac, an, floor) for ac, an in counts.values()):
         return False
-    for parent, group in _remainders(frozenset(counts)):
+    for parent, group in public_differences(frozenset(counts)):
         ac = counts[parent][0] - sum(counts[part][0] for part in group)
         an = counts[parent][1] - sum(counts[part][1] for part in group)
         if below_floor(ac, an, floor):
@@ -107,7 +109,9 @@ def strata_publishable(counts: Mapping[Stratum, tuple[int, int]], floor: int) ->
 
 
 @functools.cache
-def _remainders(strata: frozenset[Stratum]) -> tuple[tuple[Stratum, tuple[Stratum, ...]], ...]:
+def public_differences(
+    strata: frozenset[Stratum],
+) -> tuple[tuple[Stratum, tuple[Stratum, ...]], ...]:
     """(parent, parts) pairs whose difference is public: a parent's sexes, and its countries.
 
     Computed once per set of strata (a run has very few), not once per site.
