@@ -373,3 +373,20 @@ def test_an_export_with_a_sub_floor_count_is_refused_even_with_valid_checksums(m
     assert result.returncode == 2
     assert "node node-b:" in result.stderr and "fails the egress check" in result.stderr
     assert f"cohort-node-b.sites.vcf.gz line {number + 1}" in result.stderr
+
+
+def test_alleles_that_do_not_match_the_hubs_reference_are_an_error(merged, tmp_path):
+    truth, exports, _, _ = merged
+    other = tmp_path / "other.fa"
+    text = truth.reference.read_text()
+    other.write_text(text.translate(str.maketrans("ACGT", "CATG")))
+    result = subprocess.run(
+        [
+            *(sys.executable, "-m", "varnode", "merge", str(exports["node-a"])),
+            *("-o", str(tmp_path / "out"), "--reference", str(other)),
+        ],
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 2
+    assert "node node-a:" in result.stderr and "does not normalise against" in result.stderr

@@ -142,22 +142,24 @@ def reference_contigs(reference: Path) -> list[tuple[str, int | None]]:
 
 
 def normalise(node: Node, reference: Path, workdir: Path) -> Path:
-    """The node's sites, normalised as the pipeline normalises calls; REF must match."""
+    """The node's sites, normalised as the pipeline normalises calls (REF must match the
+    hub's reference), then sorted: a left-aligned indel may move before its neighbour."""
     source = node.directory / payload(node.manifest, "sites_vcf")
+    normalised = workdir / f"{node.id}.norm.bcf"
     output = workdir / f"{node.id}.norm.vcf.gz"
-    result = subprocess.run(
+    for command in (
         [
             *("bcftools", "norm", "--multiallelics", "-any", "--check-ref", "e"),
-            *("--fasta-ref", str(reference), "-Oz", "-o", str(output), str(source)),
+            *("--fasta-ref", str(reference), "-Ob", "-o", str(normalised), str(source)),
         ],
-        capture_output=True,
-        text=True,
-    )
-    if result.returncode != 0:
-        raise VarnodeError(
-            f"node {node.id}: {source} does not normalise against {reference}:"
-            f" {result.stderr.strip()[-500:]}"
-        )
+        ["bcftools", "sort", "-T", str(workdir), "-Oz", "-o", str(output), str(normalised)],
+    ):
+        result = subprocess.run(command, capture_output=True, text=True)
+        if result.returncode != 0:
+            raise VarnodeError(
+                f"node {node.id}: {source} does not normalise against {reference}"
+                f" ({command[1]}): {result.stderr.strip()[-500:]}"
+            )
     return output
 
 
