@@ -34,6 +34,7 @@ include: "workflow/rules/annotate.smk"
 include: "workflow/rules/cohort.smk"
 include: "workflow/rules/benchmark.smk"
 include: "workflow/rules/report.smk"
+include: "workflow/rules/export.smk"
 
 
 rule all:

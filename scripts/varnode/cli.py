@@ -35,6 +35,9 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "sample-qc": ("varnode.cohort", "per-sample QC of a cohort VCF: call rate, Ti/Tv, sex"),
     "relatedness": ("varnode.kinship", "pairwise KING-robust kinship of a cohort VCF"),
     "simulate": ("varnode.simulate", "simulate a seeded demo dataset with a known truth"),
+    "export": ("varnode.federation.export", "node aggregate export: counts, floors, manifest"),
+    "egress-check": ("varnode.federation.egress", "may this folder leave the node? (non-zero: no)"),
+    "merge": ("varnode.federation.merge", "hub: verify node exports and merge their counts"),
 }
 
 
