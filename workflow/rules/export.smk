@@ -48,10 +48,14 @@ rule select_export_sites:
     resources:
         mem_mb=1000,
         runtime=lambda wc, attempt: 60 * attempt,
+    params:
+        partial=partial_outputs,
     # "." is an unfiltered site (the joint calls carry no FILTER), as in bcftools -f PASS,.
     shell:
-        "(bcftools view --apply-filters PASS,. -Ob -o {output.bcf:q} {input.calls:q}"
-        " && bcftools index {output.bcf:q}) 2> {log:q}"
+        "(bcftools view --no-version --apply-filters PASS,. -Ob -o {params.partial.bcf:q}"
+        " {input.calls:q}"
+        " && bcftools index -o {params.partial.csi:q} {params.partial.bcf:q}) 2> {log:q}"
+        " && python -m varnode publish --log {log:q} {output:q} >> {log:q} 2>&1"
 
 
 # Gene and consequence for the export: bcftools csq on the cohort's sites with the gene
@@ -77,9 +81,11 @@ rule annotate_export_sites:
         runtime=lambda wc, attempt: 60 * attempt,
     params:
         extra=config["annotation"]["csq_options"],
+        partial=partial_outputs,
     shell:
-        "bcftools csq {params.extra} --samples - -f {input.ref:q} -g {input.gff3:q}"
-        " -Ob -o {output:q} {input.bcf:q} 2> {log:q}"
+        "bcftools csq --no-version {params.extra} --samples - -f {input.ref:q}"
+        " -g {input.gff3:q} -Ob -o {params.partial:q} {input.bcf:q} 2> {log:q}"
+        " && python -m varnode publish --log {log:q} {output:q} >> {log:q} 2>&1"
 
 
 rule measure_callable_depth:
@@ -102,14 +108,18 @@ rule measure_callable_depth:
         mem_mb=lambda wc, attempt: 2000 * attempt,
         runtime=lambda wc, attempt: 60 * attempt,
     params:
-        prefix=subpath(output.bed, strip_suffix=".quantized.bed.gz"),
+        staging=f"{EXPORT_WORK}/callable/.partial.{{sample}}",
         bins=f"0:{EXPORT['callable']['min_depth']}:",
         mapq=EXPORT["callable"]["min_mapq"],
-    # Bins are named so that varnode export reads the CALLABLE rows.
+    # Bins are named so that varnode export reads the CALLABLE rows. mosdepth writes more
+    # files than the two declared: all go to a staging folder and are published together.
     shell:
-        "MOSDEPTH_Q0=LOW MOSDEPTH_Q1=CALLABLE mosdepth --threads {threads} --no-per-base"
+        "rm -rf {params.staging:q} && mkdir -p {params.staging:q}"
+        " && MOSDEPTH_Q0=LOW MOSDEPTH_Q1=CALLABLE mosdepth --threads {threads} --no-per-base"
         " --fasta {input.ref:q} --mapq {params.mapq} --quantize {params.bins:q}"
-        " {params.prefix:q} {input.aln:q} 2> {log:q}"
+        " {params.staging:q}/{wildcards.sample:q} {input.aln:q} 2> {log:q}"
+        " && python -m varnode publish --log {log:q} --staging {params.staging:q} {output:q}"
+        " >> {log:q} 2>&1"
 
 
 rule export_node_aggregates:
