@@ -32,6 +32,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "sample-qc": ("varnode.cohort", "per-sample QC of a cohort VCF: call rate, Ti/Tv, sex"),
     "relatedness": ("varnode.kinship", "pairwise KING-robust kinship of a cohort VCF"),
     "simulate": ("varnode.simulate", "simulate a seeded demo dataset with a known truth"),
+    "beacon": ("varnode.federation.beacon.command", "Beacon v2 discovery: index, bff, serve"),
 }
 
 
