@@ -10,7 +10,7 @@ from __future__ import annotations
 import functools
 import json
 
-from varnode.phenopacket import ClinicalRecord, Term
+from varnode.phenopacket import ClinicalRecord, Measurement, Term
 
 # NCIT terms the Beacon v2 model uses for an individual's sex.
 SEX_TERMS = {
@@ -23,6 +23,40 @@ SEX_TERMS = {
 
 def _term(term: Term) -> dict:
     return {"id": term.id, "label": term.label} if term.label else {"id": term.id}
+
+
+# NCIT "Count": the unit of a measurement whose value is the presence of a term.
+COUNT_UNIT = {"id": "NCIT:C25463", "label": "Count"}
+
+
+def measure(measurement: Measurement) -> dict:
+    """A measure whose value is a ComplexValue (typed quantities).
+
+    The v2.0.0 default schema's `measurementValue` is oneOf(ComplexValue, Value), and
+    ComplexValue requires nothing, so a plain Value (ontology term or quantity) matches
+    both and fails; only the ComplexValue form validates. An ontology-valued measurement
+    (a biomarker such as BRAF V600E) is therefore written as one typed quantity of that
+    term with the count 1; a quantity as one typed quantity of the assay.
+    """
+    if measurement.value is not None:
+        typed = {
+            "quantityType": _term(measurement.value),
+            "quantity": {"unit": COUNT_UNIT, "value": 1},
+        }
+        notes = measurement.value.label or measurement.value.id
+    else:
+        typed = {
+            "quantityType": _term(measurement.assay),
+            "quantity": {"unit": _term(measurement.unit), "value": measurement.quantity},
+        }
+        notes = ""
+    record = {
+        "assayCode": _term(measurement.assay),
+        "measurementValue": {"typedQuantities": [typed]},
+    }
+    if notes:
+        record["notes"] = notes
+    return record
 
 
 def individual_record(sample: str, sex: str, hpo: list[Term], clinical: ClinicalRecord | None):
@@ -38,13 +72,7 @@ def individual_record(sample: str, sex: str, hpo: list[Term], clinical: Clinical
             record["diseases"] = [{"diseaseCode": _term(t)} for t in clinical.diseases]
         if clinical.treatments:
             record["treatments"] = [{"treatmentCode": _term(t)} for t in clinical.treatments]
-        measures = []
-        for measurement in clinical.measurements:
-            if measurement.value is not None:
-                value = _term(measurement.value)
-            else:
-                value = {"value": measurement.quantity, "unit": _term(measurement.unit)}
-            measures.append({"assayCode": _term(measurement.assay), "measurementValue": value})
+        measures = [measure(m) for m in clinical.measurements]
         if measures:
             record["measures"] = measures
     if features:
