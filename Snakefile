@@ -25,6 +25,7 @@ include: "workflow/rules/call.smk"
 include: "workflow/rules/filter.smk"
 include: "workflow/rules/annotate.smk"
 include: "workflow/rules/cohort.smk"
+include: "workflow/rules/beacon.smk"
 include: "workflow/rules/benchmark.smk"
 include: "workflow/rules/report.smk"
 

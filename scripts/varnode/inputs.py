@@ -145,7 +145,8 @@ def _check_row(path: Path, line: int, record: dict[str, str], problems: list[str
     for term in hpo:
         if not HPO_TERM.match(term):
             problem("hpo", f"{term!r} is not an HPO term id (HP:0000000, separated by ';')")
-    phenopacket = _check_phenopacket(path, record, sex, problem)
+    phenopacket, packet_hpo = _check_phenopacket(path, record, sex, problem)
+    hpo += tuple(term for term in packet_hpo if term not in hpo)
     if len(problems) > before:
         return None
     return Unit(
@@ -160,24 +161,30 @@ def _check_row(path: Path, line: int, record: dict[str, str], problems: list[str
     )
 
 
-def _check_phenopacket(path: Path, record: dict[str, str], sex: str, problem) -> Path | None:
-    """The optional phenopacket must parse and describe this row's individual."""
+def _check_phenopacket(
+    path: Path, record: dict[str, str], sex: str, problem
+) -> tuple[Path | None, tuple[str, ...]]:
+    """The optional phenopacket must parse and describe this row's individual.
+
+    Returns its path and its observed HPO terms, which join the hpo column's (the column
+    is the short form of the same thing), so prioritisation uses them too.
+    """
     from varnode.phenopacket import read_phenopacket
 
     if not record.get("phenopacket"):
-        return None
+        return None, ()
     packet = Path(record["phenopacket"])
     packet = (packet if packet.is_absolute() else path.parent / packet).resolve()
     try:
         clinical = read_phenopacket(packet)
     except VarnodeError as error:
         problem("phenopacket", str(error))
-        return None
+        return None, ()
     if clinical.subject != record["sample"]:
         problem("phenopacket", f"{packet}: subject.id {clinical.subject!r} is not the sample")
     if sex in ("male", "female") and clinical.sex in ("male", "female") and sex != clinical.sex:
         problem("phenopacket", f"{packet}: subject.sex {clinical.sex} but column sex is {sex}")
-    return packet
+    return packet, tuple(term.id for term in clinical.phenotypes)
 
 
 def _check_consistent_sample_fields(sheet: SampleSheet) -> None:

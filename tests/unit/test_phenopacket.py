@@ -83,6 +83,7 @@ def test_the_sheet_takes_an_optional_phenopacket_column(tmp_path):
     write(tmp_path / "p1.json", packet())
     parsed = load_sample_sheet(sheet(tmp_path, [("P1", "female", "p1.json"), ("P2", "", "")]))
     assert parsed.units[0].phenopacket == (tmp_path / "p1.json").resolve()
+    assert parsed.units[0].hpo == ("HP:0003198",)  # observed terms join the hpo column
     assert parsed.units[1].phenopacket is None
 
 

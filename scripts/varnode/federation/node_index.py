@@ -1,7 +1,7 @@
 """`varnode beacon index`: the node's individual-level tables the Beacon reads (never exported).
 
 - `individuals.parquet`: one row per individual of the sample sheet: sex, the ids of
-  its phenotypic features (the sheet's `hpo` column and its phenopacket's observed
+  its phenotypic features (the sheet's `hpo` column with its phenopacket's observed
   features), diseases, treatments and measurements (assay and value ids), and its
   Beacon v2 `individuals` record (JSON) built from the same data;
 - `carriers.parquet`: one row per individual and variant allele it carries (PASS calls
@@ -54,9 +54,9 @@ def individual_rows(sheet: SampleSheet, labels: dict[str, str]) -> list[dict]:
         sex = unit.sex
         if clinical and sex == "unknown":
             sex = clinical.sex
-        hpo = [Term(t, labels.get(t, "")) for t in unit.hpo]
-        if clinical:
-            hpo += [t for t in clinical.phenotypes if t.id not in unit.hpo]
+        # The sheet's hpo holds the phenopacket's observed terms too (varnode.inputs).
+        packet_labels = {t.id: t.label for t in clinical.phenotypes} if clinical else {}
+        hpo = [Term(t, labels.get(t) or packet_labels.get(t, "")) for t in unit.hpo]
         measurements = []
         for measurement in clinical.measurements if clinical else ():
             measurements.append(measurement.assay.id)

