@@ -70,7 +70,12 @@ def built_node(tmp_path_factory, request):
 
 
 @pytest.fixture(scope="module")
-def beacon(built_node, issuer, tmp_path_factory):
+def serve_log(tmp_path_factory):
+    return tmp_path_factory.mktemp("serve") / "serve.log"
+
+
+@pytest.fixture(scope="module")
+def beacon(built_node, issuer, tmp_path_factory, serve_log):
     """The base URL of a running `varnode beacon serve`; stopped by its PID afterwards."""
     config = tmp_path_factory.mktemp("config") / "config.yaml"
     config.write_text(
@@ -86,7 +91,7 @@ def beacon(built_node, issuer, tmp_path_factory):
         )
     )
     port = free_port()
-    log = config.with_name("serve.log")
+    log = serve_log
     with log.open("w") as handle:
         server = subprocess.Popen(
             [
@@ -337,6 +342,8 @@ def test_bad_requests_name_the_problem(beacon, granted):
         ({"start": "x"}, [], "start"),
         ({}, [{"id": "NCIT:C64768", "similarity": "high"}], "similarity applies to HPO"),
         ({}, [{"id": "age", "operator": ">", "value": "40"}], "alphanumeric"),
+        ({}, ["HP:9999999"], "unknown HPO term"),
+        ({}, [{"id": "OMIM:999999999", "similarity": "low"}], "unknown disease"),
     ):
         response = query(beacon, "individuals", parameters, filters, **auth)
         assert response.status_code == 400 and message in response.json()["error"]["errorMessage"]
@@ -375,7 +382,7 @@ def test_records_validate_against_the_beacon_v2_schemas(beacon, granted):
 
 
 @pytest.mark.parametrize("case", ["forged", "expired", "alg_none", "wrong_issuer"])
-def test_bad_visas_do_not_raise_the_tier(beacon, issuer, case):
+def test_bad_visas_do_not_raise_the_tier(beacon, issuer, serve_log, case):
     from cryptography.hazmat.primitives.asymmetric import rsa
 
     stranger = Issuer("stranger")
@@ -417,6 +424,7 @@ def test_bad_visas_do_not_raise_the_tier(beacon, issuer, case):
     public = query(beacon, "g_variants", RYR1, granularity="boolean", token=token).json()
     assert public["responseSummary"] == {"exists": True}
     assert public["info"]["rejectedVisas"][0].startswith("visa 0:")
+    assert f"visa 0 of {case}@example.org rejected" in serve_log.read_text()
 
 
 def test_a_grant_for_another_dataset_gives_no_records(beacon, issuer):

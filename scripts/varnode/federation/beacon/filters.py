@@ -109,10 +109,18 @@ class Matcher:
     def _exact(self, term: Filter, person: Individual) -> bool:
         if not TERM_ID.match(term.id):
             return term.id in person.other_terms
-        wanted = parse_term(term.id, "filter")
+        wanted = self._known(term.id)
         if not term.include_descendants:
             return wanted in person.phenotypes
         return any(wanted in self.index.ancestors(t) for t in person.phenotypes)
+
+    def _known(self, text: str) -> int:
+        """An HPO term of the index (an alternative id mapped to its primary one)."""
+        term = parse_term(text, "filter")
+        term = self.index.alternative_ids.get(term, term)
+        if term not in self.index.names:
+            raise FilterError(f"filter {text}: unknown HPO term (HPO {self.index.hpo_version})")
+        return term
 
     def _phenotype(self, terms: list[Filter]) -> list[int]:
         query, _ = self.index.query_terms([f.id for f in terms], "filters")
@@ -125,6 +133,9 @@ class Matcher:
     def matching(self, filters: list[Filter]) -> list[str]:
         """Ids of the individuals matching every filter, in table order."""
         exact = [f for f in filters if f.similarity == "exact"]
+        for f in exact:  # an unknown term is an error even when no individual is left
+            if TERM_ID.match(f.id):
+                self._known(f.id)
         phenotypes = {
             level: self._phenotype([f for f in filters if f.similarity == level])
             for level in SIMILARITY_LEVELS
