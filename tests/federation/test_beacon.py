@@ -180,7 +180,7 @@ def granted(issuer):
 # --- framework ---------------------------------------------------------------------------
 
 
-def test_framework_endpoints(beacon):
+def test_framework_endpoints(beacon, researcher):
     info = httpx.get(f"{beacon}/").json()
     assert info["response"]["id"] == "org.example.test.beacon"
     assert info["response"]["apiVersion"] == "v2.0.1"
@@ -192,12 +192,17 @@ def test_framework_endpoints(beacon):
     assert configuration["securityAttributes"]["defaultGranularity"] == "boolean"
     endpoints = httpx.get(f"{beacon}/map").json()["endpointSets"]
     assert endpoints["genomicVariant"]["rootUrl"] == f"{beacon}/g_variants"
-    terms = {
-        t["id"]: t
-        for t in httpx.get(f"{beacon}/filtering_terms").json()["response"]["filteringTerms"]
-    }
-    assert {node.COVID[0], node.VEMURAFENIB[0], node.BRAF_V600E[0], "HP:0003789"} <= set(terms)
-    assert terms["HP:0003789"]["label"] == "Minicore myopathy"
+
+    def terms(headers=None):
+        body = httpx.get(f"{beacon}/filtering_terms", headers=headers or {}).json()
+        return {t["id"]: t for t in body["response"]["filteringTerms"]}
+
+    everything = terms({"Authorization": f"Bearer {researcher}"})
+    assert {node.COVID[0], node.VEMURAFENIB[0], node.BRAF_V600E[0], "HP:0003789"} <= set(everything)
+    assert everything["HP:0003789"]["label"] == "Minicore myopathy"
+    # The public sees only terms held by at least ten individuals: here, the sex terms.
+    assert set(terms()) == {"NCIT:C16576", "NCIT:C20197"}
+    assert terms()["NCIT:C16576"]["label"] == "female"
     (dataset,) = ids(httpx.get(f"{beacon}/datasets"))
     assert dataset == node.DATASET
 

@@ -45,7 +45,7 @@ from varnode.federation.passports import (
     TrustedIssuer,
     bearer_token,
 )
-from varnode.federation.records import dataset_record, genomic_variation
+from varnode.federation.records import SEX_TERMS, dataset_record, genomic_variation
 from varnode.phenotype import PhenotypeIndex
 
 log = logging.getLogger("varnode.beacon")
@@ -349,35 +349,47 @@ class Beacon:
                 endpoints[entry_type]["singleEntryUrl"] = f"{base}/{path}/{{id}}"
         return {"endpointSets": endpoints}
 
-    def filtering_terms_response(self) -> dict:
+    def filtering_terms_response(self, access: Access) -> dict:
+        """The terms present; to the public only those of at least `count_adjusted_to`
+        individuals, so that the list cannot reveal a rare diagnosis held by a few."""
+        public = access.granularity == "boolean"
+        terms = [
+            term
+            for term, holders in self.filtering_terms
+            if not public or holders >= self.settings.count_adjusted_to
+        ]
         return {
             "meta": {
                 "beaconId": self.settings.beacon_id,
                 "apiVersion": API_VERSION,
                 "returnedSchemas": [],
             },
-            "response": {"filteringTerms": self.filtering_terms},
+            "response": {"filteringTerms": terms},
         }
 
 
-def _filtering_terms(rows: list[dict], index: PhenotypeIndex) -> list[dict]:
-    """The ontology terms present in the node's individuals (HPO with their names)."""
+def _filtering_terms(rows: list[dict], index: PhenotypeIndex) -> list[tuple[dict, int]]:
+    """The ontology terms present in the node's individuals (HPO with their names), each
+    with the number of individuals holding it."""
+    from collections import Counter
+
     from varnode.phenotype import TERM_ID, parse_term
 
-    ids = sorted(
-        {
-            t
-            for row in rows
-            for key in ("phenotypes", "diseases", "treatments", "measurements")
-            for t in row[key]
-        }
+    keys = ("phenotypes", "diseases", "treatments", "measurements")
+    holders = Counter(
+        term
+        for row in rows
+        for term in {SEX_TERMS[row["sex"]][0]} | {t for key in keys for t in row[key]}
     )
+    sex_labels = dict(SEX_TERMS.values())
     terms = []
-    for term in ids:
+    for term in sorted(holders):
         entry = {"type": "ontologyTerm", "id": term, "scopes": ["individual"]}
         if TERM_ID.match(term) and parse_term(term, "term") in index.names:
             entry["label"] = index.names[parse_term(term, "term")]
-        terms.append(entry)
+        elif term in sex_labels:
+            entry["label"] = sex_labels[term]
+        terms.append((entry, holders[term]))
     return terms
 
 
@@ -525,7 +537,7 @@ def create_app(beacon: Beacon) -> FastAPI:
         return beacon.map(str(request.base_url).rstrip("/"))
 
     @app.get("/filtering_terms")
-    async def filtering_terms():
-        return beacon.filtering_terms_response()
+    async def filtering_terms(request: Request):
+        return beacon.filtering_terms_response(beacon.access(request))
 
     return app
