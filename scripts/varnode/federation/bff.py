@@ -22,45 +22,41 @@ import shutil
 import tempfile
 from pathlib import Path
 
-import duckdb
-
 from varnode.errors import VarnodeError
-from varnode.federation.export_table import TOTAL_POPULATION, NodeExport, register
+from varnode.federation.beacon.queries import NodeData, variant_id
+from varnode.federation.export_table import TOTAL_POPULATION, NodeExport
 from varnode.federation.records import dataset_record, genomic_variation
 
 COLLECTIONS = ("datasets", "individuals", "genomicVariations")
 
 
-def genomic_variations(export: NodeExport, index_dir: Path) -> list[dict]:
-    connection = duckdb.connect(":memory:")
-    register(connection, export)
-    carriers = Path(index_dir) / "carriers.parquet"
-    literal = "'" + str(carriers).replace("'", "''") + "'"
-    rows = connection.execute(
-        f"""
-        WITH effects AS (
-            SELECT chrom, pos, ref, alt, any_value(consequence) AS consequence
-            FROM read_parquet({literal}) GROUP BY chrom, pos, ref, alt
+def genomic_variations(data: NodeData) -> list[dict]:
+    export = data.export
+    rows = (
+        data.cursor()
+        .execute(
+            """
+            WITH effects AS (
+                SELECT chrom, pos, ref, alt, any_value(consequence) AS consequence
+                FROM carriers GROUP BY chrom, pos, ref, alt
+            )
+            SELECT f.chrom, f.pos, f.ref, f.alt, any_value(f.gene), any_value(e.consequence),
+                   list({'population': f.population, 'af': f.af, 'ac': f.ac, 'an': f.an,
+                         'ac_hom': f.ac_hom, 'ac_het': f.ac_het, 'ac_hemi': f.ac_hemi}
+                        ORDER BY f.population <> ?, f.population)
+            FROM frequencies f LEFT JOIN effects e USING (chrom, pos, ref, alt)
+            GROUP BY f.chrom, f.pos, f.ref, f.alt
+            ORDER BY f.chrom, f.pos, f.ref, f.alt
+            """,
+            [TOTAL_POPULATION],
         )
-        SELECT f.chrom, f.pos, f.ref, f.alt, any_value(f.gene), any_value(e.consequence),
-               list({{'population': f.population, 'af': f.af, 'ac': f.ac, 'an': f.an,
-                     'ac_hom': f.ac_hom, 'ac_het': f.ac_het, 'ac_hemi': f.ac_hemi}}
-                    ORDER BY f.population <> ?, f.population)
-        FROM frequencies f LEFT JOIN effects e USING (chrom, pos, ref, alt)
-        GROUP BY f.chrom, f.pos, f.ref, f.alt
-        ORDER BY f.chrom, f.pos, f.ref, f.alt
-        """,
-        [TOTAL_POPULATION],
-    ).fetchall()
-    source = {
-        "source": export.describe("title", export.dataset_id),
-        "sourceReference": export.describe("publisher", export.dataset_id),
-        "version": export.describe("created", "unknown"),
-    }
+        .fetchall()
+    )
+    source = export.frequency_source()
     records = []
     for chrom, pos, ref, alt, gene, consequence, strata in rows:
         record = genomic_variation(
-            f"{chrom}-{pos}-{ref}-{alt}",
+            variant_id(chrom, pos, ref, alt),
             chrom,
             pos,
             ref,
@@ -73,15 +69,6 @@ def genomic_variations(export: NodeExport, index_dir: Path) -> list[dict]:
         record["_info"] = {"datasetId": export.dataset_id, "assemblyId": export.assembly}
         records.append(record)
     return records
-
-
-def individuals(index_dir: Path) -> list[dict]:
-    path = Path(index_dir) / "individuals.parquet"
-    literal = "'" + str(path).replace("'", "''") + "'"
-    rows = duckdb.connect(":memory:").execute(
-        f"SELECT record FROM read_parquet({literal}) ORDER BY id"
-    )
-    return [json.loads(record) for (record,) in rows.fetchall()]
 
 
 def validate(paths: list[Path]) -> None:
@@ -103,10 +90,11 @@ def validate(paths: list[Path]) -> None:
 
 def write_bff(export: NodeExport, index_dir: Path, outdir: Path) -> dict[str, int]:
     """Write, validate, then move the three collections into `outdir`; return counts."""
+    data = NodeData(export, index_dir)
     collections = {
         "datasets": [dataset_record(export.dataset_id, export.manifest)],
-        "individuals": individuals(index_dir),
-        "genomicVariations": genomic_variations(export, index_dir),
+        "individuals": data.individual_records([row["id"] for row in data.individual_rows()]),
+        "genomicVariations": genomic_variations(data),
     }
     outdir.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=outdir, prefix=".bff-") as staging:

@@ -48,6 +48,14 @@ class NodeExport:
         """A descriptive field of the manifest (title, description, publisher, ...)."""
         return str(self.manifest.get(key) or default)
 
+    def frequency_source(self) -> dict:
+        """Where served frequencies come from, as Beacon's frequencyInPopulations names it."""
+        return {
+            "source": self.describe("title", self.dataset_id),
+            "sourceReference": self.describe("publisher", self.dataset_id),
+            "version": self.describe("created", "unknown"),
+        }
+
 
 def _sha256(path: Path) -> str:
     digest = hashlib.sha256()
@@ -95,7 +103,8 @@ def open_export(directory: str | Path, dataset: str | None = None) -> NodeExport
     return NodeExport(str(dataset), parquet, manifest)
 
 
-def _literal(path: Path) -> str:
+def sql_literal(path: Path) -> str:
+    """A path as a DuckDB string literal (DuckDB binds no parameters in CREATE VIEW)."""
     return "'" + str(path).replace("'", "''") + "'"
 
 
@@ -104,7 +113,7 @@ def register(connection, export: NodeExport, floor: int | None = None) -> None:
 
     Columns: chrom pos ref alt population af ac ac_het ac_hom ac_hemi an gene.
     """
-    source = f"read_parquet({_literal(export.parquet)})"
+    source = f"read_parquet({sql_literal(export.parquet)})"
     present = {row[0] for row in connection.execute(f"DESCRIBE SELECT * FROM {source}").fetchall()}
     missing = [column for column in COLUMNS if column not in present]
     if missing:

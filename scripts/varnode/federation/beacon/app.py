@@ -236,11 +236,7 @@ class Beacon:
         if granularity == "record":
             page = variants[request["skip"] : request["skip"] + request["limit"]]
             frequencies = self.data.frequencies(page)
-            source = {
-                "source": self.data.export.describe("title", self.dataset),
-                "sourceReference": self.data.export.describe("publisher", self.dataset),
-                "version": self.data.export.describe("created", "unknown"),
-            }
+            source = self.data.export.frequency_source()
             records = [
                 genomic_variation(
                     v.id,
@@ -470,7 +466,8 @@ def create_app(beacon: Beacon) -> FastAPI:
 
     async def model(request: Request, handler, extra: dict | None = None) -> JSONResponse:
         try:
-            access = beacon.access(request)
+            # Verifying a passport may fetch an issuer's JWKS: off the event loop too.
+            access = await run_in_threadpool(beacon.access, request)
             beacon.budget.spend(access.identity)
             parsed = await parse_request(request, beacon.settings)
             parsed["parameters"].update(extra or {})
@@ -538,6 +535,6 @@ def create_app(beacon: Beacon) -> FastAPI:
 
     @app.get("/filtering_terms")
     async def filtering_terms(request: Request):
-        return beacon.filtering_terms_response(beacon.access(request))
+        return beacon.filtering_terms_response(await run_in_threadpool(beacon.access, request))
 
     return app

@@ -15,7 +15,7 @@ from pathlib import Path
 import duckdb
 
 from varnode.errors import VarnodeError
-from varnode.federation.export_table import TOTAL_POPULATION, NodeExport, register
+from varnode.federation.export_table import TOTAL_POPULATION, NodeExport, register, sql_literal
 
 GENOMIC_PARAMETERS = (
     "assemblyId",
@@ -152,8 +152,8 @@ class NodeData:
             path = Path(index_dir) / f"{name}.parquet"
             if not path.is_file():
                 raise VarnodeError(f"{path}: not found (build it with `varnode beacon index`)")
-            literal = "'" + str(path).replace("'", "''") + "'"
-            self.connection.execute(f"CREATE VIEW {name} AS SELECT * FROM read_parquet({literal})")
+            source = f"read_parquet({sql_literal(path)})"
+            self.connection.execute(f"CREATE VIEW {name} AS SELECT * FROM {source}")
 
     def cursor(self):
         return self.connection.cursor()
