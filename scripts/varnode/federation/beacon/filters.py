@@ -85,18 +85,20 @@ def parse_filters(raw) -> list[Filter]:
 @dataclass(frozen=True)
 class Individual:
     id: str
-    sex: str
-    phenotypes: frozenset[int]  # HPO terms, as integers
+    phenotypes: frozenset[int]  # HPO terms (alternative ids mapped), for exact matches
+    scored: tuple[int, ...]  # its phenotypic-abnormality terms, for similarity
     other_terms: frozenset[str]  # diseases, treatments, measurement assays/values, sex
 
 
 def individual(row: dict, index: PhenotypeIndex) -> Individual:
-    phenotypes = {parse_term(t, f"individual {row['id']}") for t in row["phenotypes"]}
+    where = f"individual {row['id']}"
+    terms = {parse_term(t, where) for t in row["phenotypes"]}
+    terms = {index.alternative_ids.get(t, t) for t in terms} & index.names.keys()
+    # As prioritisation scores them: obsolete terms replaced, non-phenotypic ones left out.
+    scored, _ = index.resolve(row["phenotypes"], where)
     others = {*row["diseases"], *row["treatments"], *row["measurements"]}
     others.add(SEX_TERMS[row["sex"]][0])
-    return Individual(
-        row["id"], row["sex"], frozenset(phenotypes & index.names.keys()), frozenset(others)
-    )
+    return Individual(row["id"], frozenset(terms), tuple(sorted(scored)), frozenset(others))
 
 
 class Matcher:
@@ -146,9 +148,8 @@ class Matcher:
             if not all(self._exact(f, person) for f in exact):
                 continue
             if all(
-                person.phenotypes
-                and self.index.set_similarity(sorted(person.phenotypes), query)
-                >= SIMILARITY_LEVELS[level]
+                person.scored
+                and self.index.set_similarity(person.scored, query) >= SIMILARITY_LEVELS[level]
                 for level, query in phenotypes.items()
             ):
                 found.append(person.id)
