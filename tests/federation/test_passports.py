@@ -13,6 +13,7 @@ from varnode.errors import VarnodeError
 from varnode.federation.passports import (
     CONTROLLED_ACCESS_GRANTS,
     RESEARCHER_STATUS,
+    JwksCache,
     PassportError,
     PassportVerifier,
     bearer_token,
@@ -146,3 +147,22 @@ def test_trusted_issuer_entries_are_checked(tmp_path):
     listing = tmp_path / "issuers.yaml"
     listing.write_text("- {issuer: 'https://a', jwks_url: 'https://a/jwks'}\n")
     assert load_trusted_issuers(listing)[0].jwks_url == "https://a/jwks"
+
+
+def test_a_rotated_key_is_fetched_from_the_jwks_again():
+    rotating = Issuer("rotating")
+    try:
+        verifier = PassportVerifier(
+            load_trusted_issuers([rotating.trusted()]), jwks=JwksCache(refetch_after=0)
+        )
+        assert verifier.verify_visa(rotating.visa(RESEARCHER_STATUS, "x")).issuer
+        rotating.key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+        rotating.kid = "rotating-key-2"
+        assert verifier.verify_visa(rotating.visa(RESEARCHER_STATUS, "x")).issuer
+        throttled = PassportVerifier(load_trusted_issuers([rotating.trusted()]))
+        throttled.verify_visa(rotating.visa(RESEARCHER_STATUS, "x"))
+        rotating.kid = "rotating-key-3"
+        with pytest.raises(PassportError, match="no trusted issuer holds key"):
+            throttled.verify_visa(rotating.visa(RESEARCHER_STATUS, "x"))
+    finally:
+        rotating.close()

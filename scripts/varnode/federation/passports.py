@@ -127,10 +127,12 @@ def _fetch_json(url: str, timeout: float = 5.0) -> dict:
 class JwksCache:
     """JWKS documents of trusted issuers, fetched on demand and kept for `ttl` seconds.
 
-    An unknown `kid` triggers one early refetch (key rotation), at most once a minute.
+    An unknown `kid` triggers one early refetch (key rotation), at most once every
+    `refetch_after` seconds, so that tokens with made-up kids cannot hammer the issuer.
     """
 
     ttl: float = 300.0
+    refetch_after: float = 60.0
     fetch: Callable[[str], dict] = _fetch_json
     _documents: dict[str, tuple[float, dict]] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
@@ -139,7 +141,7 @@ class JwksCache:
         with self._lock:
             fetched_at, document = self._documents.get(url, (0.0, {}))
             age = time.monotonic() - fetched_at
-            if not document or age > self.ttl or (refresh and age > 60):
+            if not document or age > self.ttl or (refresh and age >= self.refetch_after):
                 try:
                     document = self.fetch(url)
                 except (OSError, ValueError) as error:
