@@ -84,9 +84,9 @@ def beacon(built_node, issuer, tmp_path_factory, serve_log):
                 "beacon": {
                     "id": "org.example.test.beacon",
                     "environment": "test",
-                    "trusted_issuers": [issuer.trusted()],
                     "budget": {"queries": BUDGET, "window_seconds": 3600},
-                }
+                },
+                "passports": {"trusted_issuers": [issuer.trusted()]},
             }
         )
     )

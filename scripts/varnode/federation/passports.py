@@ -21,7 +21,14 @@ passport envelope rejects everything. `verify_passport` never raises for bad tok
 returns what was accepted and why the rest was not, so the caller can fall back to the
 public tier or answer 401.
 
-Used by the Beacon (varnode.federation.beacon) and by WES at a node.
+Used by the Beacon (varnode.federation.beacon) and meant for every service of a node:
+
+    verifier = verifier_from_config(config["passports"])
+    passport = verifier.verify_passport(bearer_token(request.headers.get("Authorization")))
+    passport.identity                 # "issuer#subject", for accounting (None if rejected)
+    passport.has_researcher_status()  # a valid ResearcherStatus visa
+    passport.granted_datasets()       # values of valid ControlledAccessGrants visas
+    passport.rejected                 # why each rejected token was refused
 """
 
 from __future__ import annotations
@@ -274,6 +281,15 @@ class PassportVerifier:
                 log.warning("visa %d of %s rejected: %s", i, claims["sub"], error)
                 rejected.append(f"visa {i}: {error}")
         return Passport(str(claims["sub"]), issuer.issuer, tuple(visas), tuple(rejected))
+
+
+def verifier_from_config(section: dict) -> PassportVerifier:
+    """A verifier for the validated config's `passports:` section."""
+    return PassportVerifier(
+        load_trusted_issuers(section.get("trusted_issuers", [])),
+        leeway=float(section.get("leeway_seconds", 30)),
+        audience=section.get("audience") or None,
+    )
 
 
 def bearer_token(authorization: str | None) -> str | None:

@@ -41,9 +41,8 @@ from varnode.federation.beacon.queries import (
 from varnode.federation.passports import (
     Passport,
     PassportError,
-    PassportVerifier,
-    TrustedIssuer,
     bearer_token,
+    verifier_from_config,
 )
 from varnode.federation.records import SEX_TERMS, dataset_record, genomic_variation
 from varnode.phenotype import PhenotypeIndex
@@ -75,8 +74,7 @@ class BeaconSettings:
     organization: dict
     description: str = ""
     environment: str = "prod"
-    trusted_issuers: list[TrustedIssuer] = field(default_factory=list)
-    audience: str | None = None
+    passports: dict = field(default_factory=dict)  # the config's `passports:` section
     budget_queries: int = 1000
     budget_window_seconds: float = 86400.0
     count_adjusted_to: int = 10
@@ -139,7 +137,7 @@ class Beacon:
         self.data = data
         self.settings = settings
         self.dataset = data.export.dataset_id
-        self.verifier = PassportVerifier(settings.trusted_issuers, audience=settings.audience)
+        self.verifier = verifier_from_config(settings.passports)
         self.budget = QueryBudget(settings.budget_queries, settings.budget_window_seconds)
         rows = data.individual_rows()
         self.individual_ids = [row["id"] for row in rows]

@@ -56,7 +56,6 @@ def beacon_settings(config_path: str):
     from snakemake.utils import validate
 
     from varnode.federation.beacon.app import BeaconSettings
-    from varnode.federation.passports import load_trusted_issuers
     from varnode.inputs import _schema_message
 
     try:
@@ -75,8 +74,7 @@ def beacon_settings(config_path: str):
         organization=beacon["organization"],
         description=beacon["description"],
         environment=beacon["environment"],
-        trusted_issuers=load_trusted_issuers(beacon["trusted_issuers"]),
-        audience=beacon["audience"] or None,
+        passports=config["passports"],
         budget_queries=beacon["budget"]["queries"],
         budget_window_seconds=beacon["budget"]["window_seconds"],
         count_adjusted_to=beacon["count_adjusted_to"],
@@ -120,7 +118,7 @@ def run(args) -> int:
     if index_path is None and Path(DEFAULT_PHENOTYPE_INDEX).is_file():
         index_path = DEFAULT_PHENOTYPE_INDEX
     beacon = Beacon(NodeData(export, args.tables), load_or_build(index_path), settings)
-    if not settings.trusted_issuers:
+    if not settings.passports["trusted_issuers"]:
         print(
             "varnode beacon: no trusted issuers configured: every caller is public "
             "(boolean answers on the aggregate export)",
