@@ -23,7 +23,7 @@ from tests.unit.synthetic_genes import phenotype_index_path
 from varnode.federation.passports import CONTROLLED_ACCESS_GRANTS, RESEARCHER_STATUS
 from varnode.federation.records import schema_problems
 
-BUDGET = 40
+BUDGET = 60  # per caller; above what any one test identity spends besides the budget test
 RYR1 = {"geneId": "RYR1"}
 
 
@@ -258,6 +258,30 @@ def test_individual_level_queries_need_a_passport(beacon):
 
 
 # --- the three example queries, at each tier ------------------------------------------------
+
+# As README's "Discovery: Beacon v2" sends them.
+EXAMPLE_QUERIES = {
+    "ryr1_myasthenic": ("individuals", RYR1, [{"id": "ORPHA:590", "similarity": "medium"}]),
+    "tlr7_covid": ("individuals", {"geneId": "TLR7"}, [{"id": node.COVID[0]}]),
+    "pten_braf_vemurafenib": (
+        "g_variants",
+        {"geneId": "PTEN"},
+        [{"id": node.BRAF_V600E[0]}, {"id": node.VEMURAFENIB[0]}],
+    ),
+}
+
+
+@pytest.mark.parametrize("name", EXAMPLE_QUERIES)
+def test_example_queries_per_tier(beacon, researcher, granted, name):
+    endpoint, parameters, filters = EXAMPLE_QUERIES[name]
+    public = query(beacon, endpoint, parameters, filters, "count")
+    assert public.status_code == 401
+    counted = query(beacon, endpoint, parameters, filters, "record", token=researcher).json()
+    assert counted["meta"]["returnedGranularity"] == "count"
+    assert counted["responseSummary"]["numTotalResults"] == 10  # 1 or 2 found, rounded up
+    records = query(beacon, endpoint, parameters, filters, "record", token=granted).json()
+    assert records["meta"]["returnedGranularity"] == "record"
+    assert 1 <= records["responseSummary"]["numTotalResults"] <= 2
 
 
 def test_ryr1_carriers_with_a_congenital_myasthenic_like_phenotype(beacon, researcher, granted):
