@@ -17,7 +17,6 @@ import yaml
 
 from varnode.errors import VarnodeError
 
-SCHEMA = Path(__file__).resolve().parents[4] / "workflow" / "schemas" / "config.schema.yaml"
 DEFAULT_PHENOTYPE_INDEX = "resources/phenotype/hpo_index.json.gz"
 
 
@@ -56,7 +55,7 @@ def beacon_settings(config_path: str):
     from snakemake.utils import validate
 
     from varnode.federation.beacon.app import BeaconSettings
-    from varnode.inputs import _schema_message
+    from varnode.inputs import SCHEMA_DIR, _schema_message
 
     try:
         with open(config_path) as handle:
@@ -64,7 +63,7 @@ def beacon_settings(config_path: str):
     except OSError as error:
         raise VarnodeError(f"config {config_path}: unreadable ({error})") from None
     try:
-        validate(config, str(SCHEMA))
+        validate(config, str(SCHEMA_DIR / "config.schema.yaml"))
     except WorkflowError as error:
         raise VarnodeError(f"config {config_path}: {_schema_message(error)}") from None
     beacon = config["beacon"]
