@@ -9,6 +9,8 @@
   variant called by several callers counted once) with gene and consequence.
 
 Both stay inside the node: the Beacon decides per request what may be said about them.
+Each individual's record is validated against the Beacon v2 default-model schema before
+the table is written.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ import pyarrow.parquet as pq
 
 from varnode.atomic import atomic_path
 from varnode.errors import VarnodeError
-from varnode.federation.records import individual_record
+from varnode.federation.records import individual_record, schema_problems
 from varnode.inputs import SampleSheet, load_sample_sheet
 from varnode.phenopacket import Term, read_phenopacket
 from varnode.prioritise import CARRIER
@@ -70,10 +72,19 @@ def individual_rows(sheet: SampleSheet, labels: dict[str, str]) -> list[dict]:
                 "diseases": [t.id for t in clinical.diseases] if clinical else [],
                 "treatments": [t.id for t in clinical.treatments] if clinical else [],
                 "measurements": measurements,
-                "record": json.dumps(individual_record(sample, sex, hpo, clinical)),
+                "record": json.dumps(_checked(individual_record(sample, sex, hpo, clinical))),
             }
         )
     return rows
+
+
+def _checked(record: dict) -> dict:
+    """A record counts only once it validates against the Beacon v2 individuals schema."""
+    problems = schema_problems("individuals", record)
+    if problems:
+        listing = "; ".join(problem[:200] for problem in problems[:5])
+        raise VarnodeError(f"individual {record['id']}: not a valid Beacon v2 record: {listing}")
+    return record
 
 
 def carrier_rows(tables: list[Path], samples: set[str]) -> list[dict]:
