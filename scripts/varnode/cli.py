@@ -38,6 +38,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "export": ("varnode.federation.export", "node aggregate export: counts, floors, manifest"),
     "egress-check": ("varnode.federation.egress", "may this folder leave the node? (non-zero: no)"),
     "merge": ("varnode.federation.merge", "hub: verify node exports and merge their counts"),
+    "beacon": ("varnode.federation.beacon.command", "Beacon v2 discovery: index, bff, serve"),
 }
 
 

@@ -42,6 +42,7 @@ class Unit:
     fq2: Path
     sex: str = "unknown"
     hpo: tuple[str, ...] = ()
+    phenopacket: Path | None = None  # GA4GH Phenopacket v2 JSON of the individual
 
     @property
     def read_group(self) -> str:
@@ -103,7 +104,7 @@ def read_sample_sheet(path: str | Path) -> tuple[SampleSheet, list[str]]:
     if missing:
         return sheet, [
             f"sample sheet {path}: header lacks column(s) {', '.join(missing)} "
-            f"(required: {', '.join(REQUIRED_COLUMNS)}; optional: sex, hpo)"
+            f"(required: {', '.join(REQUIRED_COLUMNS)}; optional: sex, hpo, phenopacket)"
         ]
     problems: list[str] = []
     seen: dict[tuple[str, str], int] = {}
@@ -168,6 +169,8 @@ def _check_row(path: Path, line: int, record: dict[str, str], problems: list[str
     for term in hpo:
         if not HPO_TERM.match(term):
             problem("hpo", f"{term!r} is not an HPO term id (HP:0000000, separated by ';')")
+    phenopacket, packet_hpo = _check_phenopacket(path, record, sex, problem)
+    hpo += tuple(term for term in packet_hpo if term not in hpo)
     if len(problems) > before:
         return None
     return Unit(
@@ -178,15 +181,42 @@ def _check_row(path: Path, line: int, record: dict[str, str], problems: list[str
         fq2=fastqs["fq2"].resolve(),
         sex=sex or "unknown",
         hpo=hpo,
+        phenopacket=phenopacket,
     )
 
 
+def _check_phenopacket(
+    path: Path, record: dict[str, str], sex: str, problem
+) -> tuple[Path | None, tuple[str, ...]]:
+    """The optional phenopacket must parse and describe this row's individual.
+
+    Returns its path and its observed HPO terms, which join the hpo column's (the column
+    is the short form of the same thing), so prioritisation uses them too.
+    """
+    from varnode.phenopacket import read_phenopacket
+
+    if not record.get("phenopacket"):
+        return None, ()
+    packet = Path(record["phenopacket"])
+    packet = (packet if packet.is_absolute() else path.parent / packet).resolve()
+    try:
+        clinical = read_phenopacket(packet)
+    except VarnodeError as error:
+        problem("phenopacket", str(error))
+        return None, ()
+    if clinical.subject != record["sample"]:
+        problem("phenopacket", f"{packet}: subject.id {clinical.subject!r} is not the sample")
+    if sex in ("male", "female") and clinical.sex in ("male", "female") and sex != clinical.sex:
+        problem("phenopacket", f"{packet}: subject.sex {clinical.sex} but column sex is {sex}")
+    return packet, tuple(term.id for term in clinical.phenotypes)
+
+
 def _inconsistent_sample_fields(sheet: SampleSheet) -> list[str]:
-    """Sex and HPO terms describe the individual, so all units of a sample must agree."""
+    """Sex, HPO terms and phenopacket describe the individual: all units of a sample agree."""
     problems = []
     for sample in sheet.samples:
         units = sheet.units_of(sample)
-        for attribute in ("sex", "hpo"):
+        for attribute in ("sex", "hpo", "phenopacket"):
             values = {getattr(unit, attribute) for unit in units}
             if len(values) > 1:
                 problems.append(

@@ -95,6 +95,24 @@ def test_each_node_export_passes_its_egress_check(federation):
         assert check.returncode == 0, check.stdout
 
 
+def test_the_beacon_reads_each_node_export_as_written(federation):
+    """The discovery side (issue 19) opens the exporter's own files: checksums, columns,
+    the floor applied again; every published row reaches the Beacon's frequency view."""
+    import duckdb
+    import pyarrow.parquet as pq
+
+    from varnode.federation.export_table import open_export, register
+
+    for node in NODES:
+        export = open_export(federation[node])
+        connection = duckdb.connect()
+        register(connection, export)
+        served = connection.execute("SELECT count(*), count(gene) FROM frequencies").fetchone()
+        rows = pq.read_table(export.parquet).num_rows
+        assert served[0] == rows > 0
+        connection.close()
+
+
 def test_the_hub_sums_node_counts_and_fills_absent_nodes_with_callable_an(federation):
     strata = node_strata("", True)
     per_node = {
