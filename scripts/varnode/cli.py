@@ -35,6 +35,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "sample-qc": ("varnode.cohort", "per-sample QC of a cohort VCF: call rate, Ti/Tv, sex"),
     "relatedness": ("varnode.kinship", "pairwise KING-robust kinship of a cohort VCF"),
     "simulate": ("varnode.simulate", "simulate a seeded demo dataset with a known truth"),
+    "consensus": ("varnode.consensus", "one call set from two callers, decided per record"),
 }
 
 
