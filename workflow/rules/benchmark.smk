@@ -11,7 +11,7 @@ BENCHMARK_TABLES = (
     expand(
         "results/benchmark/{sample}.{caller}.accuracy.{ext}",
         sample=BENCHMARK_SAMPLE,
-        caller=CALLERS,
+        caller=CALLERS + CONSENSUS_SETS,
         ext=["tsv", "json"],
     )
     if BENCHMARK["truth"]
@@ -26,10 +26,16 @@ rule benchmark_calls:
         BENCHMARK_TABLES,
 
 
+def calls_to_compare(wildcards):
+    """A caller's filtered calls, or the consensus (already filtered)."""
+    stem = "" if wildcards.caller in CONSENSUS_SETS else ".filtered"
+    return f"results/calls/{wildcards.sample}.{wildcards.caller}{stem}.vcf.gz"
+
+
 rule compare_calls:
     input:
-        vcf="results/calls/{sample}.{caller}.filtered.vcf.gz",
-        tbi="results/calls/{sample}.{caller}.filtered.vcf.gz.tbi",
+        vcf=calls_to_compare,
+        tbi=lambda wc: f"{calls_to_compare(wc)}.tbi",
         truth=BENCHMARK["truth"] or [],
         ref=GENOME,
         fai=f"{GENOME}.fai",
@@ -42,6 +48,8 @@ rule compare_calls:
         "logs/compare_calls/{sample}.{caller}.log",
     benchmark:
         "benchmarks/compare_calls/{sample}.{caller}.tsv"
+    wildcard_constraints:
+        caller="|".join(CALLERS + CONSENSUS_SETS),
     conda:
         "../../envs/varnode.yaml"
     threads: 1
