@@ -1,6 +1,7 @@
 """Depth-stratified sweep of caller options and site filters against known truth.
 
     python tests/accuracy/sweep_calling.py --out tests/accuracy/sweep.tsv \
+        --filters config/filters.yaml --filters-out tests/accuracy/sweep_filters.tsv \
         sim30x=BAM,REF,TRUTH,BED sim20x=... real=BAM,REF,TRUTH
 
 For each dataset (an aligned BAM with its reference, truth VCF and optional confident
@@ -10,6 +11,9 @@ combination of a minimum QUAL and a minimum sample depth (FORMAT/DP for bcftools
 RO+AO for freebayes) is scored with `varnode compare`'s matching (haplotype-aware,
 genotype-aware, inside the BED). One TSV row per dataset, caller, options and
 thresholds: TP/FP/FN and F1 for SNV and INDEL, and how many truth MNP/DELINS were found.
+With --filters, each site filter of that filters YAML is also scored on its own (calls
+it fails removed) and all of them together (`varnode filter`, PASS calls): one row per
+dataset, caller, options and filter in --filters-out.
 The shipped defaults (config/config.yaml params, config/filters.yaml) were chosen from
 tests/accuracy/sweep.tsv; rerun this after changing a caller or its version.
 """
@@ -51,6 +55,9 @@ OPTIONS = {
 }
 MIN_QUAL = (0, 1, 2, 3, 5, 10, 20, 30, 50)
 MIN_DEPTH = (0, 3, 5, 8, 10)
+FILTER_COLUMNS = (
+    "dataset", "caller", "options", "filters", "filter", "failed_tp", "failed_fp",
+)  # fmt: skip
 COLUMNS = (
     "dataset", "caller", "options", "min_qual", "min_depth",
     "snv_tp", "snv_fp", "snv_fn", "snv_f1", "indel_tp", "indel_fp", "indel_fn", "indel_f1",
@@ -74,10 +81,12 @@ def call(caller: str, options: tuple[str, str], bam: str, ref: str, out: Path) -
     run(f"bcftools norm --multiallelics -any --fasta-ref {ref} --check-ref w -Oz -o {out} {raw}")
 
 
-def features(vcf: Path, caller: str, regions: RegionFilter):
+def features(vcf: Path, caller: str, regions: RegionFilter, pass_only: bool = False):
     """(variants, QUAL, depth) of the calls' non-reference alleles inside the regions."""
     variants, quals, depths = [], [], []
     for record in VCF(str(vcf)):
+        if pass_only and record.FILTER not in (None, "PASS"):
+            continue
         alt = record.ALT[0] if record.ALT else "*"
         copies = sum(1 for allele in record.genotypes[0][:-1] if allele == 1)
         if alt == "*" or copies == 0:
@@ -93,6 +102,45 @@ def features(vcf: Path, caller: str, regions: RegionFilter):
         quals.append(record.QUAL or 0.0)
         depths.append(depth)
     return variants, np.array(quals), np.array(depths)
+
+
+def site_filter_rows(filters: str, raw: Path, caller: str, regions, truth, fetch) -> list[dict]:
+    """Each site filter alone and all filters together, scored on the calls they keep."""
+    from varnode.filterspec import load as load_filters
+
+    variants, *_ = features(raw, caller, regions)
+    baseline = match_haplotypes(truth, variants, fetch, genotype=True).outcome.query_matched
+    right = dict(zip(variants, baseline, strict=True))
+    spec = load_filters(filters)
+    tags = set()
+    for line in VCF(str(raw)).raw_header.splitlines():
+        if line.startswith(("##INFO=<ID=", "##FORMAT=<ID=")):
+            kind = "INFO" if line.startswith("##INFO") else "FORMAT"
+            tags.add(f"{kind}/{line.split('ID=', 1)[1].split(',', 1)[0]}")
+    rows = []
+    for item in spec.site:
+        if item.mask_bed or any(tag not in tags for tag in item.tags):
+            continue
+        kept_path = raw.with_name(f"{raw.name}.{item.name}.vcf.gz")
+        run(f"bcftools view -e '{item.expression}' -Oz -o {kept_path} {raw}")
+        kept, *_ = features(kept_path, caller, regions)
+        rows.append(_filter_row(item.name, variants, kept, right, truth, fetch))
+    filtered = raw.with_name(f"{raw.name}.filtered.vcf.gz")
+    stats = raw.with_name(f"{raw.name}.stats.tsv")
+    run(f"{sys.executable} -m varnode filter {raw} {filtered} --filters {filters} --stats {stats}")
+    kept, *_ = features(filtered, caller, regions, pass_only=True)
+    rows.append(_filter_row("all (PASS)", variants, kept, right, truth, fetch))
+    return rows
+
+
+def _filter_row(name, variants, kept, right, truth, fetch) -> dict:
+    failed = set(variants) - set(kept)
+    return {
+        "filter": name,
+        "failed_tp": sum(right[v] for v in failed),
+        "failed_fp": sum(not right[v] for v in failed),
+        **score(truth, kept, fetch),
+    }
 
 
 def score(truth, calls, fetch) -> dict:
@@ -116,9 +164,13 @@ def score(truth, calls, fetch) -> dict:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", required=True, help="TSV to write")
+    parser.add_argument(
+        "--filters", action="append", default=[], help="filters YAML to score (repeatable)"
+    )
+    parser.add_argument("--filters-out", help="TSV of the site filters' scores")
     parser.add_argument("datasets", nargs="+", help="NAME=BAM,REF,TRUTH[,BED]")
     args = parser.parse_args()
-    rows = []
+    rows, filter_rows = [], []
     with tempfile.TemporaryDirectory(prefix="varnode-sweep-") as work:
         for spec in args.datasets:
             name, paths = spec.split("=", 1)
@@ -131,6 +183,13 @@ def main() -> int:
                     out = Path(work) / f"{name}.{caller}.{number}.vcf.gz"
                     call(caller, options, bam, ref, out)
                     variants, quals, depths = features(out, caller, regions)
+                    label = " | ".join(o for o in options if o) or "(defaults)"
+                    for filters in args.filters:
+                        filter_rows += [
+                            {"dataset": name, "caller": caller, "options": label,
+                             "filters": filters, **row}
+                            for row in site_filter_rows(filters, out, caller, regions, truth, fetch)
+                        ]  # fmt: skip
                     for min_qual, min_depth in itertools.product(MIN_QUAL, MIN_DEPTH):
                         keep = (quals >= min_qual) & (depths >= min_depth)
                         kept = [v for v, ok in zip(variants, keep, strict=True) if ok]
@@ -152,6 +211,12 @@ def main() -> int:
         writer = csv.DictWriter(handle, COLUMNS, delimiter="\t", lineterminator="\n")
         writer.writeheader()
         writer.writerows(rows)
+    if args.filters_out:
+        with open(args.filters_out, "w", newline="") as handle:
+            columns = FILTER_COLUMNS + COLUMNS[5:]
+            writer = csv.DictWriter(handle, columns, delimiter="\t", lineterminator="\n")
+            writer.writeheader()
+            writer.writerows(filter_rows)
     return 0
 
 
