@@ -172,6 +172,7 @@ def report_inputs(wildcards):
         "results/cohort/sample_qc.tsv",
         "results/cohort/relatedness.tsv",
         "results/cohort/cohort.vcf.gz",
+        *BENCHMARK_TABLES,
     ]
 
 

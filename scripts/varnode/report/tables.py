@@ -59,6 +59,8 @@ class SampleReport:
     variant_sections: dict[tuple[str, str], Section]  # (caller, "raw"|"filtered")
     filter_sections: dict[str, Section]  # caller -> filter stats
     candidate_sections: dict[str, Section]  # caller -> candidates
+    # call set (caller or consensus) -> accuracy against the truth (config benchmark)
+    accuracy_sections: dict[str, Section] = field(default_factory=dict)
     metrics: dict[str, Any] = field(default_factory=dict)
     qc_status: str = "fail"
     qc_reasons: list[str] = field(default_factory=list)
@@ -111,8 +113,19 @@ def load_sample(results: Path, sample: str, units: list[str], callers: list[str]
         )
         for caller in callers
     }
+    accuracy_sections = {
+        call_set: load_file(parsers.read_tsv, path)
+        for call_set in [*callers, "consensus"]
+        if (path := results / "benchmark" / f"{sample}.{call_set}.accuracy.tsv").is_file()
+    }
     return SampleReport(
-        sample, units, sections, variant_sections, filter_sections, candidate_sections
+        sample,
+        units,
+        sections,
+        variant_sections,
+        filter_sections,
+        candidate_sections,
+        accuracy_sections,
     )
 
 
