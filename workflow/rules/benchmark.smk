@@ -26,12 +26,6 @@ rule benchmark_calls:
         BENCHMARK_TABLES,
 
 
-def calls_to_compare(wildcards):
-    """A caller's filtered calls, or the consensus (already filtered)."""
-    stem = "" if wildcards.caller in CONSENSUS_SETS else ".filtered"
-    return f"results/calls/{wildcards.sample}.{wildcards.caller}{stem}.vcf.gz"
-
-
 rule compare_calls:
     input:
         vcf=calls_to_compare,

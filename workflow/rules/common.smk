@@ -176,6 +176,12 @@ def report_inputs(wildcards):
     ]
 
 
+def calls_to_compare(wildcards):
+    """A caller's filtered calls, or the consensus (already filtered; consensus.smk)."""
+    stem = "" if wildcards.caller in CONSENSUS_SETS else ".filtered"
+    return f"results/calls/{wildcards.sample}.{wildcards.caller}{stem}.vcf.gz"
+
+
 def analysis_outputs(wildcards):
     """Every final output except the report's own: run.json is written after them."""
     return [target for target in TARGETS if not target.startswith(f"{REPORT}/")]
