@@ -73,31 +73,19 @@ def decide(calls: dict[str, list[Variant]], fetch, rule: Rule, gap: int = 10) ->
         for caller, variants in calls.items():
             for index in cluster[sides[caller]]:
                 variant, agreed = variants[index], matched[caller][index]
-                if agreed or both_called:
-                    if caller != rule.represent:
-                        continue  # the represent caller's records stand for this locus
-                    if agreed:
-                        decisions.append(
-                            Decision(variant, caller, "both", (first, second), passed=True)
-                        )
-                        continue
-                    passed = rule.pass_conflicts
-                    status = "PASS" if passed else "CallerConflict"
-                    decisions.append(
-                        Decision(variant, caller, "conflict", (caller,), passed, status)
-                    )
-                    continue
-                passed = (variant.qual or 0.0) >= rule.single_min_qual.get(caller, 0.0)
-                decisions.append(
-                    Decision(
-                        variant,
-                        caller,
-                        f"{caller}_only",
-                        (caller,),
-                        passed,
-                        "PASS" if passed else "SingleCaller",
-                    )
-                )
+                if (agreed or both_called) and caller != rule.represent:
+                    continue  # the represent caller's records stand for this locus
+                if agreed:
+                    decision = ("both", (first, second), True, "")
+                elif both_called:
+                    decision = ("conflict", (caller,), rule.pass_conflicts, "CallerConflict")
+                else:
+                    minimum = rule.single_min_qual.get(caller, 0.0)
+                    passed = (variant.qual or 0.0) >= minimum
+                    decision = (f"{caller}_only", (caller,), passed, "SingleCaller")
+                consensus, supporting, passed, failed_filter = decision
+                status = "PASS" if passed else failed_filter
+                decisions.append(Decision(variant, caller, consensus, supporting, passed, status))
     decisions.sort(key=lambda d: (d.variant.chrom, d.variant.pos0, d.variant.end, d.variant.alt))
     return decisions
 

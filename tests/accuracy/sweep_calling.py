@@ -43,6 +43,9 @@ OPTIONS = {
         ("--max-depth 1000 --min-MQ 20", "--multiallelic-caller"),
         ("--max-depth 1000 --min-MQ 1", "--multiallelic-caller"),
         ("--max-depth 1000 --min-MQ 1", "--multiallelic-caller --prior 0.01"),
+        ("--max-depth 1000 --min-MQ 20 --indel-bias 2", "--multiallelic-caller"),
+        ("--max-depth 1000 --min-MQ 20 --open-prob 30", "--multiallelic-caller"),
+        ("--max-depth 1000 --min-MQ 20 --tandem-qual 250", "--multiallelic-caller"),
     ],
     "freebayes": [
         ("--min-alternate-fraction 0.2 --min-mapping-quality 20 --min-base-quality 20", ""),
