@@ -55,7 +55,7 @@ class Decision:
     consensus: str  # both | <caller>_only | conflict
     callers: tuple[str, ...]
     passed: bool
-    filter: str = "PASS"
+    filter: str  # PASS or the failed consensus filter
 
 
 def decide(calls: dict[str, list[Variant]], fetch, rule: Rule, gap: int = 10) -> list[Decision]:
