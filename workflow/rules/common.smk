@@ -172,6 +172,11 @@ def report_inputs(wildcards):
         "results/cohort/sample_qc.tsv",
         "results/cohort/relatedness.tsv",
         "results/cohort/cohort.vcf.gz",
+        *expand(
+            "results/calls/{sample}.{call_set}.vcf.gz",
+            sample=SHEET.samples,
+            call_set=CONSENSUS_SETS,
+        ),
         *BENCHMARK_TABLES,
     ]
 

@@ -158,6 +158,23 @@ def sample_page(report: SampleReport, coverage_thresholds: list[int], link: RawL
             report, "candidates", "Candidate variants", report.candidate_sections, link
         )
     )
+    if report.consensus_section:
+        consensus = _block(
+            "consensus", "Consensus of the callers", [report.consensus_section], link
+        )
+        if not consensus.problem:
+            consensus.notes.append(
+                "results/calls/<sample>.consensus.vcf.gz records by INFO/CONSENSUS decision"
+                " (both callers agree, one caller only, or a conflict) and FILTER."
+            )
+            consensus.tables.append(
+                Table(
+                    f"{sample}.consensus",
+                    ["decision", "filter", "records"],
+                    report.consensus_section.value,
+                )
+            )
+        blocks.append(consensus)
     if report.accuracy_sections:
         blocks.append(_accuracy_block(report, link))
     return Page(

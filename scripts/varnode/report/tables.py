@@ -61,6 +61,7 @@ class SampleReport:
     candidate_sections: dict[str, Section]  # caller -> candidates
     # call set (caller or consensus) -> accuracy against the truth (config benchmark)
     accuracy_sections: dict[str, Section] = field(default_factory=dict)
+    consensus_section: Section | None = None  # decision counts, when a consensus was made
     metrics: dict[str, Any] = field(default_factory=dict)
     qc_status: str = "fail"
     qc_reasons: list[str] = field(default_factory=list)
@@ -118,6 +119,7 @@ def load_sample(results: Path, sample: str, units: list[str], callers: list[str]
         for call_set in [*callers, "consensus"]
         if (path := results / "benchmark" / f"{sample}.{call_set}.accuracy.tsv").is_file()
     }
+    consensus = results / "calls" / f"{sample}.consensus.vcf.gz"
     return SampleReport(
         sample,
         units,
@@ -126,6 +128,7 @@ def load_sample(results: Path, sample: str, units: list[str], callers: list[str]
         filter_sections,
         candidate_sections,
         accuracy_sections,
+        load_file(parsers.parse_consensus_vcf, consensus) if consensus.is_file() else None,
     )
 
 
