@@ -39,6 +39,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "egress-check": ("varnode.federation.egress", "may this folder leave the node? (non-zero: no)"),
     "merge": ("varnode.federation.merge", "hub: verify node exports and merge their counts"),
     "beacon": ("varnode.federation.beacon.command", "Beacon v2 discovery: index, bff, serve"),
+    "consensus": ("varnode.consensus", "one call set from two callers, decided per record"),
 }
 
 

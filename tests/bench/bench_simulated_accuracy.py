@@ -3,6 +3,7 @@
     python tests/bench/bench_simulated_accuracy.py                          # 200 kb random genome
     python tests/bench/bench_simulated_accuracy.py --reference ../shared/data/reference/*.fa
     python tests/bench/bench_simulated_accuracy.py --length 2000000 --depth 30 --seed 3
+    python tests/bench/bench_simulated_accuracy.py --reads art --depth 20   # ART HS25 reads
 
 `varnode simulate` plants SNVs and indels at human-like density (or the rates given)
 and draws 2x150 reads at the given depth; the pipeline's `benchmark_calls` target then
@@ -33,6 +34,8 @@ def main() -> int:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--snv-rate", type=float, default=1e-3)
     parser.add_argument("--indel-rate", type=float, default=1.5e-4)
+    parser.add_argument("--complex-rate", type=float, default=2e-5)
+    parser.add_argument("--reads", choices=["model", "art"], default="model")
     parser.add_argument("--keep", help="run in this folder and keep it")
     parser.add_argument("snakemake_args", nargs="*")
     args = parser.parse_args()
@@ -40,7 +43,8 @@ def main() -> int:
     data = workdir / "simulated"
     simulate = [sys.executable, "-m", "varnode", "simulate", "--outdir", str(data),
                 "--seed", str(args.seed), "--samples", "1", "--depth", str(args.depth),
-                "--snv-rate", str(args.snv_rate), "--indel-rate", str(args.indel_rate)]  # fmt: skip
+                "--snv-rate", str(args.snv_rate), "--indel-rate", str(args.indel_rate),
+                "--complex-rate", str(args.complex_rate), "--reads", args.reads]  # fmt: skip
     simulate += (
         ["--reference", args.reference] if args.reference else ["--length", str(args.length)]
     )

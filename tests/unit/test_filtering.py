@@ -239,7 +239,12 @@ def test_duplicate_filter_names_are_rejected(tmp_path):
 def test_shipped_filters_validate_and_compile():
     spec = load(REPO / "config" / "filters.yaml")
     assert {"LowQual", "LowDepth", "LowGQ", "AlleleImbalance", "LowVAF"} <= set(spec.names)
-    assert "QUAL<30" in [f.expression for f in spec.site]
+    expressions = [f.expression for f in spec.site]
+    assert 'QUAL<1 && TYPE="snp"' in expressions
+    # Measured: no default filter fails a variant for its type alone (MNPs are real).
+    assert not any(e.startswith("TYPE=") for e in expressions)
+    depth = next(f for f in spec.site if f.name == "LowDepth")
+    assert depth.optional and set(depth.tags) == {"FORMAT/RO", "FORMAT/AO"}
     assert 'GT="RA"' in spec.genotype[2].bcftools_expression()
 
 

@@ -10,10 +10,13 @@ from pathlib import Path
 
 import pytest
 
+from varnode.accuracy.variants import Variant
 from varnode.cli import main
+from varnode.consensus import Decision, vcf_text
 from varnode.errors import VarnodeError
 from varnode.report import builders, cohort_vcf, metadata, parsers, plots, tables
 from varnode.report.pages import Table, format_value
+from varnode.simulation.files import write_indexed_vcf
 
 DATA = Path(__file__).parent / "data" / "report"
 README = Path(__file__).parents[2] / "workflow" / "report" / "README.md"
@@ -291,3 +294,43 @@ def test_sample_sheet_saved_by_a_spreadsheet_lists_its_units(tmp_path):
     sheet = tmp_path / "samples.tsv"
     sheet.write_bytes(b"\xef\xbb\xbfsample\tunit\r\nA\tL1\r\nA\tL2\r\n")
     assert tables.read_units(sheet) == {"A": ["L1", "L2"]}
+
+
+def test_sample_page_shows_consensus_decisions_and_accuracy_of_each_call_set(tmp_path):
+    results = _results_tree(tmp_path)
+    snv, indel = Variant("chr22", 9, "A", "G", 1, 50.0), Variant("chr22", 19, "AT", "A", 2, 5.0)
+    decisions = [
+        Decision(snv, "freebayes", "both", ("bcftools", "freebayes"), True, "PASS"),
+        Decision(indel, "bcftools", "bcftools_only", ("bcftools",), False, "SingleCaller"),
+    ]
+    consensus_vcf = results / "calls" / "NA12878.consensus.vcf.gz"
+    consensus_vcf.parent.mkdir(parents=True, exist_ok=True)
+    write_indexed_vcf(consensus_vcf, vcf_text(decisions, [("chr22", 100)], "NA12878"))
+    header = (
+        "method\ttype\ttruth_total\ttruth_tp\tfn\tquery_total\tquery_tp\tfp\tprecision\trecall\tf1"
+    )
+    for call_set, f1 in (("bcftools", "0.985222"), ("consensus", "0.99768")):
+        table = results / "benchmark" / f"NA12878.{call_set}.accuracy.tsv"
+        table.parent.mkdir(parents=True, exist_ok=True)
+        table.write_text(
+            f"{header}\nhaplotype_genotype\tINDEL\t203\t200\t3\t203\t200\t3\t{f1}\t{f1}\t{f1}\n"
+            "haplotype_genotype\tALL\t635\t632\t3\t635\t632\t3\t0.99\t0.99\t0.99\n"
+        )
+    out = tmp_path / "report"
+    argv = ["report", "--results", str(results), "--sample-sheet", str(tmp_path / "samples.tsv")]
+    assert main([*argv, "--callers", "bcftools", "-o", str(out)]) == 0
+    page = (out / "sample-NA12878.html").read_text()
+    assert "Calling accuracy against the truth set" in page
+    assert "Consensus of the callers" in page
+    tables_json = json.loads((out / "tables/sample-NA12878.json").read_text())
+    assert tables_json["NA12878.consensus"] == [
+        {"decision": "bcftools_only", "filter": "SingleCaller", "records": 1},
+        {"decision": "both", "filter": "PASS", "records": 1},
+    ]
+    rows = json.loads((out / "tables/sample-NA12878.json").read_text())["NA12878.accuracy"]
+    assert [(row["call_set"], row["type"], row["f1"]) for row in rows] == [
+        ("bcftools", "INDEL", 0.985222),
+        ("consensus", "INDEL", 0.99768),
+    ]
+    assert "Calling accuracy" not in (out / "sample-broken.html").read_text()
+    assert "Consensus of the callers" not in (out / "sample-broken.html").read_text()

@@ -256,7 +256,11 @@ def test_sample_sheet_and_config_pass_the_pipelines_checks(tmp_path, monkeypatch
     assert sheet.units_of("SIM2")[0].fq1 == (out / "reads/SIM2_R1.fastq.gz").resolve()
     overrides = yaml.safe_load((out / "config.yaml").read_text())
     assert overrides["known_sites"] == [] and overrides["reference"]["shard_size"] >= 1000
-    assert overrides["benchmark"] == {"truth": str(out / "truth/SIM1.vcf.gz"), "sample": "SIM1"}
+    assert overrides["benchmark"] == {
+        "truth": str(out / "truth/SIM1.vcf.gz"),
+        "regions": str(out / "truth/confident.bed"),
+        "sample": "SIM1",
+    }
     # As `make demo` runs it without ../shared: the shipped config, overridden.
     shutil.copytree(REPO / "config", tmp_path / "run" / "config")
     monkeypatch.chdir(tmp_path / "run")
@@ -276,3 +280,32 @@ def test_bad_arguments_are_reported(tmp_path, capsys, options, message):
     assert main(["simulate", "--outdir", str(tmp_path), *options]) == 2
     assert message in capsys.readouterr().err
     assert not (tmp_path / "config.yaml").exists()
+
+
+def test_complex_sites_and_confident_bed(tmp_path):
+    out = simulate(tmp_path, "--seed", "5", "--length", "40000", "--depth", "1",
+                   "--complex-rate", "1e-3", "--samples", "1")  # fmt: skip
+    records = truth_records(out / "truth/SIM1.vcf.gz")
+    complex_records = [r for r in records if len(r.ref) > 1 and all(len(a) > 1 for a in r.alts)]
+    mnps = [r for r in complex_records if len(r.ref) == len(r.alts[0])]
+    delins = [r for r in complex_records if len(r.ref) != len(r.alts[0])]
+    assert mnps and delins
+    for record in complex_records:  # already trimmed: first and last bases differ
+        assert record.ref[0] != record.alts[0][0] and record.ref[-1] != record.alts[0][-1]
+    bed = (out / "truth/confident.bed").read_text().split()
+    assert bed[0] == "sim1" and int(bed[1]) > 0 and int(bed[2]) < 40000
+
+
+@pytest.mark.skipif(shutil.which("art_illumina") is None, reason="art_illumina not installed")
+def test_art_reads_are_seeded_and_carry_the_planted_variants(tmp_path):
+    options = ("--seed", "3", "--length", "8000", "--depth", "10", "--samples", "1",
+               "--reads", "art")  # fmt: skip
+    first, second = simulate(tmp_path / "a", *options), simulate(tmp_path / "b", *options)
+    for mate in (1, 2):
+        name = f"reads/SIM1_R{mate}.fastq.gz"
+        assert (first / name).read_bytes() == (second / name).read_bytes()
+    with pysam.FastxFile(str(first / "reads/SIM1_R1.fastq.gz")) as reads:
+        entries = list(reads)
+    assert len(entries) == pytest.approx(8000 * 10 / 300, rel=0.1)  # 2x150 bp at 10x
+    assert {len(entry.sequence) for entry in entries} == {150}
+    assert min(min(entry.get_quality_array()) for entry in entries) < 30  # ART's profile

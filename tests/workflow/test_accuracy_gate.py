@@ -2,9 +2,11 @@
 
 The session's pipeline run (all samples, both callers) is copied and its
 `benchmark_calls` target run against the GIAB v4.2.1 truth of the shared slice. Each
-recorded F1 (tests/accuracy/recorded_f1.json, per matching method, caller and variant
-type) may drop by at most its tolerance. When a change improves accuracy, raise the
-record with tests/accuracy/record_f1.py.
+recorded F1 (tests/accuracy/recorded_f1.json, per matching method, call set — each
+caller's filtered calls and their consensus — and variant type) may drop by at most its
+tolerance. When a change improves accuracy, raise the record with
+tests/accuracy/record_f1.py. The simulated truth sets have their own gate
+(test_simulated_accuracy_gate.py).
 """
 
 from __future__ import annotations
@@ -32,7 +34,7 @@ CASES = [
 
 @pytest.fixture(scope="module")
 def accuracy(pipeline_run: Path, shared_data: Path, tmp_path_factory) -> dict:
-    """{caller: {(method, type): metrics row}} from benchmark_calls on a copy of the run."""
+    """{call set: {(method, type): metrics row}} from benchmark_calls on a copy of the run."""
     workdir = tmp_path_factory.mktemp("accuracy") / "run"
     shutil.copytree(pipeline_run, workdir, symlinks=True)
     config_file = workdir / "config" / "config.yaml"
@@ -41,7 +43,7 @@ def accuracy(pipeline_run: Path, shared_data: Path, tmp_path_factory) -> dict:
     config_file.write_text(yaml.safe_dump(config, sort_keys=False))
     snakemake(workdir, "--cores", "2", "benchmark_calls")
     tables = {}
-    for caller in config["callers"]:
+    for caller in [*config["callers"], "consensus"]:
         path = workdir / "results" / "benchmark" / f"{RECORD['sample']}.{caller}.accuracy.json"
         rows = json.loads(path.read_text())["metrics"]
         tables[caller] = {(row["method"], row["type"]): row for row in rows}

@@ -11,7 +11,7 @@ BENCHMARK_TABLES = (
     expand(
         "results/benchmark/{sample}.{caller}.accuracy.{ext}",
         sample=BENCHMARK_SAMPLE,
-        caller=CALLERS,
+        caller=CALLERS + CONSENSUS_SETS,
         ext=["tsv", "json"],
     )
     if BENCHMARK["truth"]
@@ -28,8 +28,8 @@ rule benchmark_calls:
 
 rule compare_calls:
     input:
-        vcf="results/calls/{sample}.{caller}.filtered.vcf.gz",
-        tbi="results/calls/{sample}.{caller}.filtered.vcf.gz.tbi",
+        vcf=calls_to_compare,
+        tbi=lambda wc: f"{calls_to_compare(wc)}.tbi",
         truth=BENCHMARK["truth"] or [],
         ref=GENOME,
         fai=f"{GENOME}.fai",
@@ -42,6 +42,8 @@ rule compare_calls:
         "logs/compare_calls/{sample}.{caller}.log",
     benchmark:
         "benchmarks/compare_calls/{sample}.{caller}.tsv"
+    wildcard_constraints:
+        caller="|".join(CALLERS + CONSENSUS_SETS),
     conda:
         "../../envs/varnode.yaml"
     threads: 1

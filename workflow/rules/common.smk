@@ -172,7 +172,19 @@ def report_inputs(wildcards):
         "results/cohort/sample_qc.tsv",
         "results/cohort/relatedness.tsv",
         "results/cohort/cohort.vcf.gz",
+        *expand(
+            "results/calls/{sample}.{call_set}.vcf.gz",
+            sample=SHEET.samples,
+            call_set=CONSENSUS_SETS,
+        ),
+        *BENCHMARK_TABLES,
     ]
+
+
+def calls_to_compare(wildcards):
+    """A caller's filtered calls, or the consensus (already filtered; consensus.smk)."""
+    stem = "" if wildcards.caller in CONSENSUS_SETS else ".filtered"
+    return f"results/calls/{wildcards.sample}.{wildcards.caller}{stem}.vcf.gz"
 
 
 def analysis_outputs(wildcards):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import subprocess
 import tempfile
 from bisect import bisect_right
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from varnode.errors import VarnodeError
@@ -21,6 +21,7 @@ class Variant:
     ref: str
     alt: str
     copies: int  # 1 = heterozygous, 2 = homozygous for this ALT
+    qual: float | None = field(default=None, compare=False)  # the record's QUAL
 
     @property
     def end(self) -> int:
@@ -103,7 +104,7 @@ def read_variants(
         copies = sum(1 for allele in alleles if allele == 1)
         if copies == 0:
             continue
-        variant = Variant(record.CHROM, record.start, record.REF, alt, min(copies, 2))
+        variant = Variant(record.CHROM, record.start, record.REF, alt, min(copies, 2), record.QUAL)
         previous = found.get(variant.key)
         if variant in regions and (previous is None or variant.copies > previous.copies):
             found[variant.key] = variant

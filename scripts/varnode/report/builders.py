@@ -158,6 +158,25 @@ def sample_page(report: SampleReport, coverage_thresholds: list[int], link: RawL
             report, "candidates", "Candidate variants", report.candidate_sections, link
         )
     )
+    if report.consensus_section:
+        consensus = _block(
+            "consensus", "Consensus of the callers", [report.consensus_section], link
+        )
+        if not consensus.problem:
+            consensus.notes.append(
+                "results/calls/<sample>.consensus.vcf.gz records by INFO/CONSENSUS decision"
+                " (both callers agree, one caller only, or a conflict) and FILTER."
+            )
+            consensus.tables.append(
+                Table(
+                    f"{sample}.consensus",
+                    ["decision", "filter", "records"],
+                    report.consensus_section.value,
+                )
+            )
+        blocks.append(consensus)
+    if report.accuracy_sections:
+        blocks.append(_accuracy_block(report, link))
     return Page(
         sample_page_name(sample),
         f"Sample {sample}",
@@ -190,6 +209,25 @@ def _variants_block(report: SampleReport, link: RawLinker) -> Block:
         )
     )
     block.tables.append(Table(f"{report.sample}.variants", VARIANT_COLUMNS, rows))
+    return block
+
+
+def _accuracy_block(report: SampleReport, link: RawLinker) -> Block:
+    """Precision, recall and F1 of each call set (PASS calls) against the truth set."""
+    sections = list(report.accuracy_sections.values())
+    block = _block("accuracy", "Calling accuracy against the truth set", sections, link)
+    if not block.problem:
+        rows = [
+            {"call_set": call_set, **_typed(row)}
+            for call_set, section in report.accuracy_sections.items()
+            for row in section.value
+            if row["type"] != "ALL"
+        ]
+        block.notes.append(
+            "PASS calls against config benchmark.truth (varnode compare): allele = same"
+            " position and alleles; haplotype_genotype = same diploid haplotype sequences."
+        )
+        block.tables.append(Table(f"{report.sample}.accuracy", list(rows[0]), rows))
     return block
 
 

@@ -202,6 +202,34 @@ def parse_bcftools_stats(path: Path) -> dict[str, Any]:
     }
 
 
+def parse_consensus_vcf(path: Path) -> list[dict[str, Any]]:
+    """Records of a consensus VCF (varnode consensus) per INFO/CONSENSUS decision and
+    FILTER, in that order."""
+    from cyvcf2 import VCF
+
+    if not path.is_file():
+        raise VarnodeError(f"{path}: file not found")
+    try:
+        vcf = VCF(str(path))
+    except OSError as error:
+        raise VarnodeError(f"{path}: cannot open as VCF ({error})") from None
+    counts: dict[tuple[str, str], int] = {}
+    position = 0
+    try:
+        for record in vcf:
+            position += 1
+            key = (record.INFO.get("CONSENSUS") or "", record.FILTER or "PASS")
+            counts[key] = counts.get(key, 0) + 1
+    except Exception as error:  # cyvcf2 raises bare Exceptions on corrupt records
+        raise VarnodeError(f"{path}: record {position}: cannot read ({error})") from None
+    if any(decision == "" for decision, _ in counts):
+        raise VarnodeError(f"{path}: records without INFO/CONSENSUS (not a consensus VCF)")
+    return [
+        {"decision": decision, "filter": status, "records": records}
+        for (decision, status), records in sorted(counts.items())
+    ]
+
+
 def read_tsv(path: Path) -> list[dict[str, str]]:
     """A header-first TSV: leading '##' metadata lines are skipped and a single leading
     '#' on the header (as in '#CHROM') is dropped."""

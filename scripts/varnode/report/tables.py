@@ -59,6 +59,9 @@ class SampleReport:
     variant_sections: dict[tuple[str, str], Section]  # (caller, "raw"|"filtered")
     filter_sections: dict[str, Section]  # caller -> filter stats
     candidate_sections: dict[str, Section]  # caller -> candidates
+    # call set (caller or consensus) -> accuracy against the truth (config benchmark)
+    accuracy_sections: dict[str, Section] = field(default_factory=dict)
+    consensus_section: Section | None = None  # decision counts, when a consensus was made
     metrics: dict[str, Any] = field(default_factory=dict)
     qc_status: str = "fail"
     qc_reasons: list[str] = field(default_factory=list)
@@ -111,8 +114,21 @@ def load_sample(results: Path, sample: str, units: list[str], callers: list[str]
         )
         for caller in callers
     }
+    accuracy_sections = {
+        call_set: load_file(parsers.read_tsv, path)
+        for call_set in [*callers, "consensus"]
+        if (path := results / "benchmark" / f"{sample}.{call_set}.accuracy.tsv").is_file()
+    }
+    consensus = results / "calls" / f"{sample}.consensus.vcf.gz"
     return SampleReport(
-        sample, units, sections, variant_sections, filter_sections, candidate_sections
+        sample,
+        units,
+        sections,
+        variant_sections,
+        filter_sections,
+        candidate_sections,
+        accuracy_sections,
+        load_file(parsers.parse_consensus_vcf, consensus) if consensus.is_file() else None,
     )
 
 

@@ -11,8 +11,10 @@ SNVs follow a transition:transversion ratio of 2, and a few SNV sites have a sec
 ALT allele (so a sample can be 1/2). Indel lengths follow a power law (about half are
 1 bp), deletions slightly outnumber insertions, insertions are often tandem
 duplications, and a share of indels sit in homopolymers and tandem repeats, where real
-indels concentrate. Every site is stored left-aligned and trimmed, as `bcftools norm`
-would write it, and sites never overlap or touch.
+indels concentrate. Complex sites are MNPs (2-3 adjacent substitutions) and DELINS
+(2-6 bases replaced by 1-6 others), which callers write as one record or several.
+Every site is stored left-aligned and trimmed, as `bcftools norm` would write it, and
+sites never overlap or touch.
 """
 
 from __future__ import annotations
@@ -33,6 +35,8 @@ REPEAT_INDEL_SHARE = 0.4
 MIN_RUN = 4
 INDEL_LENGTH_EXPONENT = 1.8
 MAX_INDEL_LENGTH = 50
+MNP_SHARE = 0.5  # of complex sites; the rest are DELINS
+MAX_COMPLEX_LENGTH = 6
 EDGE = MAX_INDEL_LENGTH + 2
 TRANSITION = {b"A": b"G", b"G": b"A", b"C": b"T", b"T": b"C"}
 TRANSVERSIONS = {b"A": b"CT", b"G": b"CT", b"C": b"AG", b"T": b"AG"}
@@ -148,6 +152,32 @@ def _indel_sites(rng, contig: Contig, text: bytes, positions: np.ndarray) -> lis
     return sites
 
 
+def _different_base(rng, base: int) -> int:
+    return int(BASES[(int(np.flatnonzero(base == BASES)[0]) + rng.integers(1, 4)) % 4])
+
+
+def _complex_sites(rng, contig: Contig, text: bytes, positions: np.ndarray) -> list[Site]:
+    """MNPs and DELINS whose first and last bases differ from the reference's, so that
+    they are already trimmed (and, being length-changing or not, need no left-alignment)."""
+    frequencies = _frequencies(rng, len(positions))
+    sites = []
+    for i, pos0 in enumerate(positions.tolist()):
+        if rng.random() < MNP_SHARE:
+            ref = text[pos0 : pos0 + int(rng.integers(2, 4))]
+            alt = bytes(_different_base(rng, base) for base in ref)
+        else:
+            ref = text[pos0 : pos0 + int(rng.integers(2, MAX_COMPLEX_LENGTH + 1))]
+            length = int(rng.choice([n for n in range(1, MAX_COMPLEX_LENGTH + 1) if n != len(ref)]))
+            alt = bytearray(BASES[rng.integers(0, 4, length)].tobytes())
+            alt[0] = _different_base(rng, ref[0])
+            alt[-1] = _different_base(rng, ref[-1])
+            alt = bytes(alt)
+        if b"N" in ref:
+            continue
+        sites.append(Site(contig.name, pos0, ref, (alt,), (float(frequencies[i]),)))
+    return sites
+
+
 def _without_conflicts(sites: list[Site], text: bytes) -> list[Site]:
     """Drop sites that touch N, the contig ends, or an earlier site (in position order)."""
     kept: list[Site] = []
@@ -162,7 +192,9 @@ def _without_conflicts(sites: list[Site], text: bytes) -> list[Site]:
     return kept
 
 
-def plant_sites(rng, contigs: list[Contig], snv_rate: float, indel_rate: float) -> list[Site]:
+def plant_sites(
+    rng, contigs: list[Contig], snv_rate: float, indel_rate: float, complex_rate: float = 0.0
+) -> list[Site]:
     """The cohort's variant pool over all contigs, in reference order."""
     pool_scale = 1 / _carrier_fraction()
     sites: list[Site] = []
@@ -173,13 +205,16 @@ def plant_sites(rng, contigs: list[Contig], snv_rate: float, indel_rate: float) 
             (callable_positions >= EDGE) & (callable_positions < len(text) - EDGE)
         ]
         counts = rng.poisson(
-            np.array([snv_rate, indel_rate]) * len(callable_positions) * pool_scale
+            np.array([snv_rate, indel_rate, complex_rate]) * len(callable_positions) * pool_scale
         )
         drawn = rng.choice(
             callable_positions, size=min(counts.sum(), len(callable_positions)), replace=False
         )
         candidates = _snv_sites(rng, contig, text, np.sort(drawn[: counts[0]]))
-        candidates += _indel_sites(rng, contig, text, np.sort(drawn[counts[0] :]))
+        indels = drawn[counts[0] : counts[0] + counts[1]]
+        candidates += _indel_sites(rng, contig, text, np.sort(indels))
+        complex_positions = drawn[counts[0] + counts[1] :]
+        candidates += _complex_sites(rng, contig, text, np.sort(complex_positions))
         sites += _without_conflicts(candidates, text)
     return sites
 
