@@ -53,6 +53,8 @@ LAST_RECORD = "varnode filter plugin: last record read "
 # one bit each from VCF_SNP): a type filter's plan value is a bit mask of these.
 VARIANT_TYPES = ("ref", "snp", "mnp", "indel", "other", "bnd", "overlap")
 MAX_FILTERS = 16  # per level, as in filter_plugin.c (counts are kept per bit mask)
+# Records per region shard of an indexed input; shards run --threads at a time.
+SHARD_RECORDS = 500_000
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -254,9 +256,11 @@ def _run_shard(job: Job, region: str | None, output: str, stats_path: str) -> St
     return stats
 
 
-def _shards(source: str, threads: int) -> list[str | None]:
-    """Regions of about equal record counts, from the input's index; [None] if unsharded."""
-    if threads < 2 or not any(Path(source + ext).exists() for ext in (".tbi", ".csi")):
+def _shards(source: str, shard_records: int) -> list[str | None]:
+    """Regions of about `shard_records` records each, from the input's index; [None] if
+    unindexed. The layout depends on the input only, never on the thread count, so the
+    compressed output (its BGZF blocks) is the same bytes whatever --threads is."""
+    if not any(Path(source + ext).exists() for ext in (".tbi", ".csi")):
         return [None]
     listing = subprocess.run(
         ["bcftools", "index", "--stats", source], capture_output=True, text=True, check=False
@@ -269,16 +273,17 @@ def _shards(source: str, threads: int) -> list[str | None]:
     total = sum(records for _, _, records in contigs)
     if listing.returncode != 0 or total == 0:
         return [None]
-    # Cut contigs into pieces so each shard holds about total/threads records, assuming
-    # records spread evenly along a contig (only the balance depends on it).
-    target = total / threads
+    # Cut contigs into pieces of about shard_records records, assuming records spread
+    # evenly along a contig (only the balance depends on it).
+    count = max(1, round(total / shard_records))
+    target = total / count
     shards: list[list[str]] = [[]]
     filled = 0.0
     for name, length, records in contigs:
         start = 1
         while records > 0:
             room = target - filled
-            if records <= room or len(shards) == threads or length == 0:
+            if records <= room or len(shards) == count or length == 0:
                 shards[-1].append(f"{name}:{start}-" if length == 0 else f"{name}:{start}-{length}")
                 filled += records
                 records = 0
@@ -322,12 +327,15 @@ def filter_vcf(
     set_missing: bool = False,
     threads: int = 1,
     index: str = "auto",
+    shard_records: int = SHARD_RECORDS,
 ) -> dict:
-    """Filter `source` into `output` (atomically, indexed); return the stats table."""
+    """Filter `source` into `output` (atomically, indexed); return the stats table.
+    Shards of `shard_records` records run `threads` at a time."""
     final = Path(output)
     index_kind = _index_kind(final, index)
     spec, samples, tags = _checked_spec(spec, source)
-    shards = _shards(source, threads) if final.suffix in (".gz", ".bgz", ".bcf") else [None]
+    compressed = final.suffix in (".gz", ".bgz", ".bcf")
+    shards = _shards(source, shard_records) if compressed else [None]
     upstream = tuple(item for item in spec.site if not _native(item, tags))
     with (
         atomic_path(final) as partial,
@@ -335,14 +343,15 @@ def filter_vcf(
     ):
         plan = Path(tmp) / "plan.tsv"
         plan.write_text(_plan(spec, samples, tags))
-        extra_threads = max(0, threads // len(shards) - 1)
+        workers = min(threads, len(shards))
+        extra_threads = max(0, threads // workers - 1)
         job = Job(source, str(plugin()), str(plan), upstream, hard, set_missing, extra_threads)
         if len(shards) == 1:
             stats = _run_shard(job, shards[0], str(partial), f"{tmp}/stats0.tsv")
         else:
             parts = [f"{tmp}/part{i}{partial.suffix}" for i in range(len(shards))]
             stat_files = [f"{tmp}/stats{i}.tsv" for i in range(len(shards))]
-            with ThreadPoolExecutor(len(shards)) as pool:
+            with ThreadPoolExecutor(workers) as pool:
                 results = list(pool.map(_run_shard, [job] * len(shards), shards, parts,
                                         stat_files))  # fmt: skip
             _concat(parts, partial)

@@ -29,10 +29,10 @@ rule align_reads:
         tmp="results/aligned/units/{sample}/{unit}.sorttmp",
     # fixmate -m on bwa's name-grouped output adds the mate scores markdup needs.
     shell:
-        "(bwa mem -t {threads} {params.extra} -R '{params.read_group}' {params.index_prefix}"
+        "(bwa mem -t {threads} -K 100000000 {params.extra} -R '{params.read_group}' {params.index_prefix}"
         " {input.r1} {input.r2}"
-        " | samtools fixmate -m -u - -"
-        " | samtools sort -@ {threads} -m 512M -T {params.tmp} -o {output} -) 2> {log}"
+        " | samtools fixmate --no-PG -m -u - -"
+        " | samtools sort --no-PG -@ {threads} -m 512M -T {params.tmp} -o {output} -) 2> {log}"
 
 
 rule merge_units:
@@ -51,7 +51,7 @@ rule merge_units:
         mem_mb=1000,
         runtime=lambda wc, attempt: 60 * attempt,
     shell:
-        "samtools merge -f -@ {threads} -o {output} {input} 2> {log}"
+        "samtools merge --no-PG -f -@ {threads} -o {output} {input} 2> {log}"
 
 
 rule mark_duplicates:
@@ -77,7 +77,7 @@ rule mark_duplicates:
         extra=config["params"]["markdup"],
         tmp="results/aligned/merged/{sample}.markdup",
     shell:
-        "samtools markdup -@ {threads} {params.extra} -f {output.stats} -T {params.tmp}"
+        "samtools markdup --no-PG -@ {threads} {params.extra} -f {output.stats} -T {params.tmp}"
         " --reference {input.ref} -O {params.fmt} {input.bam} {output.aln} 2> {log}"
 
 

@@ -54,7 +54,7 @@ rule annotate_consequences:
     params:
         extra=config["annotation"]["csq_options"],
     shell:
-        "(bcftools csq {params.extra} -f {input.ref} -g {input.gff3} -Ob -o {output.bcf}"
+        "(bcftools csq --no-version {params.extra} -f {input.ref} -g {input.gff3} -Ob -o {output.bcf}"
         " {input.vcf} && bcftools index {output.bcf}) 2> {log}"
 
 
@@ -78,7 +78,7 @@ rule annotate_known_variants:
     params:
         columns=lambda wc: KNOWN_VARIANT_STEPS[wc.step][1],
     shell:
-        "(bcftools annotate -a {input.resource} -c '{params.columns}' -Ob -o {output.bcf}"
+        "(bcftools annotate --no-version -a {input.resource} -c '{params.columns}' -Ob -o {output.bcf}"
         " {input.vcf} && bcftools index {output.bcf}) 2> {log}"
 
 
@@ -99,7 +99,7 @@ rule write_annotated_vcf:
         mem_mb=1000,
         runtime=lambda wc, attempt: 30 * attempt,
     shell:
-        "(bcftools view -Oz -o {output.vcf} {input.vcf}"
+        "(bcftools view --no-version -Oz -o {output.vcf} {input.vcf}"
         " && bcftools index --tbi {output.vcf}) 2> {log}"
 
 

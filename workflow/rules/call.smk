@@ -33,9 +33,9 @@ rule call_variants_bcftools:
         mpileup=config["params"]["bcftools_mpileup"],
         call=config["params"]["bcftools_call"],
     shell:
-        "(bcftools mpileup {params.mpileup} -a FORMAT/AD,FORMAT/DP,FORMAT/SP -f {input.ref}"
+        "(bcftools mpileup --no-version {params.mpileup} -a FORMAT/AD,FORMAT/DP,FORMAT/SP -f {input.ref}"
         " -R {input.regions} -Ou {input.aln}"
-        " | bcftools call {params.call} --variants-only -a GQ -Oz -o {output}) 2> {log}"
+        " | bcftools call --no-version {params.call} --variants-only -a GQ -Oz -o {output}) 2> {log}"
 
 
 rule call_variants_freebayes:
@@ -61,7 +61,7 @@ rule call_variants_freebayes:
         extra=config["params"]["freebayes"],
     shell:
         "(freebayes {params.extra} -f {input.ref} -t {input.regions} {input.aln}"
-        " | bgzip -c > {output}) 2> {log}"
+        " | sed '/^##fileDate=/d' | bgzip -c > {output}) 2> {log}"
 
 
 rule create_sequence_dictionary:
@@ -108,7 +108,7 @@ rule call_variants_gatk:
     shell:
         "gatk --java-options '-Xmx{resources.mem_mb}m' HaplotypeCaller {params.extra}"
         " -R {input.ref} -I {input.aln} -L {input.regions} -O {output}"
-        " --native-pair-hmm-threads {threads} > {log} 2>&1"
+        " --native-pair-hmm-threads {threads} --add-output-vcf-command-line false > {log} 2>&1"
 
 
 rule gather_shards:
@@ -127,7 +127,7 @@ rule gather_shards:
         mem_mb=1000,
         runtime=lambda wc, attempt: 60 * attempt,
     shell:
-        "bcftools concat -Ob -o {output} {input} 2> {log}"
+        "bcftools concat --no-version -Ob -o {output} {input} 2> {log}"
 
 
 rule normalize_variants:
@@ -148,6 +148,6 @@ rule normalize_variants:
         mem_mb=1000,
         runtime=lambda wc, attempt: 60 * attempt,
     shell:
-        "(bcftools norm --multiallelics -any --fasta-ref {input.ref} --check-ref w"
+        "(bcftools norm --no-version --multiallelics -any --fasta-ref {input.ref} --check-ref w"
         " -Oz -o {output.vcf} {input.vcf}"
         " && bcftools index --tbi {output.vcf}) 2> {log}"

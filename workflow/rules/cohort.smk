@@ -96,8 +96,8 @@ rule gather_cohort:
         mem_mb=lambda wc, attempt: 2000 * attempt,
         runtime=lambda wc, attempt: 120 * attempt,
     shell:
-        "(bcftools concat -Ou {input.shards}"
-        " | bcftools norm --multiallelics -any --fasta-ref {input.ref} --check-ref w"
+        "(bcftools concat --no-version -Ou {input.shards}"
+        " | bcftools norm --no-version --multiallelics -any --fasta-ref {input.ref} --check-ref w"
         " -Ob -o {output.bcf} && bcftools index {output.bcf}) 2> {log}"
 
 
@@ -152,7 +152,7 @@ rule annotate_cohort:
     params:
         level=COHORT_CFG["compression_level"],
     shell:
-        "(bcftools annotate --threads {threads} -a {input.counts} -c INFO"
+        "(bcftools annotate --no-version --threads {threads} -a {input.counts} -c INFO"
         " -Oz{params.level} -o {output.vcf}"
         " {input.vcf} && bcftools index --tbi {output.vcf}) 2> {log}"
 
@@ -175,7 +175,7 @@ rule extract_cohort_sites:
         runtime=lambda wc, attempt: 60 * attempt,
     # --drop-genotypes removes the sample columns, FORMAT and its header lines.
     shell:
-        "(bcftools view --drop-genotypes -Oz -o {output.vcf} {input}"
+        "(bcftools view --no-version --drop-genotypes -Oz -o {output.vcf} {input}"
         " && bcftools index --tbi {output.vcf}) 2> {log}"
 
 
