@@ -32,6 +32,9 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "sample-qc": ("varnode.cohort", "per-sample QC of a cohort VCF: call rate, Ti/Tv, sex"),
     "relatedness": ("varnode.kinship", "pairwise KING-robust kinship of a cohort VCF"),
     "simulate": ("varnode.simulate", "simulate a seeded demo dataset with a known truth"),
+    "unstamp-report": ("varnode.report_stamps", "a fastp/MultiQC HTML report without run time"),
+    "run-crate": ("varnode.run_crate", "write the run's Workflow Run RO-Crate (checksums, jobs)"),
+    "verify": ("varnode.verify", "check a run's checksums; --rerun: rerun it and compare outputs"),
 }
 
 

@@ -1,8 +1,15 @@
+import os
 import shutil
+import sys
 
 from varnode.cohort_members import members_table
 
 GENOME = "resources/reference/genome.fa"
+# The run as a Workflow Run RO-Crate (report.smk), written after every other output.
+RUN_CRATE = "results/ro-crate-metadata.json"
+# FASTQs linked into the run folder: fastp records its command line (JSON and HTML),
+# which must not carry absolute paths of the input location.
+READS = "resources/reads"
 # Rules run the varnode CLI as `python -m varnode` from this checkout, so a conda env
 # needs only the package's dependencies, not the package.
 shell.prefix(f"set -euo pipefail; export PYTHONPATH={workflow.basedir}/scripts; ")
@@ -42,6 +49,14 @@ def units_of(wildcards):
 def unit_fastqs(wildcards):
     unit = SHEET.unit(wildcards.sample, wildcards.unit)
     return {"r1": unit.fq1, "r2": unit.fq2}
+
+
+def linked_fastqs(wildcards):
+    """The unit's reads under the run folder (rule link_reads): tools see relative paths."""
+    return {
+        read: f"{READS}/{wildcards.sample}/{wildcards.unit}_{read.upper()}.fastq.gz"
+        for read in ("r1", "r2")
+    }
 
 
 def read_group(wildcards):
@@ -130,8 +145,22 @@ def report_inputs(wildcards):
 
 
 def analysis_outputs(wildcards):
-    """Every final output except the report's own: run.json is written after them."""
-    return [target for target in TARGETS if not target.startswith(f"{REPORT}/")]
+    """Every final output except the report's own and the crate: run.json is written
+    after them."""
+    return [
+        target
+        for target in TARGETS
+        if not target.startswith(f"{REPORT}/") and target != RUN_CRATE
+    ]
+
+
+def rule_tools():
+    """Each rule's tool: the name of its conda environment (envs/<tool>.yaml)."""
+    return {
+        each.name: os.path.basename(each.conda_env).removesuffix(".yaml")
+        for each in workflow.rules
+        if isinstance(each.conda_env, str)
+    }
 
 
 # Final outputs of the run: each stage's rules file adds its own to this list.

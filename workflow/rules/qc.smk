@@ -6,16 +6,37 @@ TARGETS += expand(
 TARGETS += expand(
     "results/qc/mosdepth/{sample}.mosdepth.summary.txt", sample=SHEET.samples
 )
+TARGETS += [
+    f"results/qc/fastp/{unit.sample}.{unit.unit}.fastp.html" for unit in SHEET.units
+]
+
+
+rule link_reads:
+    input:
+        unpack(unit_fastqs),
+    output:
+        r1=f"{READS}/{{sample}}/{{unit}}_R1.fastq.gz",
+        r2=f"{READS}/{{sample}}/{{unit}}_R2.fastq.gz",
+    log:
+        "logs/link_reads/{sample}.{unit}.log",
+    conda:
+        "../../envs/fastp.yaml"
+    threads: 1
+    resources:
+        mem_mb=100,
+        runtime=5,
+    shell:
+        "(ln -sfn {input.r1:q} {output.r1} && ln -sfn {input.r2:q} {output.r2}) 2> {log}"
 
 
 rule trim_reads:
     input:
-        unpack(unit_fastqs),
+        unpack(linked_fastqs),
     output:
         r1=temp("results/trimmed/{sample}/{unit}_R1.fastq.gz"),
         r2=temp("results/trimmed/{sample}/{unit}_R2.fastq.gz"),
         json="results/qc/fastp/{sample}.{unit}.fastp.json",
-        html="results/qc/fastp/{sample}.{unit}.fastp.html",
+        html=temp("results/trimmed/{sample}/{unit}.fastp.html"),
     log:
         "logs/trim_reads/{sample}.{unit}.log",
     benchmark:
@@ -32,6 +53,25 @@ rule trim_reads:
         "fastp --thread {threads} {params.extra} -i {input.r1} -I {input.r2}"
         " -o {output.r1} -O {output.r2} -j {output.json} -h {output.html}"
         " -R '{wildcards.sample} {wildcards.unit}' 2> {log}"
+
+
+# fastp stamps its HTML with the time; the kept report is the same without it, so a
+# rerun gives the same bytes.
+rule clean_fastp_report:
+    input:
+        "results/trimmed/{sample}/{unit}.fastp.html",
+    output:
+        "results/qc/fastp/{sample}.{unit}.fastp.html",
+    log:
+        "logs/clean_fastp_report/{sample}.{unit}.log",
+    conda:
+        "../../envs/varnode.yaml"
+    threads: 1
+    resources:
+        mem_mb=200,
+        runtime=5,
+    shell:
+        "python -m varnode unstamp-report fastp {input} {output} > {log} 2>&1"
 
 
 rule stats_alignments:

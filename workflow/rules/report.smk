@@ -1,6 +1,8 @@
 import os
 import json
 
+from varnode.run_crate import portable_command
+
 import snakemake
 
 REPORT = "results/report"
@@ -23,6 +25,7 @@ VERSIONED_TOOLS = ["fastp", "bwa", "samtools", "bcftools", "mosdepth", "multiqc"
 ]
 
 TARGETS += [
+    RUN_CRATE,
     f"{REPORT}/index.html",
     f"{REPORT}/cohort.html",
     f"{REPORT}/multiqc/multiqc_report.html",
@@ -107,11 +110,7 @@ rule report_multiqc:
         qc=lambda wildcards: qc_outputs(),
         config=f"{workflow.basedir}/workflow/report/multiqc_config.yaml",
     output:
-        report(
-            f"{REPORT}/multiqc/multiqc_report.html",
-            caption="../report/multiqc.rst",
-            category="QC",
-        ),
+        temp(f"{REPORT}/multiqc/multiqc_report.stamped.html"),
     log:
         "logs/report_multiqc/multiqc.log",
     benchmark:
@@ -124,9 +123,33 @@ rule report_multiqc:
         runtime=lambda wc, attempt: 30 * attempt,
     params:
         outdir=lambda wc, output: os.path.dirname(output[0]),
+        filename=lambda wc, output: os.path.basename(output[0]),
     shell:
-        "multiqc --force --no-ansi --config {input.config} --outdir {params.outdir}"
-        " --filename multiqc_report.html {input.qc} > {log} 2>&1"
+        "multiqc --force --no-ansi --no-data-dir --config {input.config} --outdir {params.outdir}"
+        " --filename {params.filename} {input.qc} > {log} 2>&1"
+
+
+# MultiQC stamps its report with the time and a random id; the kept report is the same
+# without them (an id derived from its content), so a rerun gives the same bytes.
+rule clean_multiqc_report:
+    input:
+        f"{REPORT}/multiqc/multiqc_report.stamped.html",
+    output:
+        report(
+            f"{REPORT}/multiqc/multiqc_report.html",
+            caption="../report/multiqc.rst",
+            category="QC",
+        ),
+    log:
+        "logs/clean_multiqc_report/multiqc.log",
+    conda:
+        "../../envs/varnode.yaml"
+    threads: 1
+    resources:
+        mem_mb=500,
+        runtime=5,
+    shell:
+        "python -m varnode unstamp-report multiqc {input} {output} > {log} 2>&1"
 
 
 rule report_html:
@@ -166,3 +189,39 @@ rule report_html:
         "python -m varnode report --results results --sample-sheet {input.sample_sheet}"
         " --callers {params.callers} --settings {params.settings:q} -o {params.outdir}"
         " > {log} 2>&1"
+
+
+# Last: it checksums every file under results/, the report included. Runs in the
+# Snakemake process itself (localrule): the command line it records is that process's.
+rule write_run_crate:
+    input:
+        analysis=analysis_outputs,
+        run=f"{REPORT}/run.json",
+        pages=[f"{REPORT}/index.html", f"{REPORT}/cohort.html", *SAMPLE_PAGES],
+        multiqc=f"{REPORT}/multiqc/multiqc_report.html",
+    output:
+        crate=RUN_CRATE,
+        workflow=directory("results/workflow"),
+    log:
+        "logs/write_run_crate/crate.log",
+    benchmark:
+        "benchmarks/write_run_crate/crate.tsv"
+    localrule: True
+    conda:
+        "../../envs/varnode.yaml"
+    threads: 1
+    resources:
+        mem_mb=1000,
+        runtime=lambda wc, attempt: 60 * attempt,
+    params:
+        workflow_dir=workflow.basedir,
+        rule_tools=lambda wc: json.dumps(rule_tools(), sort_keys=True),
+        command=portable_command(sys.argv, workflow.basedir, os.getcwd()),
+        agent=config["provenance"]["agent"],
+        license=config["provenance"]["license"],
+    shell:
+        "python -m varnode run-crate --run-json {input.run} --workflow-dir {params.workflow_dir:q}"
+        " --rule-tools {params.rule_tools:q} --command {params.command:q}"
+        " --agent-name={params.agent[name]:q} --agent-id={params.agent[id]:q}"
+        " --agent-type={params.agent[type]:q} --license={params.license:q}"
+        " --checksum-cache resources/checksums.json -o {output.crate} > {log} 2>&1"

@@ -1,0 +1,554 @@
+"""`varnode run-crate`: the run as a Workflow Run RO-Crate, `results/ro-crate-metadata.json`.
+
+The crate follows the Process, Workflow and Provenance Run Crate profiles 0.5 on Workflow
+RO-Crate 1.0 and RO-Crate 1.1, and is built with the `rocrate` library:
+
+- the workflow: a snapshot of the code that ran (Snakefile, workflow/, envs/, the varnode
+  package, pyproject.toml, constraints.txt) copied to `results/workflow/`, its Snakefile
+  the main `ComputationalWorkflow`; each rule a `HowToStep`, each tool a
+  `SoftwareApplication` with the version the run collected;
+- the run: a `CreateAction` (start and end time, status, agent when configured, the
+  command line) whose objects are the input files and the config as `PropertyValue`s of
+  the workflow's `FormalParameter`s, and whose results are every file under `results/`;
+- each job: a `CreateAction` (tool, inputs, outputs, start and end time) with the
+  `ControlAction` tying it to its rule's step, all inside the engine's `OrganizeAction`.
+
+Every input (config files, sample sheet, FASTQ, reference, resources) and every file in
+`results/` carries `sha256` and `contentSize`. Inputs live outside the crate: they get
+local identifiers (`#input:<path>`) whose `alternateName` is the path as the run was
+given it (relative to the run folder, or absolute where the config says so).
+
+Jobs come from Snakemake's own per-output records in `.snakemake/metadata/` (rule,
+inputs, log, start and end time), written by the Snakemake process that scheduled the
+job, also for cluster jobs, and kept for temporary files after they are deleted. Outputs
+are grouped into a job by rule, times and inputs. A record in a format this module does
+not know is skipped and reported: the crate then lacks that job, never invents one.
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import json
+import os
+import shutil
+import sys
+from collections import defaultdict
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from rocrate.model.computationalworkflow import ComputationalWorkflow
+from rocrate.model.contextentity import ContextEntity
+from rocrate.model.softwareapplication import SoftwareApplication
+from rocrate.rocrate import ROCrate
+
+from varnode import __version__
+from varnode.atomic import write_text_atomic
+from varnode.checksums import ChecksumCache
+from varnode.errors import VarnodeError
+
+CRATE_NAME = "ro-crate-metadata.json"
+# RO-Crate requires a licence; results of individual-level data have none by default.
+NO_LICENCE = (
+    "No licence is granted: the results hold individual-level genomic data and may be "
+    "shared only as the data node's access policy allows."
+)
+SNAPSHOT = "workflow"
+# What of the workflow checkout is copied into the crate: the code that ran.
+SNAPSHOT_PARTS = (
+    "Snakefile",
+    "workflow",
+    "envs",
+    "scripts/varnode",
+    "pyproject.toml",
+    "constraints.txt",
+)
+SNAPSHOT_SKIP = ("__pycache__", ".pyc", ".snakemake_timestamp")
+PROFILES = {
+    "https://w3id.org/ro/wfrun/process/0.5": "Process Run Crate",
+    "https://w3id.org/ro/wfrun/workflow/0.5": "Workflow Run Crate",
+    "https://w3id.org/ro/wfrun/provenance/0.5": "Provenance Run Crate",
+    "https://w3id.org/workflowhub/workflow-ro-crate/1.0": "Workflow RO-Crate",
+}
+# Checksums are Workflow Run RO-Crate terms; declared inline so that reading the crate
+# needs no context document beyond RO-Crate 1.1's.
+CHECKSUM_TERMS = {"sha256": "https://w3id.org/ro/terms/workflow-run#sha256"}
+# Config keys naming input files (lists of files end in []).
+FILE_PARAMETERS = (
+    "samples",
+    "reference.fasta",
+    "reference.regions",
+    "known_sites[]",
+    "filters",
+    "annotation.gff3",
+    "annotation.dbsnp",
+    "annotation.population_af.vcf",
+    "annotation.clinvar",
+    "benchmark.truth",
+    "benchmark.regions",
+)
+INDEX_SUFFIXES = (".tbi", ".csi")
+# Snakemake metadata record formats whose fields (rule, input, log, starttime, endtime)
+# this module reads.
+KNOWN_RECORD_FORMATS = range(1, 7)
+
+
+class StepwiseWorkflow(ComputationalWorkflow):
+    """A workflow whose steps are listed (`step`): also a HowTo (Provenance Run Crate)."""
+
+    TYPES = [*ComputationalWorkflow.TYPES, "HowTo"]
+
+
+def iso(timestamp: float) -> str:
+    return datetime.fromtimestamp(timestamp, UTC).isoformat(timespec="seconds")
+
+
+def input_id(path: str) -> str:
+    return f"#input:{path}"
+
+
+def config_value(config: dict[str, Any], dotted: str) -> Any:
+    value: Any = config
+    for key in dotted.removesuffix("[]").split("."):
+        if not isinstance(value, dict) or key not in value:
+            return None
+        value = value[key]
+    return value
+
+
+def flatten(config: dict[str, Any], prefix: str = "") -> dict[str, Any]:
+    """Config as dotted keys; lists and scalars are leaves."""
+    flat: dict[str, Any] = {}
+    for key in sorted(config):
+        value = config[key]
+        name = f"{prefix}{key}"
+        if isinstance(value, dict) and value:
+            flat.update(flatten(value, f"{name}."))
+        else:
+            flat[name] = value
+    return flat
+
+
+def run_inputs(
+    config: dict[str, Any], config_files: list[str], sample_sheet: str
+) -> list[tuple[str, str]]:
+    """(path as the run was given it, config parameter) of every input file.
+
+    Paths are relative to the run folder unless the config gives them absolute; FASTQ
+    paths of the sheet are relative to the sheet's folder, so they are joined to it.
+    """
+    inputs = [(path, "configfile") for path in config_files]
+    for parameter in FILE_PARAMETERS:
+        value = config_value(config, parameter)
+        for path in value if isinstance(value, list) else [value]:
+            if not path:
+                continue
+            inputs.append((str(path), parameter))
+            for suffix in INDEX_SUFFIXES:
+                if parameter != "samples" and Path(f"{path}{suffix}").is_file():
+                    inputs.append((f"{path}{suffix}", parameter))
+    inputs.extend((path, "samples.fastq") for path in sheet_fastqs(Path(sample_sheet)))
+    unique: dict[str, str] = {}
+    for path, parameter in inputs:
+        unique.setdefault(os.path.normpath(path), parameter)
+    return sorted(unique.items())
+
+
+def sheet_fastqs(sheet: Path) -> list[str]:
+    """FASTQ paths of the sheet (fq1, fq2), joined to the sheet's folder when relative."""
+    try:
+        header, *rows = sheet.read_text().splitlines()
+    except OSError as error:
+        raise VarnodeError(f"{sheet}: cannot be read ({error.strerror})") from None
+    columns = header.split("\t")
+    paths = []
+    for row in rows:
+        if not row.strip():
+            continue
+        fields = dict(zip(columns, row.split("\t"), strict=False))
+        for column in ("fq1", "fq2"):
+            value = fields.get(column, "")
+            if value:
+                paths.append(value if os.path.isabs(value) else str(sheet.parent / value))
+    return paths
+
+
+def snapshot_workflow(workflow_dir: Path, target: Path) -> list[Path]:
+    """Copy the code that ran into `target` (replaced whole); return the copied files."""
+    partial = target.with_name(f".{target.name}.partial{os.getpid()}")
+    shutil.rmtree(partial, ignore_errors=True)
+    copied = []
+    try:
+        for part in SNAPSHOT_PARTS:
+            source = workflow_dir / part
+            files = [source] if source.is_file() else sorted(source.rglob("*"))
+            for path in files:
+                relative = path.relative_to(workflow_dir)
+                if not path.is_file() or any(s in path.as_posix() for s in SNAPSHOT_SKIP):
+                    continue
+                destination = partial / relative
+                destination.parent.mkdir(parents=True, exist_ok=True)
+                shutil.copyfile(path, destination)
+                copied.append(target / relative)
+        shutil.rmtree(target, ignore_errors=True)
+        os.replace(partial, target)
+    finally:
+        shutil.rmtree(partial, ignore_errors=True)
+    return copied
+
+
+def read_job_records(metadata_dir: Path) -> tuple[list[dict[str, Any]], list[str]]:
+    """One entry per job from Snakemake's per-output records; and what was skipped."""
+    jobs: dict[tuple, dict[str, Any]] = {}
+    skipped = []
+    records = sorted(metadata_dir.rglob("*")) if metadata_dir.is_dir() else []
+    for record in records:
+        if not record.is_file():
+            continue
+        encoded = "".join(record.relative_to(metadata_dir).parts)
+        try:
+            output = base64.urlsafe_b64decode(encoded).decode()
+            data = json.loads(record.read_text())
+            rule, inputs, logs = data["rule"], data["input"], data["log"]
+            start, end = float(data["starttime"]), float(data["endtime"])
+        except (ValueError, KeyError, TypeError, UnicodeDecodeError) as error:
+            skipped.append(f"{record.name}: not a Snakemake job record ({error})")
+            continue
+        if data.get("record_format_version") not in KNOWN_RECORD_FORMATS:
+            skipped.append(f"{output}: record format {data.get('record_format_version')}")
+            continue
+        if data.get("incomplete"):
+            skipped.append(f"{output}: job did not complete")
+            continue
+        key = (rule, start, end, tuple(inputs), tuple(logs))
+        job = jobs.setdefault(
+            key, {"rule": rule, "inputs": inputs, "logs": logs, "start": start, "end": end,
+                  "outputs": []}  # fmt: skip
+        )
+        job["outputs"].append(output)
+    ordered = sorted(jobs.values(), key=lambda job: (job["rule"], sorted(job["outputs"])))
+    for job in ordered:
+        job["outputs"].sort()
+    return ordered, skipped
+
+
+class CrateBuilder:
+    """Builds the crate; ids of files: relative to results/ inside it, `#...` outside."""
+
+    def __init__(self, results: Path, cache: ChecksumCache):
+        self.results = results
+        self.cache = cache
+        self.crate = ROCrate(version="1.1")
+        self.crate.metadata.extra_terms.update(CHECKSUM_TERMS)
+        self.by_real_path: dict[str, Any] = {}
+        self.intermediates: dict[str, Any] = {}
+
+    def file_properties(self, path: Path, **extra: Any) -> dict[str, Any]:
+        digest = self.cache.digest(path)
+        return {"sha256": digest.sha256, "contentSize": str(digest.size), **extra}
+
+    def add_output(self, path: Path, **extra: Any) -> Any:
+        relative = path.relative_to(self.results).as_posix()
+        entity = self.crate.add_file(
+            dest_path=relative, properties=self.file_properties(path, **extra)
+        )
+        self.by_real_path[os.path.realpath(path)] = entity
+        return entity
+
+    def add_input(self, path: str, parameter: Any) -> Any:
+        properties = self.file_properties(
+            Path(path),
+            **{"@type": "File", "name": Path(path).name, "alternateName": path},
+            exampleOfWork={"@id": parameter.id},
+        )
+        entity = self.crate.add(ContextEntity(self.crate, input_id(path), properties))
+        self.crate.root_dataset.append_to("mentions", entity)
+        self.by_real_path.setdefault(os.path.realpath(path), entity)
+        return entity
+
+    def job_file(self, path: str) -> Any:
+        """The entity of a job's input or output; intermediates get a `#` id, no checksum."""
+        real = os.path.realpath(path)
+        if real in self.by_real_path:
+            return self.by_real_path[real]
+        if os.path.isabs(path):
+            # Outside the run folder and not a recorded input (e.g. a workflow file):
+            # name it only, never by its absolute location.
+            path = Path(path).name
+        if path not in self.intermediates:
+            self.intermediates[path] = self.crate.add(
+                ContextEntity(
+                    self.crate,
+                    f"#intermediate:{path}",
+                    {"@type": "File", "name": path,
+                     "description": "intermediate file of the run, not kept"},
+                )  # fmt: skip
+            )
+        return self.intermediates[path]
+
+
+def tool_entities(crate: ROCrate, tools: list[dict[str, str]], extra: dict[str, str]):
+    entities = {}
+    for name, version in [*((t["tool"], t["version"]) for t in tools), *extra.items()]:
+        entities[name] = crate.add(
+            SoftwareApplication(
+                crate, f"#tool-{name}", {"name": name, "softwareVersion": version or "unknown"}
+            )
+        )
+    return entities
+
+
+def agent_entity(crate: ROCrate, name: str, identifier: str, kind: str):
+    if not name:
+        return None
+    return crate.add(ContextEntity(crate, identifier or f"#agent-{name}",
+                                   {"@type": kind, "name": name}))  # fmt: skip
+
+
+def add_profiles(crate: ROCrate) -> None:
+    for identifier, name in PROFILES.items():
+        version = identifier.rsplit("/", 1)[-1]
+        profile = crate.add(ContextEntity(
+            crate, identifier, {"@type": "CreativeWork", "name": name, "version": version}
+        ))  # fmt: skip
+        crate.root_dataset.append_to("conformsTo", profile)
+
+
+def build(args: argparse.Namespace) -> tuple[dict[str, Any], list[str]]:
+    run = json.loads(args.run_json.read_text())
+    results = args.results
+    cache = ChecksumCache(args.checksum_cache)
+    builder = CrateBuilder(results, cache)
+    crate = builder.crate
+    finished = datetime.now(UTC).isoformat(timespec="seconds")
+
+    root = crate.root_dataset
+    root["name"] = "varnode run"
+    root["description"] = (
+        "A run of the varnode germline-variant workflow: its code, inputs, parameters, "
+        "jobs and outputs, with the sha256 of every file."
+    )
+    root["datePublished"] = finished
+    root["license"] = args.license or NO_LICENCE
+
+    # The workflow: the code that ran, copied into the crate.
+    snapshot = snapshot_workflow(args.workflow_dir, results / SNAPSHOT)
+    main = results / SNAPSHOT / "Snakefile"
+    workflow = crate.add_workflow(
+        dest_path=f"{SNAPSHOT}/Snakefile",
+        main=True,
+        lang="snakemake",
+        lang_version=run.get("snakemake_version"),
+        cls=StepwiseWorkflow,
+        properties={
+            "name": f"varnode {run['workflow']['version']}",
+            "version": run["workflow"].get("git_commit") or run["workflow"]["version"],
+            **builder.file_properties(main),
+        },
+    )
+    builder.by_real_path[os.path.realpath(main)] = workflow
+    for path in snapshot:
+        if path != main:
+            builder.add_output(path)
+    add_profiles(crate)
+
+    tools = tool_entities(
+        crate,
+        run.get("tools", []),
+        {"varnode": __version__, "snakemake": run.get("snakemake_version") or ""},
+    )
+    for name, entity in tools.items():
+        if name != "snakemake":  # the engine runs the workflow, it is not part of it
+            workflow.append_to("hasPart", entity)
+
+    # Config: a FormalParameter per key, its value a PropertyValue.
+    config = run["config"]
+    parameters = {}
+    for name, value in flatten(config).items():
+        parameters[name] = crate.add_formal_parameter(
+            name=name, additionalType=json_type(value), identifier=f"#param-{name}",
+            description=f"config key {name}",
+        )  # fmt: skip
+    file_parameters = {"configfile": "File", "samples.fastq": "File"}
+    for name, kind in file_parameters.items():
+        parameters[name] = crate.add_formal_parameter(
+            name=name, additionalType=kind, identifier=f"#param-{name}",
+            description="config file the run started with" if name == "configfile"
+            else "FASTQ files of the sample sheet (fq1, fq2)",
+        )  # fmt: skip
+    for parameter in parameters.values():
+        workflow.append_to("input", parameter)
+    values = [
+        crate.add(ContextEntity(crate, f"#pv-{name}", {
+            "@type": "PropertyValue", "name": name, "value": property_value(value),
+            "exampleOfWork": {"@id": parameters[name].id},
+        }))  # fmt: skip
+        for name, value in flatten(config).items()
+    ]
+
+    inputs = [
+        builder.add_input(path, parameters[parameter.removesuffix("[]")])
+        for path, parameter in run_inputs(
+            config, [f["path"] for f in run["config_files"]], run["sample_sheet"]["path"]
+        )
+    ]
+
+    # Outputs: every file under results/ (the snapshot is the workflow, not a result).
+    output_parameter = crate.add_formal_parameter(
+        name="results", additionalType="File", identifier="#param-results",
+        description="files the run writes under results/",
+    )  # fmt: skip
+    workflow.append_to("output", output_parameter)
+    outputs = []
+    for path in sorted(results.rglob("*")):
+        relative = path.relative_to(results)
+        if (
+            not path.is_file()
+            or relative.parts[0] == SNAPSHOT
+            or path.name in (CRATE_NAME, ".snakemake_timestamp")
+            or path.name.startswith(".")
+        ):
+            continue
+        outputs.append(
+            builder.add_output(path, exampleOfWork={"@id": output_parameter.id})
+        )
+
+    agent = agent_entity(crate, args.agent_name, args.agent_id, args.agent_type)
+    run_action = crate.add_action(
+        workflow,
+        identifier="#run",
+        object=[*inputs, *values],
+        result=outputs,
+        properties={
+            "name": "varnode run",
+            "startTime": run.get("started") or finished,
+            "endTime": finished,
+            "actionStatus": {"@id": "http://schema.org/CompletedActionStatus"},
+            "description": args.command,
+        },
+    )
+    if agent:
+        run_action["agent"] = agent
+        root["author"] = agent
+
+    # Rules as steps, jobs as actions.
+    jobs, skipped = read_job_records(args.metadata_dir)
+    rule_tools = json.loads(args.rule_tools)
+    steps = {}
+    for position, rule in enumerate(sorted({job["rule"] for job in jobs})):
+        tool = tools.get(rule_tools.get(rule) or "", tools["varnode"])
+        steps[rule] = crate.add(ContextEntity(crate, f"#step-{rule}", {
+            "@type": "HowToStep", "name": rule, "position": str(position),
+            "workExample": {"@id": tool.id},
+        }))  # fmt: skip
+        workflow.append_to("step", steps[rule])
+    engine = crate.add_action(
+        tools["snakemake"],
+        identifier="#engine-run",
+        result=run_action,
+        properties={"@type": "OrganizeAction", "name": "Snakemake scheduling the run",
+                    "startTime": run.get("started") or finished, "endTime": finished},
+    )  # fmt: skip
+    for job in jobs:
+        label = job_label(job)
+        tool = tools.get(rule_tools.get(job["rule"]) or "", tools["varnode"])
+        action = crate.add_action(
+            tool,
+            identifier=f"#job-{label}",
+            object=[builder.job_file(path) for path in job["inputs"]],
+            result=[builder.job_file(path) for path in job["outputs"]],
+            properties={
+                "name": f"{job['rule']} {label.split('/', 1)[-1]}",
+                "startTime": iso(job["start"]),
+                "endTime": iso(job["end"]),
+                "actionStatus": {"@id": "http://schema.org/CompletedActionStatus"},
+            },
+        )
+        control = crate.add_action(
+            steps[job["rule"]],
+            identifier=f"#control-{label}",
+            object=action,
+            properties={"@type": "ControlAction", "name": f"orchestrate {label}"},
+        )
+        engine.append_to("object", control)
+    cache.save()
+    return crate.metadata.generate(), skipped
+
+
+def job_label(job: dict[str, Any]) -> str:
+    """A job's name that is the same in every run: its log path (unique per job)."""
+    if job["logs"]:
+        return job["logs"][0].removeprefix("logs/").removesuffix(".log")
+    return f"{job['rule']}/{job['outputs'][0]}"
+
+
+def json_type(value: Any) -> str:
+    if isinstance(value, bool):
+        return "Boolean"
+    if isinstance(value, int):
+        return "Integer"
+    if isinstance(value, float):
+        return "Float"
+    return "Text"
+
+
+def property_value(value: Any) -> Any:
+    """Scalars as they are; lists and empty maps as JSON text."""
+    if isinstance(value, list | dict):
+        return json.dumps(value, sort_keys=True)
+    return value
+
+
+def portable_command(argv: list[str], workflow_dir: str, workdir: str) -> str:
+    """The Snakemake command line without the absolute paths of this machine: the
+    workflow checkout becomes $VARNODE, the run folder `.`."""
+    import shlex
+
+    words = ["snakemake"]
+    workflow_dir, workdir = os.path.realpath(workflow_dir), os.path.realpath(workdir)
+    for word in argv[1:]:
+        if os.path.isabs(word):
+            real = os.path.realpath(word)
+            if real == workdir or real.startswith(workdir + os.sep):
+                word = os.path.relpath(real, workdir)
+            elif real == workflow_dir or real.startswith(workflow_dir + os.sep):
+                word = "$VARNODE" + real[len(workflow_dir):]
+        words.append(word)
+    return shlex.join(words)
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--results", type=Path, default=Path("results"), help="crate root")
+    parser.add_argument("--run-json", type=Path, required=True, help="the run's run.json")
+    parser.add_argument("--workflow-dir", type=Path, required=True, help="workflow checkout")
+    parser.add_argument("--rule-tools", default="{}", help="JSON: rule -> tool it runs")
+    parser.add_argument("--command", default="snakemake", help="the run's command line")
+    parser.add_argument("--agent-name", default="", help="who ran it (Person/Organization)")
+    parser.add_argument("--agent-id", default="", help="the agent's identifier (e.g. ORCID)")
+    parser.add_argument("--agent-type", default="Person", choices=["Person", "Organization"])
+    parser.add_argument("--license", default="", help="licence of the results; '' = none given")
+    parser.add_argument(
+        "--metadata-dir",
+        type=Path,
+        default=Path(".snakemake/metadata"),
+        help="Snakemake's per-output job records",
+    )
+    parser.add_argument(
+        "--checksum-cache",
+        type=Path,
+        default=None,
+        help="sha256 cache (path, size, mtime) reused across runs",
+    )
+    parser.add_argument("-o", "--output", type=Path, required=True, help="crate metadata file")
+
+
+def run(args: argparse.Namespace) -> int:
+    document, skipped = build(args)
+    for problem in skipped:
+        print(f"varnode run-crate: job record skipped: {problem}", file=sys.stderr)
+    write_text_atomic(args.output, json.dumps(document, indent=2) + "\n")
+    return 0
+
+
+__all__ = ["build", "portable_command", "read_job_records", "run_inputs"]
