@@ -428,6 +428,7 @@ def build(args: argparse.Namespace) -> tuple[dict[str, Any], list[str]]:
             "description": args.command,
         },
     )
+    root.append_to("mentions", run_action)
     if agent:
         run_action["agent"] = agent
         root["author"] = agent
@@ -456,8 +457,8 @@ def build(args: argparse.Namespace) -> tuple[dict[str, Any], list[str]]:
         action = crate.add_action(
             tool,
             identifier=f"#job-{label}",
-            object=[builder.job_file(path) for path in job["inputs"]],
-            result=[builder.job_file(path) for path in job["outputs"]],
+            object=single([builder.job_file(path) for path in job["inputs"]]),
+            result=single([builder.job_file(path) for path in job["outputs"]]),
             properties={
                 "name": f"{job['rule']} {label.split('/', 1)[-1]}",
                 "startTime": iso(job["start"]),
@@ -472,8 +473,14 @@ def build(args: argparse.Namespace) -> tuple[dict[str, Any], list[str]]:
             properties={"@type": "ControlAction", "name": f"orchestrate {label}"},
         )
         engine.append_to("object", control)
+        root.append_to("mentions", action)
     cache.save()
     return crate.metadata.generate(), skipped
+
+
+def single(entities: list[Any]) -> Any:
+    """One entity as itself, several as a list (RO-Crate's compact JSON-LD)."""
+    return entities[0] if len(entities) == 1 else entities
 
 
 def job_label(job: dict[str, Any]) -> str:
@@ -550,5 +557,3 @@ def run(args: argparse.Namespace) -> int:
     write_text_atomic(args.output, json.dumps(document, indent=2) + "\n")
     return 0
 
-
-__all__ = ["build", "portable_command", "read_job_records", "run_inputs"]
