@@ -31,12 +31,12 @@ import argparse
 import base64
 import json
 import os
+import shlex
 import shutil
 import sys
-from collections import defaultdict
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 from rocrate.model.computationalworkflow import ComputationalWorkflow
 from rocrate.model.contextentity import ContextEntity
@@ -97,7 +97,7 @@ KNOWN_RECORD_FORMATS = range(1, 7)
 class StepwiseWorkflow(ComputationalWorkflow):
     """A workflow whose steps are listed (`step`): also a HowTo (Provenance Run Crate)."""
 
-    TYPES = [*ComputationalWorkflow.TYPES, "HowTo"]
+    TYPES: ClassVar[list[str]] = [*ComputationalWorkflow.TYPES, "HowTo"]
 
 
 def iso(timestamp: float) -> str:
@@ -223,8 +223,15 @@ def read_job_records(metadata_dir: Path) -> tuple[list[dict[str, Any]], list[str
             continue
         key = (rule, start, end, tuple(inputs), tuple(logs))
         job = jobs.setdefault(
-            key, {"rule": rule, "inputs": inputs, "logs": logs, "start": start, "end": end,
-                  "outputs": []}  # fmt: skip
+            key,
+            {
+                "rule": rule,
+                "inputs": inputs,
+                "logs": logs,
+                "start": start,
+                "end": end,
+                "outputs": [],
+            },
         )
         job["outputs"].append(output)
     ordered = sorted(jobs.values(), key=lambda job: (job["rule"], sorted(job["outputs"])))
@@ -236,8 +243,9 @@ def read_job_records(metadata_dir: Path) -> tuple[list[dict[str, Any]], list[str
 class CrateBuilder:
     """Builds the crate; ids of files: relative to results/ inside it, `#...` outside."""
 
-    def __init__(self, results: Path, cache: ChecksumCache):
+    def __init__(self, results: Path, cache: ChecksumCache, run_dir: Path = Path(".")):
         self.results = results
+        self.run_dir = run_dir
         self.cache = cache
         self.crate = ROCrate(version="1.1")
         self.crate.metadata.extra_terms.update(CHECKSUM_TERMS)
@@ -257,14 +265,16 @@ class CrateBuilder:
         return entity
 
     def add_input(self, path: str, parameter: Any) -> Any:
+        """An input by the path the run was given (relative to the run folder or absolute)."""
+        located = self.run_dir / path
         properties = self.file_properties(
-            Path(path),
+            located,
             **{"@type": "File", "name": Path(path).name, "alternateName": path},
             exampleOfWork={"@id": parameter.id},
         )
         entity = self.crate.add(ContextEntity(self.crate, input_id(path), properties))
         self.crate.root_dataset.append_to("mentions", entity)
-        self.by_real_path.setdefault(os.path.realpath(path), entity)
+        self.by_real_path.setdefault(os.path.realpath(located), entity)
         return entity
 
     def job_file(self, path: str) -> Any:
@@ -281,9 +291,12 @@ class CrateBuilder:
                 ContextEntity(
                     self.crate,
                     f"#intermediate:{path}",
-                    {"@type": "File", "name": path,
-                     "description": "intermediate file of the run, not kept"},
-                )  # fmt: skip
+                    {
+                        "@type": "File",
+                        "name": path,
+                        "description": "intermediate file of the run, not kept",
+                    },
+                )
             )
         return self.intermediates[path]
 
@@ -302,16 +315,19 @@ def tool_entities(crate: ROCrate, tools: list[dict[str, str]], extra: dict[str, 
 def agent_entity(crate: ROCrate, name: str, identifier: str, kind: str):
     if not name:
         return None
-    return crate.add(ContextEntity(crate, identifier or f"#agent-{name}",
-                                   {"@type": kind, "name": name}))  # fmt: skip
+    return crate.add(
+        ContextEntity(crate, identifier or f"#agent-{name}", {"@type": kind, "name": name})
+    )
 
 
 def add_profiles(crate: ROCrate) -> None:
     for identifier, name in PROFILES.items():
         version = identifier.rsplit("/", 1)[-1]
-        profile = crate.add(ContextEntity(
-            crate, identifier, {"@type": "CreativeWork", "name": name, "version": version}
-        ))  # fmt: skip
+        profile = crate.add(
+            ContextEntity(
+                crate, identifier, {"@type": "CreativeWork", "name": name, "version": version}
+            )
+        )
         crate.root_dataset.append_to("conformsTo", profile)
 
 
@@ -367,23 +383,36 @@ def build(args: argparse.Namespace) -> tuple[dict[str, Any], list[str]]:
     parameters = {}
     for name, value in flatten(config).items():
         parameters[name] = crate.add_formal_parameter(
-            name=name, additionalType=json_type(value), identifier=f"#param-{name}",
+            name=name,
+            additionalType=json_type(value),
+            identifier=f"#param-{name}",
             description=f"config key {name}",
-        )  # fmt: skip
+        )
     file_parameters = {"configfile": "File", "samples.fastq": "File"}
     for name, kind in file_parameters.items():
         parameters[name] = crate.add_formal_parameter(
-            name=name, additionalType=kind, identifier=f"#param-{name}",
-            description="config file the run started with" if name == "configfile"
+            name=name,
+            additionalType=kind,
+            identifier=f"#param-{name}",
+            description="config file the run started with"
+            if name == "configfile"
             else "FASTQ files of the sample sheet (fq1, fq2)",
-        )  # fmt: skip
+        )
     for parameter in parameters.values():
         workflow.append_to("input", parameter)
     values = [
-        crate.add(ContextEntity(crate, f"#pv-{name}", {
-            "@type": "PropertyValue", "name": name, "value": property_value(value),
-            "exampleOfWork": {"@id": parameters[name].id},
-        }))  # fmt: skip
+        crate.add(
+            ContextEntity(
+                crate,
+                f"#pv-{name}",
+                {
+                    "@type": "PropertyValue",
+                    "name": name,
+                    "value": property_value(value),
+                    "exampleOfWork": {"@id": parameters[name].id},
+                },
+            )
+        )
         for name, value in flatten(config).items()
     ]
 
@@ -396,9 +425,11 @@ def build(args: argparse.Namespace) -> tuple[dict[str, Any], list[str]]:
 
     # Outputs: every file under results/ (the snapshot is the workflow, not a result).
     output_parameter = crate.add_formal_parameter(
-        name="results", additionalType="File", identifier="#param-results",
+        name="results",
+        additionalType="File",
+        identifier="#param-results",
         description="files the run writes under results/",
-    )  # fmt: skip
+    )
     workflow.append_to("output", output_parameter)
     outputs = []
     for path in sorted(results.rglob("*")):
@@ -410,9 +441,7 @@ def build(args: argparse.Namespace) -> tuple[dict[str, Any], list[str]]:
             or path.name.startswith(".")
         ):
             continue
-        outputs.append(
-            builder.add_output(path, exampleOfWork={"@id": output_parameter.id})
-        )
+        outputs.append(builder.add_output(path, exampleOfWork={"@id": output_parameter.id}))
 
     agent = agent_entity(crate, args.agent_name, args.agent_id, args.agent_type)
     run_action = crate.add_action(
@@ -439,18 +468,30 @@ def build(args: argparse.Namespace) -> tuple[dict[str, Any], list[str]]:
     steps = {}
     for position, rule in enumerate(sorted({job["rule"] for job in jobs})):
         tool = tools.get(rule_tools.get(rule) or "", tools["varnode"])
-        steps[rule] = crate.add(ContextEntity(crate, f"#step-{rule}", {
-            "@type": "HowToStep", "name": rule, "position": str(position),
-            "workExample": {"@id": tool.id},
-        }))  # fmt: skip
+        steps[rule] = crate.add(
+            ContextEntity(
+                crate,
+                f"#step-{rule}",
+                {
+                    "@type": "HowToStep",
+                    "name": rule,
+                    "position": str(position),
+                    "workExample": {"@id": tool.id},
+                },
+            )
+        )
         workflow.append_to("step", steps[rule])
     engine = crate.add_action(
         tools["snakemake"],
         identifier="#engine-run",
         result=run_action,
-        properties={"@type": "OrganizeAction", "name": "Snakemake scheduling the run",
-                    "startTime": run.get("started") or finished, "endTime": finished},
-    )  # fmt: skip
+        properties={
+            "@type": "OrganizeAction",
+            "name": "Snakemake scheduling the run",
+            "startTime": run.get("started") or finished,
+            "endTime": finished,
+        },
+    )
     for job in jobs:
         label = job_label(job)
         tool = tools.get(rule_tools.get(job["rule"]) or "", tools["varnode"])
@@ -510,8 +551,6 @@ def property_value(value: Any) -> Any:
 def portable_command(argv: list[str], workflow_dir: str, workdir: str) -> str:
     """The Snakemake command line without the absolute paths of this machine: the
     workflow checkout becomes $VARNODE, the run folder `.`."""
-    import shlex
-
     words = ["snakemake"]
     workflow_dir, workdir = os.path.realpath(workflow_dir), os.path.realpath(workdir)
     for word in argv[1:]:
@@ -520,7 +559,7 @@ def portable_command(argv: list[str], workflow_dir: str, workdir: str) -> str:
             if real == workdir or real.startswith(workdir + os.sep):
                 word = os.path.relpath(real, workdir)
             elif real == workflow_dir or real.startswith(workflow_dir + os.sep):
-                word = "$VARNODE" + real[len(workflow_dir):]
+                word = "$VARNODE" + real[len(workflow_dir) :]
         words.append(word)
     return shlex.join(words)
 
@@ -556,4 +595,3 @@ def run(args: argparse.Namespace) -> int:
         print(f"varnode run-crate: job record skipped: {problem}", file=sys.stderr)
     write_text_atomic(args.output, json.dumps(document, indent=2) + "\n")
     return 0
-

@@ -74,8 +74,9 @@ def recorded_files(crate: ROCrate, run_dir: Path) -> list[Recorded]:
             files.append(Recorded(given, run_dir / given, sha256, True))
         elif not entity.id.startswith("#"):
             relative = unquote(entity.id)
-            files.append(Recorded(f"results/{relative}", run_dir / "results" / relative,
-                                  sha256, False))  # fmt: skip
+            files.append(
+                Recorded(f"results/{relative}", run_dir / "results" / relative, sha256, False)
+            )
     return sorted(files, key=lambda item: (not item.is_input, item.label))
 
 
@@ -230,7 +231,11 @@ def run(args: argparse.Namespace) -> int:
     failed = any(finding.status in FAILING for finding in findings)
     if args.rerun is None:
         return 1 if failed else 0
-    bad_inputs = [f.label for f in findings if f.status != "ok" and not f.label.startswith("results/")]
+    bad_inputs = [
+        finding.label
+        for finding in findings
+        if finding.status != "ok" and not finding.label.startswith("results/")
+    ]
     if bad_inputs:
         raise VarnodeError(f"inputs differ from the recorded ones: {', '.join(bad_inputs)}")
     new_dir = args.rerun.resolve()
@@ -250,4 +255,3 @@ def _env() -> dict[str, str]:
     env = dict(os.environ)
     env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
     return env
-
