@@ -35,6 +35,7 @@ import shlex
 import shutil
 import sys
 from datetime import UTC, datetime
+from itertools import pairwise
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -550,11 +551,16 @@ def property_value(value: Any) -> Any:
 
 def portable_command(argv: list[str], workflow_dir: str, workdir: str) -> str:
     """The Snakemake command line without the absolute paths of this machine: the
-    workflow checkout becomes $VARNODE, the run folder `.`."""
+    workflow checkout becomes $VARNODE, the run folder `.` (--directory always names it,
+    however it was given), so a rerun in another folder records the same command."""
     words = ["snakemake"]
     workflow_dir, workdir = os.path.realpath(workflow_dir), os.path.realpath(workdir)
-    for word in argv[1:]:
-        if os.path.isabs(word):
+    for previous, word in pairwise(argv):
+        if previous in ("--directory", "-d"):
+            word = "."
+        elif word.startswith("--directory="):
+            word = "--directory=."
+        elif os.path.isabs(word):
             real = os.path.realpath(word)
             if real == workdir or real.startswith(workdir + os.sep):
                 word = os.path.relpath(real, workdir)

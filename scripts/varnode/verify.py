@@ -123,21 +123,14 @@ def recorded_command(crate: ROCrate) -> list[str]:
 
 
 def rerun_command(words: list[str], workflow_dir: Path) -> list[str]:
-    """The recorded command for a rerun in the current folder: this checkout's workflow
-    for $VARNODE, without the original run folder (--directory/-d)."""
-    command = [sys.executable, "-m", "snakemake"]
-    skip = False
-    for word in words[1:]:
-        if skip:
-            skip = False
-            continue
-        if word in ("--directory", "-d"):
-            skip = True
-            continue
-        if word.startswith("--directory="):
-            continue
-        command.append(word.replace("$VARNODE", str(workflow_dir)))
-    return command
+    """The recorded command for a rerun in the current folder (the recorded --directory
+    is `.`), with this checkout's workflow for $VARNODE."""
+    return [
+        sys.executable,
+        "-m",
+        "snakemake",
+        *(word.replace("$VARNODE", str(workflow_dir)) for word in words[1:]),
+    ]
 
 
 def prepare_rerun(crate: ROCrate, run_dir: Path, new_dir: Path) -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import base64
 import gzip
 import json
+import shlex
 import shutil
 from pathlib import Path
 
@@ -82,12 +83,14 @@ def test_command_line_is_recorded_without_machine_paths(tmp_path):
         "snakemake -s '$VARNODE/Snakefile' --directory . --configfile config/x.yaml --cores 2"
     )
     assert str(tmp_path) not in command
-    rerun = rerun_command(command.split(" "), Path("/opt/varnode"))
+    rerun = rerun_command(shlex.split(command), Path("/opt/varnode"))
     assert rerun[1:] == [
         "-m",
         "snakemake",
         "-s",
-        "'/opt/varnode/Snakefile'",
+        "/opt/varnode/Snakefile",
+        "--directory",
+        ".",
         "--configfile",
         "config/x.yaml",
         "--cores",
