@@ -61,7 +61,7 @@ rule call_variants_freebayes:
         extra=config["params"]["freebayes"],
     shell:
         "(freebayes {params.extra} -f {input.ref} -t {input.regions} {input.aln}"
-        " | sed '/^##fileDate=/d' | bgzip -c > {output}) 2> {log}"
+        " | grep -v '^##fileDate=' | bgzip -c > {output}) 2> {log}"
 
 
 rule create_sequence_dictionary:

@@ -52,7 +52,7 @@ def unit_fastqs(wildcards):
 
 
 def linked_fastqs(wildcards):
-    """The unit's reads under the run folder (rule link_reads): tools see relative paths."""
+    """The unit's reads as linked into the run folder by link_reads (relative paths)."""
     return {
         read: f"{READS}/{wildcards.sample}/{wildcards.unit}_{read.upper()}.fastq.gz"
         for read in ("r1", "r2")
@@ -154,8 +154,8 @@ def analysis_outputs(wildcards):
     ]
 
 
-def rule_tools():
-    """Each rule's tool: the name of its conda environment (envs/<tool>.yaml)."""
+def tools_of_rules():
+    """The tool of each step: the name of its conda environment (envs/<tool>.yaml)."""
     return {
         each.name: os.path.basename(each.conda_env).removesuffix(".yaml")
         for each in workflow.rules
