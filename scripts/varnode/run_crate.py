@@ -333,13 +333,13 @@ def add_profiles(crate: ROCrate) -> None:
 
 
 def build(args: argparse.Namespace) -> tuple[dict[str, Any], list[str]]:
+    """The crate's JSON-LD and the job records that were skipped."""
     run = json.loads(args.run_json.read_text())
-    results = args.results
     cache = ChecksumCache(args.checksum_cache)
-    builder = CrateBuilder(results, cache)
+    builder = CrateBuilder(args.results, cache)
     crate = builder.crate
+    started = run.get("started")
     finished = datetime.now(UTC).isoformat(timespec="seconds")
-
     root = crate.root_dataset
     root["name"] = "varnode run"
     root["description"] = (
@@ -348,11 +348,67 @@ def build(args: argparse.Namespace) -> tuple[dict[str, Any], list[str]]:
     )
     root["datePublished"] = finished
     root["license"] = args.license or NO_LICENCE
+    add_profiles(crate)
 
-    # The workflow: the code that ran, copied into the crate.
-    snapshot = snapshot_workflow(args.workflow_dir, results / SNAPSHOT)
+    workflow = add_workflow(builder, run, args.workflow_dir)
+    tools = tool_entities(
+        crate,
+        run.get("tools", []),
+        {"varnode": __version__, "snakemake": run.get("snakemake_version") or ""},
+    )
+    for name, entity in tools.items():
+        if name != "snakemake":  # the engine runs the workflow, it is not part of it
+            workflow.append_to("hasPart", entity)
+    parameters, values = add_parameters(crate, workflow, run["config"])
+    config_files = [item["path"] for item in run["config_files"]]
+    inputs = [
+        builder.add_input(path, parameters[parameter.removesuffix("[]")])
+        for path, parameter in run_inputs(run["config"], config_files, run["sample_sheet"]["path"])
+    ]
+    outputs = add_outputs(builder, workflow)
+
+    run_action = crate.add_action(
+        workflow,
+        identifier="#run",
+        object=[*inputs, *values],
+        result=outputs,
+        properties={
+            "name": "varnode run",
+            "startTime": started or finished,
+            "endTime": finished,
+            "actionStatus": {"@id": "http://schema.org/CompletedActionStatus"},
+            "description": args.command,
+        },
+    )
+    root.append_to("mentions", run_action)
+    agent = agent_entity(crate, args.agent_name, args.agent_id, args.agent_type)
+    if agent:
+        run_action["agent"] = agent
+        root["author"] = agent
+    engine = crate.add_action(
+        tools["snakemake"],
+        identifier="#engine-run",
+        result=run_action,
+        properties={
+            "@type": "OrganizeAction",
+            "name": "Snakemake scheduling the run",
+            "startTime": started or finished,
+            "endTime": finished,
+        },
+    )
+    jobs, skipped = read_job_records(args.metadata_dir)
+    rule_tools = json.loads(args.rule_tools)
+    add_jobs(builder, workflow, engine, jobs, [tool_of_job(j, rule_tools, tools) for j in jobs])
+    cache.save()
+    return crate.metadata.generate(), skipped
+
+
+def add_workflow(builder: CrateBuilder, run: dict[str, Any], workflow_dir: Path) -> Any:
+    """The code that ran, copied into the crate; its Snakefile the main workflow."""
+    results = builder.results
+    snapshot = snapshot_workflow(workflow_dir, results / SNAPSHOT)
     main = results / SNAPSHOT / "Snakefile"
-    workflow = crate.add_workflow(
+    workflow = builder.crate.add_workflow(
         dest_path=f"{SNAPSHOT}/Snakefile",
         main=True,
         lang="snakemake",
@@ -368,37 +424,29 @@ def build(args: argparse.Namespace) -> tuple[dict[str, Any], list[str]]:
     for path in snapshot:
         if path != main:
             builder.add_output(path)
-    add_profiles(crate)
+    return workflow
 
-    tools = tool_entities(
-        crate,
-        run.get("tools", []),
-        {"varnode": __version__, "snakemake": run.get("snakemake_version") or ""},
-    )
-    for name, entity in tools.items():
-        if name != "snakemake":  # the engine runs the workflow, it is not part of it
-            workflow.append_to("hasPart", entity)
 
-    # Config: a FormalParameter per key, its value a PropertyValue.
-    config = run["config"]
-    parameters = {}
-    for name, value in flatten(config).items():
-        parameters[name] = crate.add_formal_parameter(
+def add_parameters(crate: ROCrate, workflow: Any, config: dict[str, Any]):
+    """A FormalParameter per config key (and for the files beside the config), inputs of
+    the workflow; the run's values as PropertyValues. Returns (parameters, values)."""
+    flat = flatten(config)
+    kinds = {name: json_type(value) for name, value in flat.items()}
+    descriptions = {name: f"config key {name}" for name in flat}
+    kinds |= {"configfile": "File", "samples.fastq": "File"}
+    descriptions |= {
+        "configfile": "config file the run started with",
+        "samples.fastq": "FASTQ files of the sample sheet (fq1, fq2)",
+    }
+    parameters = {
+        name: crate.add_formal_parameter(
             name=name,
-            additionalType=json_type(value),
+            additionalType=kinds[name],
             identifier=f"#param-{name}",
-            description=f"config key {name}",
+            description=descriptions[name],
         )
-    file_parameters = {"configfile": "File", "samples.fastq": "File"}
-    for name, kind in file_parameters.items():
-        parameters[name] = crate.add_formal_parameter(
-            name=name,
-            additionalType=kind,
-            identifier=f"#param-{name}",
-            description="config file the run started with"
-            if name == "configfile"
-            else "FASTQ files of the sample sheet (fq1, fq2)",
-        )
+        for name in kinds
+    }
     for parameter in parameters.values():
         workflow.append_to("input", parameter)
     values = [
@@ -414,61 +462,53 @@ def build(args: argparse.Namespace) -> tuple[dict[str, Any], list[str]]:
                 },
             )
         )
-        for name, value in flatten(config).items()
+        for name, value in flat.items()
     ]
+    return parameters, values
 
-    inputs = [
-        builder.add_input(path, parameters[parameter.removesuffix("[]")])
-        for path, parameter in run_inputs(
-            config, [f["path"] for f in run["config_files"]], run["sample_sheet"]["path"]
-        )
-    ]
 
-    # Outputs: every file under results/ (the snapshot is the workflow, not a result).
-    output_parameter = crate.add_formal_parameter(
+def add_outputs(builder: CrateBuilder, workflow: Any) -> list[Any]:
+    """Every file under results/ but the crate itself and the workflow snapshot."""
+    parameter = builder.crate.add_formal_parameter(
         name="results",
         additionalType="File",
         identifier="#param-results",
         description="files the run writes under results/",
     )
-    workflow.append_to("output", output_parameter)
+    workflow.append_to("output", parameter)
     outputs = []
-    for path in sorted(results.rglob("*")):
-        relative = path.relative_to(results)
-        if (
-            not path.is_file()
-            or relative.parts[0] == SNAPSHOT
-            or path.name in (CRATE_NAME, ".snakemake_timestamp")
-            or path.name.startswith(".")
-        ):
+    for path in sorted(builder.results.rglob("*")):
+        relative = path.relative_to(builder.results)
+        hidden = path.name.startswith(".")  # e.g. Snakemake's .snakemake_timestamp
+        if not path.is_file() or hidden or relative.parts[0] == SNAPSHOT or path.name == CRATE_NAME:
             continue
-        outputs.append(builder.add_output(path, exampleOfWork={"@id": output_parameter.id}))
+        outputs.append(builder.add_output(path, exampleOfWork={"@id": parameter.id}))
+    return outputs
 
-    agent = agent_entity(crate, args.agent_name, args.agent_id, args.agent_type)
-    run_action = crate.add_action(
-        workflow,
-        identifier="#run",
-        object=[*inputs, *values],
-        result=outputs,
-        properties={
-            "name": "varnode run",
-            "startTime": run.get("started") or finished,
-            "endTime": finished,
-            "actionStatus": {"@id": "http://schema.org/CompletedActionStatus"},
-            "description": args.command,
-        },
-    )
-    root.append_to("mentions", run_action)
-    if agent:
-        run_action["agent"] = agent
-        root["author"] = agent
 
-    # Rules as steps, jobs as actions.
-    jobs, skipped = read_job_records(args.metadata_dir)
-    rule_tools = json.loads(args.rule_tools)
+def tool_of_job(job: dict[str, Any], rule_tools: dict[str, str], tools: dict[str, Any]):
+    """The rule's tool (its conda environment's name); for a rule whose environment is
+    chosen per job (collect_tool_versions), the tool its output is named after; else
+    varnode."""
+    named = rule_tools.get(job["rule"]) or Path(job["outputs"][0]).stem
+    return tools.get(named, tools["varnode"])
+
+
+def add_jobs(
+    builder: CrateBuilder,
+    workflow: Any,
+    engine: Any,
+    jobs: list[dict[str, Any]],
+    tools: list[Any],
+) -> None:
+    """Each rule a HowToStep (its example: the tool of its first job), each job a
+    CreateAction of its tool, with the ControlAction of its step."""
+    crate = builder.crate
+    first_tool = {}
+    for job, tool in zip(jobs, tools, strict=True):
+        first_tool.setdefault(job["rule"], tool)
     steps = {}
-    for position, rule in enumerate(sorted({job["rule"] for job in jobs})):
-        tool = tools.get(rule_tools.get(rule) or "", tools["varnode"])
+    for position, rule in enumerate(sorted(first_tool)):
         steps[rule] = crate.add(
             ContextEntity(
                 crate,
@@ -477,25 +517,13 @@ def build(args: argparse.Namespace) -> tuple[dict[str, Any], list[str]]:
                     "@type": "HowToStep",
                     "name": rule,
                     "position": str(position),
-                    "workExample": {"@id": tool.id},
+                    "workExample": {"@id": first_tool[rule].id},
                 },
             )
         )
         workflow.append_to("step", steps[rule])
-    engine = crate.add_action(
-        tools["snakemake"],
-        identifier="#engine-run",
-        result=run_action,
-        properties={
-            "@type": "OrganizeAction",
-            "name": "Snakemake scheduling the run",
-            "startTime": run.get("started") or finished,
-            "endTime": finished,
-        },
-    )
-    for job in jobs:
+    for job, tool in zip(jobs, tools, strict=True):
         label = job_label(job)
-        tool = tools.get(rule_tools.get(job["rule"]) or "", tools["varnode"])
         action = crate.add_action(
             tool,
             identifier=f"#job-{label}",
@@ -515,9 +543,7 @@ def build(args: argparse.Namespace) -> tuple[dict[str, Any], list[str]]:
             properties={"@type": "ControlAction", "name": f"orchestrate {label}"},
         )
         engine.append_to("object", control)
-        root.append_to("mentions", action)
-    cache.save()
-    return crate.metadata.generate(), skipped
+        crate.root_dataset.append_to("mentions", action)
 
 
 def single(entities: list[Any]) -> Any:

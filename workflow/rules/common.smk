@@ -154,13 +154,15 @@ def analysis_outputs(wildcards):
     ]
 
 
-def tools_of_rules():
-    """The tool of each step: the name of its conda environment (envs/<tool>.yaml)."""
-    return {
+def tools_of_rules(tools):
+    """The tool of each step: the name of its conda environment (envs/<tool>.yaml), for
+    the steps whose tool is one of `tools`."""
+    named = {
         each.name: os.path.basename(each.conda_env).removesuffix(".yaml")
         for each in workflow.rules
         if isinstance(each.conda_env, str)
     }
+    return {name: tool for name, tool in named.items() if tool in tools}
 
 
 # Final outputs of the run: each stage's rules file adds its own to this list.

@@ -215,7 +215,10 @@ rule write_run_crate:
         runtime=lambda wc, attempt: 60 * attempt,
     params:
         workflow_dir=workflow.basedir,
-        rule_tools=lambda wc: json.dumps(tools_of_rules(), sort_keys=True),
+        # Only the tools this run uses (and whose versions it collected).
+        rule_tools=lambda wc: json.dumps(
+            tools_of_rules([*VERSIONED_TOOLS, "varnode"]), sort_keys=True
+        ),
         command=portable_command(sys.argv, workflow.basedir, os.getcwd()),
         agent=config["provenance"]["agent"],
         license=config["provenance"]["license"],
