@@ -136,8 +136,10 @@ def run_inputs(
 ) -> list[tuple[str, str]]:
     """(path as the run was given it, config parameter) of every input file.
 
-    Paths are relative to the run folder unless the config gives them absolute; FASTQ
-    paths of the sheet are relative to the sheet's folder, so they are joined to it.
+    Paths are relative to the run folder (the current one) unless the config gives them
+    absolute; FASTQ paths of the sheet are relative to the sheet's folder, so they are
+    joined to it. An absolute path inside the run folder is made relative: the crate
+    never names the run folder.
     """
     inputs = [(path, "configfile") for path in config_files]
     for parameter in FILE_PARAMETERS:
@@ -150,9 +152,13 @@ def run_inputs(
                 if parameter != "samples" and Path(f"{path}{suffix}").is_file():
                     inputs.append((f"{path}{suffix}", parameter))
     inputs.extend((path, "samples.fastq") for path in sheet_fastqs(Path(sample_sheet)))
+    run_dir = os.path.realpath(".")
     unique: dict[str, str] = {}
     for path, parameter in inputs:
-        unique.setdefault(os.path.normpath(path), parameter)
+        path = os.path.normpath(path)
+        if os.path.isabs(path) and os.path.realpath(path).startswith(run_dir + os.sep):
+            path = os.path.relpath(os.path.realpath(path), run_dir)
+        unique.setdefault(path, parameter)
     return sorted(unique.items())
 
 

@@ -106,6 +106,7 @@ def test_inputs_are_every_configured_file_with_indexes_and_the_sheets_fastqs(tmp
         (tmp_path / "data" / name).write_text(name)
     (tmp_path / "config" / "samples.tsv").write_text(
         "sample\tunit\tfq1\tfq2\nS1\tL1\t../data/r1.fq.gz\t/abs/r2.fq.gz\n"
+        f"S2\tL1\t{tmp_path}/data/r1.fq.gz\t{tmp_path}/data/r2.fq.gz\n"
     )
     config = {
         "samples": "config/samples.tsv",
@@ -121,6 +122,7 @@ def test_inputs_are_every_configured_file_with_indexes_and_the_sheets_fastqs(tmp
         ("data/known.vcf.gz", "known_sites[]"),
         ("data/known.vcf.gz.tbi", "known_sites[]"),
         ("data/r1.fq.gz", "samples.fastq"),
+        ("data/r2.fq.gz", "samples.fastq"),  # absolute in the sheet, inside the run folder
         ("data/ref.fa", "reference.fasta"),
     ]
 
