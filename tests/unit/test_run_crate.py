@@ -22,7 +22,7 @@ from varnode.run_crate import (
     read_job_records,
     run_inputs,
 )
-from varnode.verify import check_files, compare_outputs, rerun_command
+from varnode.verify import check_files, compare_outputs, prepare_rerun, rerun_command
 
 FASTP_HTML = (
     "<html><head><title>fastp report at 2026-12-01      03:08:15 </title></head><body>"
@@ -236,3 +236,28 @@ def test_checksum_cache_reuses_a_digest_until_size_or_mtime_change(tmp_path):
     assert again.digest(data) == first and again.hashed_bytes == 0
     data.write_bytes(b"ACGT" * 1001)
     assert again.digest(data).sha256 == sha256_file(data) and again.hashed_bytes == 4004
+
+
+def test_rerun_needs_an_empty_folder_and_inputs_that_resolve_from_it(tmp_path):
+    run_dir = tmp_path / "runs" / "run"
+    write_small_crate(run_dir)
+    crate = ROCrate(run_dir / "results")
+    new_dir = tmp_path / "elsewhere" / "rerun"
+    prepare_rerun(crate, run_dir, new_dir)  # the config lives in the run folder: copied
+    assert (new_dir / "config" / "config.yaml").read_text() == "samples: x\n"
+    with pytest.raises(VarnodeError, match="exists and is not empty"):
+        prepare_rerun(crate, run_dir, new_dir)
+
+    # An input given relative to the run folder but outside it must resolve from NEW_DIR.
+    outside = tmp_path / "runs" / "data.txt"
+    outside.write_text("reference\n")
+    builder = CrateBuilder(run_dir / "results", ChecksumCache(None), run_dir)
+    parameter = builder.crate.add_formal_parameter("reference", "File", identifier="#p")
+    builder.add_input("../data.txt", parameter)
+    (run_dir / "results" / "ro-crate-metadata.json").write_text(
+        json.dumps(builder.crate.metadata.generate())
+    )
+    crate = ROCrate(run_dir / "results")
+    with pytest.raises(VarnodeError, match=r"\.\./data\.txt: not found from .*sibling"):
+        prepare_rerun(crate, run_dir, tmp_path / "elsewhere" / "other")
+    prepare_rerun(crate, run_dir, tmp_path / "runs" / "sibling")  # beside the run: found
