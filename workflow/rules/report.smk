@@ -191,6 +191,18 @@ rule report_html:
         " > {log} 2>&1"
 
 
+# The command line this Snakemake was started with, for the crate. An environment
+# variable, not a param: another invocation (a dry run, other --cores) is no reason to
+# rewrite the crate.
+os.environ["VARNODE_SNAKEMAKE_COMMAND"] = portable_command(
+    sys.argv, workflow.basedir, os.getcwd()
+)
+
+
+envvars:
+    "VARNODE_SNAKEMAKE_COMMAND",
+
+
 # Last: it checksums every file under results/, the report included. Runs in the
 # Snakemake process itself (localrule): the command line it records is that process's.
 rule write_run_crate:
@@ -219,12 +231,11 @@ rule write_run_crate:
         rule_tools=lambda wc: json.dumps(
             tools_of_rules([*VERSIONED_TOOLS, "varnode"]), sort_keys=True
         ),
-        command=portable_command(sys.argv, workflow.basedir, os.getcwd()),
         agent=config["provenance"]["agent"],
         license=config["provenance"]["license"],
     shell:
         "python -m varnode run-crate --run-json {input.run} --workflow-dir {params.workflow_dir:q}"
-        " --rule-tools {params.rule_tools:q} --command {params.command:q}"
+        ' --rule-tools {params.rule_tools:q} --command "$VARNODE_SNAKEMAKE_COMMAND"'
         " --agent-name={params.agent[name]:q} --agent-id={params.agent[id]:q}"
         " --agent-type={params.agent[type]:q} --license={params.license:q}"
         " --checksum-cache resources/checksums.json -o {output.crate} > {log} 2>&1"
