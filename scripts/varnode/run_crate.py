@@ -253,6 +253,7 @@ class CrateBuilder:
     def __init__(self, results: Path, cache: ChecksumCache, run_dir: Path = Path(".")):
         self.results = results
         self.run_dir = run_dir
+        self.workflow_dir = ""  # the checkout, once its snapshot is in the crate
         self.cache = cache
         self.crate = ROCrate(version="1.1")
         self.crate.metadata.extra_terms.update(CHECKSUM_TERMS)
@@ -287,11 +288,16 @@ class CrateBuilder:
     def job_file(self, path: str) -> Any:
         """The entity of a job's input or output; intermediates get a `#` id, no checksum."""
         real = os.path.realpath(path)
+        if self.workflow_dir and real.startswith(self.workflow_dir + os.sep):
+            # A file of the workflow checkout (e.g. MultiQC's config): its snapshot copy.
+            real = os.path.realpath(
+                self.results / SNAPSHOT / os.path.relpath(real, self.workflow_dir)
+            )
         if real in self.by_real_path:
             return self.by_real_path[real]
         if os.path.isabs(path):
-            # Outside the run folder and not a recorded input (e.g. a workflow file):
-            # name it only, never by its absolute location.
+            # Outside the run folder and not a recorded input: named by its file name
+            # only, never by its absolute location.
             path = Path(path).name
         if path not in self.intermediates:
             self.intermediates[path] = self.crate.add(
@@ -430,6 +436,7 @@ def add_workflow(builder: CrateBuilder, run: dict[str, Any], workflow_dir: Path)
     for path in snapshot:
         if path != main:
             builder.add_output(path)
+    builder.workflow_dir = os.path.realpath(workflow_dir)
     return workflow
 
 
