@@ -18,17 +18,13 @@ Every input (config files, sample sheet, FASTQ, reference, resources) and every 
 local identifiers (`#input:<path>`) whose `alternateName` is the path as the run was
 given it (relative to the run folder, or absolute where the config says so).
 
-Jobs come from Snakemake's own per-output records in `.snakemake/metadata/` (rule,
-inputs, log, start and end time), written by the Snakemake process that scheduled the
-job, also for cluster jobs, and kept for temporary files after they are deleted. Outputs
-are grouped into a job by rule, times and inputs. A record in a format this module does
-not know is skipped and reported: the crate then lacks that job, never invents one.
+Jobs come from Snakemake's own per-output records (`varnode.job_records`); a record
+that cannot be read is reported and its job left out, never invented.
 """
 
 from __future__ import annotations
 
 import argparse
-import base64
 import json
 import os
 import shlex
@@ -48,6 +44,7 @@ from varnode import __version__
 from varnode.atomic import write_text_atomic
 from varnode.checksums import ChecksumCache
 from varnode.errors import VarnodeError
+from varnode.job_records import job_label, read_job_records
 
 CRATE_NAME = "ro-crate-metadata.json"
 # RO-Crate requires a licence; results of individual-level data have none by default.
@@ -90,9 +87,6 @@ FILE_PARAMETERS = (
     "benchmark.regions",
 )
 INDEX_SUFFIXES = (".tbi", ".csi")
-# Snakemake metadata record formats whose fields (rule, input, log, starttime, endtime)
-# this module reads.
-KNOWN_RECORD_FORMATS = range(1, 7)
 
 
 class StepwiseWorkflow(ComputationalWorkflow):
@@ -203,48 +197,6 @@ def snapshot_workflow(workflow_dir: Path, target: Path) -> list[Path]:
     finally:
         shutil.rmtree(partial, ignore_errors=True)
     return copied
-
-
-def read_job_records(metadata_dir: Path) -> tuple[list[dict[str, Any]], list[str]]:
-    """One entry per job from Snakemake's per-output records; and what was skipped."""
-    jobs: dict[tuple, dict[str, Any]] = {}
-    skipped = []
-    records = sorted(metadata_dir.rglob("*")) if metadata_dir.is_dir() else []
-    for record in records:
-        if not record.is_file():
-            continue
-        encoded = "".join(record.relative_to(metadata_dir).parts)
-        try:
-            output = base64.urlsafe_b64decode(encoded).decode()
-            data = json.loads(record.read_text())
-            rule, inputs, logs = data["rule"], data["input"], data["log"]
-            start, end = float(data["starttime"]), float(data["endtime"])
-        except (ValueError, KeyError, TypeError, UnicodeDecodeError) as error:
-            skipped.append(f"{record.name}: not a Snakemake job record ({error})")
-            continue
-        if data.get("record_format_version") not in KNOWN_RECORD_FORMATS:
-            skipped.append(f"{output}: record format {data.get('record_format_version')}")
-            continue
-        if data.get("incomplete"):
-            skipped.append(f"{output}: job did not complete")
-            continue
-        key = (rule, start, end, tuple(inputs), tuple(logs))
-        job = jobs.setdefault(
-            key,
-            {
-                "rule": rule,
-                "inputs": inputs,
-                "logs": logs,
-                "start": start,
-                "end": end,
-                "outputs": [],
-            },
-        )
-        job["outputs"].append(output)
-    ordered = sorted(jobs.values(), key=lambda job: (job["rule"], sorted(job["outputs"])))
-    for job in ordered:
-        job["outputs"].sort()
-    return ordered, skipped
 
 
 class CrateBuilder:
@@ -562,13 +514,6 @@ def add_jobs(
 def single(entities: list[Any]) -> Any:
     """One entity as itself, several as a list (RO-Crate's compact JSON-LD)."""
     return entities[0] if len(entities) == 1 else entities
-
-
-def job_label(job: dict[str, Any]) -> str:
-    """A job's name that is the same in every run: its log path (unique per job)."""
-    if job["logs"]:
-        return job["logs"][0].removeprefix("logs/").removesuffix(".log")
-    return f"{job['rule']}/{job['outputs'][0]}"
 
 
 def json_type(value: Any) -> str:

@@ -15,13 +15,9 @@ from rocrate.rocrate import ROCrate
 
 from varnode.checksums import ChecksumCache, sha256_file
 from varnode.errors import VarnodeError
+from varnode.job_records import read_job_records
 from varnode.report_stamps import fastp_without_stamps, multiqc_without_stamps
-from varnode.run_crate import (
-    CrateBuilder,
-    portable_command,
-    read_job_records,
-    run_inputs,
-)
+from varnode.run_crate import CrateBuilder, portable_command, run_inputs
 from varnode.verify import check_files, compare_outputs, prepare_rerun, rerun_command
 
 FASTP_HTML = (
