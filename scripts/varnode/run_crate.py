@@ -534,24 +534,38 @@ def property_value(value: Any) -> Any:
 
 
 def portable_command(argv: list[str], workflow_dir: str, workdir: str) -> str:
-    """The Snakemake command line without the absolute paths of this machine: the
-    workflow checkout becomes $VARNODE, the run folder `.` (--directory always names it,
-    however it was given), so a rerun in another folder records the same command."""
-    words = ["snakemake"]
+    """The Snakemake command line without the absolute paths of this machine, to rerun
+    elsewhere: workflow code (Snakefile, workflow/, envs/, scripts/) becomes $VARNODE/...,
+    other paths in the run folder relative to it, --directory `.`; the Snakefile is
+    always named. A rerun in another folder thus records the same command."""
     workflow_dir, workdir = os.path.realpath(workflow_dir), os.path.realpath(workdir)
+    code = [os.path.join(workflow_dir, part) for part in SNAPSHOT_PARTS]
+    words = ["snakemake"]
     for previous, word in pairwise(argv):
         if previous in ("--directory", "-d"):
             word = "."
         elif word.startswith("--directory="):
             word = "--directory=."
-        elif os.path.isabs(word):
-            real = os.path.realpath(word)
-            if real == workdir or real.startswith(workdir + os.sep):
-                word = os.path.relpath(real, workdir)
-            elif real == workflow_dir or real.startswith(workflow_dir + os.sep):
-                word = "$VARNODE" + real[len(workflow_dir) :]
+        elif not word.startswith("-"):
+            word = portable_path(word, workflow_dir, workdir, code)
         words.append(word)
+    if not {"-s", "--snakefile"} & set(argv):
+        words += ["-s", "$VARNODE/Snakefile"]
     return shlex.join(words)
+
+
+def portable_path(word: str, workflow_dir: str, workdir: str, code: list[str]) -> str:
+    """A path argument (relative ones from the run folder) as $VARNODE/... when it is
+    workflow code, relative when it is in the run folder; other words unchanged."""
+    located = word if os.path.isabs(word) else os.path.join(workdir, word)
+    if not os.path.exists(located):
+        return word
+    real = os.path.realpath(located)
+    if any(real == part or real.startswith(part + os.sep) for part in code):
+        return "$VARNODE" + real[len(workflow_dir) :]
+    if os.path.isabs(word) and (real == workdir or real.startswith(workdir + os.sep)):
+        return os.path.relpath(real, workdir)
+    return word
 
 
 def configure(parser: argparse.ArgumentParser) -> None:

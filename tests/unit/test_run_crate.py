@@ -62,7 +62,10 @@ def test_a_report_without_the_known_stamps_is_an_error(clean):
 
 def test_command_line_is_recorded_without_machine_paths(tmp_path):
     workflow_dir, workdir = tmp_path / "varnode", tmp_path / "runs" / "a"
-    workdir.mkdir(parents=True)
+    (workdir / "config").mkdir(parents=True)
+    (workdir / "config" / "x.yaml").write_text("{}")
+    workflow_dir.mkdir()
+    (workflow_dir / "Snakefile").write_text("")
     argv = [
         "/usr/lib/python3/snakemake/__main__.py",
         "-s",
@@ -80,6 +83,28 @@ def test_command_line_is_recorded_without_machine_paths(tmp_path):
     )
     assert str(tmp_path) not in command
     rerun = rerun_command(shlex.split(command), Path("/opt/varnode"))
+    # Run from the checkout itself (make demo): relative code paths become $VARNODE, the
+    # run's config stays relative, and the Snakefile Snakemake found is named.
+    (workflow_dir / "workflow" / "profiles" / "default").mkdir(parents=True)
+    (workflow_dir / "config").mkdir()
+    (workflow_dir / "config" / "config.yaml").write_text("{}")
+    in_checkout = portable_command(
+        [
+            "snakemake",
+            "--workflow-profile",
+            "workflow/profiles/default",
+            "--configfile",
+            "config/config.yaml",
+            "--cores",
+            "2",
+        ],
+        str(workflow_dir),
+        str(workflow_dir),
+    )
+    assert in_checkout == (
+        "snakemake --workflow-profile '$VARNODE/workflow/profiles/default' --configfile "
+        "config/config.yaml --cores 2 -s '$VARNODE/Snakefile'"
+    )
     assert rerun[1:] == [
         "-m",
         "snakemake",
