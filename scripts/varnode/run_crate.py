@@ -252,15 +252,18 @@ class CrateBuilder:
             # only, never by its absolute location.
             path = Path(path).name
         if path not in self.intermediates:
+            located = self.run_dir / path
+            if located.is_dir():
+                kind, note = "Dataset", "folder of the run; its files under results/ are listed"
+            elif located.exists():
+                kind, note = "File", "kept in the run folder outside results/; no checksum"
+            else:
+                kind, note = "File", "temporary file of the run, deleted once used"
             self.intermediates[path] = self.crate.add(
                 ContextEntity(
                     self.crate,
                     f"#intermediate:{path}",
-                    {
-                        "@type": "File",
-                        "name": path,
-                        "description": "intermediate file of the run, not kept",
-                    },
+                    {"@type": kind, "name": path, "description": note},
                 )
             )
         return self.intermediates[path]
