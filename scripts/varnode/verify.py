@@ -33,6 +33,9 @@ REPO = Path(__file__).resolve().parents[2]
 # Run metadata: its start/end times, host, executor and platform differ between runs.
 EXPECTED_TO_DIFFER = {"report/run.json": "run metadata: times, host, executor, platform"}
 INPUT_PREFIX = "#input:"
+# Inputs inside the run folder up to this size (config, sheet) are copied for a rerun;
+# larger ones are linked.
+COPY_LIMIT = 1 << 20
 
 
 @dataclass(frozen=True)
@@ -134,8 +137,8 @@ def rerun_command(words: list[str], workflow_dir: Path) -> list[str]:
 
 
 def prepare_rerun(crate: ROCrate, run_dir: Path, new_dir: Path) -> None:
-    """Copy the inputs that live in the run folder (config, sheet) into NEW_DIR; check
-    that the others resolve from NEW_DIR to the same bytes."""
+    """Copy the inputs that live in the run folder (config, sheet; large ones linked)
+    into NEW_DIR; check that the others resolve from NEW_DIR to the same bytes."""
     if new_dir.exists() and any(new_dir.iterdir()):
         raise VarnodeError(f"{new_dir}: exists and is not empty; give a new folder")
     new_dir.mkdir(parents=True, exist_ok=True)
@@ -148,14 +151,20 @@ def prepare_rerun(crate: ROCrate, run_dir: Path, new_dir: Path) -> None:
         if inside:
             target = new_dir / given
             target.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(item.path, target)
+            if item.path.stat().st_size <= COPY_LIMIT:
+                shutil.copy2(item.path, target)
+            else:  # data kept in the run folder (FASTQ, say): linked, not copied
+                target.symlink_to(item.path.resolve())
             continue
         seen_from_new = given if given.is_absolute() else new_dir / given
         if not seen_from_new.is_file():
-            problems.append(
-                f"{item.label}: not found from {new_dir} (the run gave it relative to its "
-                f"folder: make {new_dir} a sibling of {run_dir}, or give absolute paths)"
+            hint = (
+                ""
+                if given.is_absolute()
+                else f" (the run gave it relative to its folder: make {new_dir} a sibling "
+                f"of {run_dir}, or give absolute paths)"
             )
+            problems.append(f"{item.label}: not found from {new_dir}{hint}")
         elif sha256_file(seen_from_new) != item.sha256:
             problems.append(f"{item.label}: seen from {new_dir}, it is not the recorded file")
     if problems:
