@@ -1,11 +1,18 @@
 # varnode: germline variant analysis for federated genomic data nodes.
 # Run: snakemake --cores N [--workflow-profile workflow/profiles/default]
+import os
 import sys
 
 sys.path.insert(0, f"{workflow.basedir}/scripts")
 
 from varnode.errors import VarnodeError
 from varnode.inputs import check_config
+from varnode.live_runs import refuse_unlock_beside_live_runs
+from varnode.run_summary import write_run_summary
+
+refusal = refuse_unlock_beside_live_runs(sys.argv, os.getcwd())
+if refusal:
+    sys.exit(refusal)
 
 
 configfile: "config/config.yaml"
@@ -33,3 +40,13 @@ rule all:
     default_target: True
     input:
         TARGETS,
+
+
+# Printed and written to results/report/run_summary.{html,txt} at the end of every run,
+# successful or not: which samples finished, which failed (job and log), stale outputs.
+onsuccess:
+    print(write_run_summary(True, log, SHEET.samples, TARGETS))
+
+
+onerror:
+    print(write_run_summary(False, log, SHEET.samples, TARGETS))

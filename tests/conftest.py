@@ -95,3 +95,12 @@ def pipeline_run(make_workdir: Callable[..., Path]) -> Path:
     workdir = make_workdir("run", **PIPELINE_RUN)
     snakemake(workdir, "--cores", "2")
     return workdir
+
+
+@pytest.fixture(scope="session")
+def bcftools_run(make_workdir: Callable[..., Path]) -> Path:
+    """A clean, uninterrupted run with one caller (bcftools): the reference that resumed,
+    quoted-path and full-disk runs must reproduce."""
+    workdir = make_workdir("clean", callers=["bcftools"])
+    snakemake(workdir, "--cores", "2")
+    return workdir

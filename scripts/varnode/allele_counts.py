@@ -5,6 +5,12 @@ called (non-missing) alleles; AC counts each ALT among them; a call with two cal
 alleles adds 2 to AC_Hom when they are equal and 1 to AC_Het for each ALT when they
 differ; a call with one called allele (haploid, or diploid with one allele missing
 such as `./1`) adds 1 to AC_Hemi. AF = AC / AN, `.` (missing) when AN = 0.
+
+Why not `bcftools +fill-tags` itself: it gives the same numbers (tests/unit compare
+them), but the sex strata need its `-S` groups file, whose parser in bcftools 1.16 (the
+pinned version) rejects any sample name shorter than three characters ("Could not
+parse the file"), which the sample sheet allows (e.g. `A1`). Fixed upstream in 1.17;
+moving to it is the way to retire this module.
 """
 
 from __future__ import annotations

@@ -16,7 +16,10 @@ from varnode.errors import VarnodeError
 
 COMMANDS: dict[str, tuple[str, str]] = {
     "check-inputs": ("varnode.inputs", "validate config and sample sheet, report every problem"),
+    "check-reads": ("varnode.reads_check", "read a FASTQ pair to its end: gzip, records, mates"),
+    "check-fastp": ("varnode.fastp_check", "fail on fastp's logged errors or lost reads"),
     "shard-regions": ("varnode.regions", "split a reference .fai into region-shard BED files"),
+    "publish": ("varnode.outputs", "check a job's outputs, then rename them into place"),
     "summarise-benchmarks": ("varnode.benchmarks", "sum a run's benchmark files per rule"),
     # Stage commands are registered below, one line each.
     "filter": ("varnode.filtering", "declarative site and genotype filters on a VCF/BCF"),

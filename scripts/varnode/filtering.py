@@ -1,22 +1,27 @@
 """`varnode filter`: apply declarative site and genotype filters to a VCF/BCF.
 
-filters.yaml is compiled into a plan (`_plan`) and run, per region shard (one shard
-per thread when the input is indexed), by one C pass:
+Each tool does what it is best at. Per region shard (an indexed input is cut into
+shards of about SHARD_RECORDS records, run --threads at a time), one stream of
+uncompressed BCF:
 
-    [bcftools filter -m+ -s NAME ...]    only for site filters of raw expressions or
-                                         regions: bcftools' own soft filter, one each
-    | bcftools +filter_plugin.so         every comparison of QUAL, a Number=1 INFO or
-                                         FORMAT field, or AB/VAF from AD, variant types:
-                                         FILTER names, FORMAT/FT, GTs set missing,
-                                         --hard drops, counts
+    bcftools annotate -h <our header lines>      C: parse, add ##FILTER/FT descriptions
+    | bcftools filter -m+ -s NAME -e EXPR ...    C: one soft filter per site filter
+    | bcftools filter -m+ -s SCREEN -e ANY_GT    C, few samples only: flag records where
+                                                 any genotype fails any genotype filter
+    | python (cyvcf2 + numpy)                    genotype filters in numpy batches,
+                                                 FORMAT/FT on every genotype, GT set
+                                                 missing (--set-missing), counts, --hard
+    | bcftools view -O z|b|v                     C: format, compress, write
 
-The plugin (filter_plugin.c, built on first use by `varnode.bcftools_plugin`) reads and
-writes through bcftools, so a record is parsed once and formatted once, as by bcftools
-itself, with no per-record work in Python: on a 2-core machine a single-sample genome
-filters faster than `bcftools view -e | bcftools +setGT` (tests/bench/bench_filter.py).
+The screen keeps per-record Python work on a single-sample call set, where most
+records have no failing genotype, to a read, an FT of PASS and a write; with more
+samples nearly every record holds a failing genotype and the screen is pure cost.
 Shard outputs are bgzf files joined without recompression (`bcftools concat --naive`),
-then indexed. Output goes to a partial file renamed into place only on success, so a
-failure leaves nothing behind.
+then indexed. The shards depend on the input only, never on --threads, so the output is
+the same bytes whatever the thread count. Any stage exiting non-zero or printing an
+htslib error (`[E::`, which bcftools 1.16 prints on a truncated input and then exits 0)
+fails the run; output goes to a partial file renamed into place only on success, so a
+failure leaves nothing.
 """
 
 from __future__ import annotations
@@ -26,33 +31,28 @@ import json
 import subprocess
 import tempfile
 from collections import Counter
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ProcessPoolExecutor
 from contextlib import ExitStack
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from multiprocessing import get_context
 from pathlib import Path
 
-from cyvcf2 import VCF
+from cyvcf2 import VCF, Writer
 
 from varnode.atomic import atomic_path, write_text_atomic
-from varnode.bcftools_plugin import plugin
 from varnode.errors import VarnodeError
-from varnode.filterspec import (
-    DERIVED,
-    Comparison,
-    FilterSpec,
-    MissingTagError,
-    SiteFilter,
-    load,
-)
+from varnode.filterspec import FilterSpec, MissingTagError, load
+from varnode.genotype_filters import GenotypeFilters
 
+BATCH = 256
+FT_HEADER = (
+    '##FORMAT=<ID=FT,Number=1,Type=String,Description="Genotype filters failed '
+    '(varnode filter): PASS or the failed filter names separated by semicolons">'
+)
+SCREEN = "VARNODE_GT_SCREEN"  # transient FILTER flag, removed before writing
+SCREEN_MAX_SAMPLES = 8  # measured: tests/bench/bench_filter.py
 OUTPUT_TYPE = {".bcf": "b", ".gz": "z", ".bgz": "z", ".vcf": "v"}
-OPERATORS = {"<": "lt", "<=": "le", ">": "gt", ">=": "ge", "==": "eq", "!=": "ne",
-             "outside": "outside"}  # fmt: skip
-LAST_RECORD = "varnode filter plugin: last record read "
-# bcftools' TYPE values in the order filter_plugin.c indexes them (VCF_REF is 0, then
-# one bit each from VCF_SNP): a type filter's plan value is a bit mask of these.
-VARIANT_TYPES = ("ref", "snp", "mnp", "indel", "other", "bnd", "overlap")
-MAX_FILTERS = 16  # per level, as in filter_plugin.c (counts are kept per bit mask)
+HTSLIB_ERROR = "[E::"
 # Records per region shard of an indexed input; shards run --threads at a time.
 SHARD_RECORDS = 500_000
 
@@ -77,26 +77,43 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 @dataclass
 class Stats:
-    """Counts of one run (or shard); shards add up."""
+    """Failure counts of one run (or shard); shards add up."""
 
-    sites: Counter = field(default_factory=Counter)  # bit mask of failed site filters -> sites
-    genotypes: Counter = field(default_factory=Counter)  # same for genotype filters
+    sites: int = 0
+    site_filters: Counter = field(default_factory=Counter)  # FILTER value -> records
+    genotype_histogram: list[int] = field(default_factory=list)  # see GenotypeFilters
 
     def __add__(self, other: Stats) -> Stats:
-        return Stats(self.sites + other.sites, self.genotypes + other.genotypes)
+        mine, theirs = self.genotype_histogram, other.genotype_histogram
+        histogram = [a + b for a, b in zip(mine, theirs, strict=True)] if mine and theirs else []
+        return Stats(
+            self.sites + other.sites,
+            self.site_filters + other.site_filters,
+            histogram or mine or theirs,
+        )
 
 
 @dataclass(frozen=True)
 class Job:
-    """Everything a shard needs."""
+    """Everything one shard needs; picklable for worker processes."""
 
     source: str
-    plugin: str
-    plan: str  # path of the plan file
-    upstream: tuple[SiteFilter, ...]  # site filters bcftools filter applies before the plugin
+    spec: FilterSpec
+    header_file: str  # our ##FILTER/FT lines, added by the first stage
     hard: bool
     set_missing: bool
-    extra_threads: int
+    samples: int
+    writer_threads: int
+    workdir: str  # private folder for shard outputs
+    # With screening: a tab file giving every genotype FT=PASS on every header contig (a
+    # BCF stream holds no other), so Python sets FT only on flagged records: cyvcf2's
+    # set_format costs ~2 us a call, as much as reading and writing the record.
+    pass_ft: str = ""
+
+    @property
+    def screening(self) -> bool:
+        """Whether a bcftools pass flags the records holding a failing genotype."""
+        return bool(self.spec.genotype) and 0 < self.samples <= SCREEN_MAX_SAMPLES
 
 
 def _header_tags(reader: VCF) -> dict[str, dict]:
@@ -114,15 +131,8 @@ def _first_record_position(reader: VCF) -> str:
     return "no records"
 
 
-def _single_number(declared: dict | None) -> str | None:
-    """The plan's type letter (i, f) of a Number=1 Integer/Float header line, else None."""
-    if declared and declared.get("Number") == "1" and declared.get("Type") in ("Integer", "Float"):
-        return "i" if declared["Type"] == "Integer" else "f"
-    return None
-
-
-def _checked_spec(spec: FilterSpec, source: str) -> tuple[FilterSpec, int, dict[str, dict]]:
-    """Restrict `spec` to the input's header; return it, the sample count and header tags."""
+def _checked_spec(spec: FilterSpec, source: str) -> tuple[FilterSpec, VCF, str]:
+    """Restrict `spec` to the input's header; return it, the open reader and header lines."""
     try:
         reader = VCF(source)
     except Exception as error:  # cyvcf2 raises a bare Exception for a malformed header
@@ -134,132 +144,193 @@ def _checked_spec(spec: FilterSpec, source: str) -> tuple[FilterSpec, int, dict[
         raise VarnodeError(f"{source}: {error} ({_first_record_position(reader)})") from None
     for item in spec.genotype:
         declared = tags.get(item.field, {"Number": "1", "Type": "Integer"})  # derived: AD, GT
-        if not _single_number(declared):
+        if declared.get("Number") != "1" or declared.get("Type") not in ("Integer", "Float"):
             raise VarnodeError(
                 f"{source}: genotype filter {item.name} needs a single numeric value per "
                 f"sample, but the header declares {item.field} as Number={declared.get('Number')}"
                 f" Type={declared.get('Type')}"
             )
-    return spec, len(reader.samples), tags
-
-
-def _native(item: SiteFilter, tags: dict[str, dict]) -> bool:
-    """Whether the plugin evaluates `item` itself (else a bcftools filter pass does)."""
-    if item.types or item.field == "QUAL":
-        return True
-    return item.field != "" and bool(_single_number(tags.get(item.field)))
-
-
-def _plan(spec: FilterSpec, samples: int, tags: dict[str, dict]) -> str:
-    """The plugin's plan: FILTER descriptions, then one line per filter (filter_plugin.c)."""
-    for level, items in (("site", spec.site), ("genotype", spec.genotype)):
-        if len(items) > MAX_FILTERS:
-            raise VarnodeError(f"{spec.path}: at most {MAX_FILTERS} {level} filters are supported")
-    described = [*spec.site, *(spec.genotype if samples else ())]
+    # Genotype filters get ##FILTER lines too: FT values are filter IDs, as in FILTER.
+    described = [*spec.site, *(spec.genotype if reader.samples else ())]
     lines = [
-        f"describe\t{item.name}\t{' '.join(item.description.replace(chr(34), chr(39)).split())}"
+        f'##FILTER=<ID={item.name},Description="{item.description.replace(chr(34), chr(39))}">'
         for item in described
     ]
-    for item in spec.site:
-        if not _native(item, tags):
-            lines.append(f"site\t{item.name}\tupstream\t-\t-\t-\t-\t-")
-            continue
-        if item.types:
-            mask = sum(1 << VARIANT_TYPES.index(kind) for kind in item.types)
-            lines.append(f"site\t{item.name}\ttypes\t-\t-\teq\t{mask}\t-")
-            continue
-        if item.field == "QUAL":
-            kind, tag, number = "qual", "-", "f"
-        else:
-            prefix, tag = item.field.split("/", 1)
-            kind, number = prefix.lower(), _single_number(tags[item.field])
-        lines.append(f"site\t{item.name}\t{kind}\t{tag}\t{number}\t{_bounds(item.comparison)}")
-    for item in spec.genotype:
-        if item.field in DERIVED:
-            kind, tag, number = item.field.lower(), "-", "f"
-        else:
-            kind, tag = "format", item.field.split("/", 1)[1]
-            number = _single_number(tags[item.field])
-        lines.append(f"genotype\t{item.name}\t{kind}\t{tag}\t{number}\t{_bounds(item.comparison)}")
-    return "\n".join(lines) + "\n"
+    if spec.genotype and reader.samples:
+        lines.append(FT_HEADER)
+    if spec.genotype and 0 < len(reader.samples) <= SCREEN_MAX_SAMPLES:
+        lines.append(f'##FILTER=<ID={SCREEN},Description="varnode-internal">')
+    return spec, reader, "\n".join(lines) + "\n"
 
 
-def _bounds(comparison: Comparison) -> str:
-    threshold = comparison.threshold
-    low, high = threshold if comparison.op == "outside" else (threshold, "-")
-    return f"{OPERATORS[comparison.op]}\t{low}\t{high}"
-
-
-def _commands(job: Job, region: str | None, output: str, stats: str) -> list[list[str]]:
-    where = ["-r", region, "--regions-overlap", "0"] if region else []
-    commands = []
-    for item in job.upstream:
-        source = [] if commands else [*where, job.source]
-        commands.append(["bcftools", "filter", "--no-version", "-Ou", *item.bcftools_args(),
-                         *source])  # fmt: skip
-    source = ["-"] if commands else [*where, job.source]
-    kind = OUTPUT_TYPE.get(Path(output).suffix, "z")
-    options = ["--no-version", f"-O{kind}", "-o", output, "--threads", str(job.extra_threads)]
-    flags = ["hard"] * job.hard + ["set-missing"] * job.set_missing
-    commands.append(
-        ["bcftools", f"+{job.plugin}", *options, *source, "--", job.plan, stats, *flags]
+def _write_pass_ft(path: Path, contigs: list[str], samples: int) -> None:
+    """A bgzipped, CSI-indexed tab file: each contig whole, FT=PASS for every sample."""
+    passes = "\tPASS" * samples
+    path.with_suffix("").write_text(
+        "".join(f"{name}\t1\t{2**31 - 1}{passes}\n" for name in contigs)
     )
+    for command in (["bgzip", "-f", str(path.with_suffix(""))],
+                    ["tabix", "-f", "--csi", "-s1", "-b2", "-e3", str(path)]):  # fmt: skip
+        result = subprocess.run(command, capture_output=True, text=True, check=False)
+        if result.returncode != 0:
+            raise VarnodeError(f"{path}: {command[0]} failed: {result.stderr.strip()}")
+
+
+def _site_commands(job: Job, region: str | None) -> list[list[str]]:
+    first = ["bcftools", "annotate", "--no-version", "-Ou", "-h", job.header_file]
+    if job.pass_ft:
+        first += ["-a", job.pass_ft, "-c", "CHROM,FROM,TO,FMT/FT"]
+    if region:
+        first += ["-r", region, "--regions-overlap", "0"]
+    commands = [[*first, job.source]]
+    for item in job.spec.site:
+        commands.append(["bcftools", "filter", "--no-version", "-Ou", *item.bcftools_args()])
+    if job.screening:
+        screen = ["-m+", "-s", SCREEN, "-e", job.spec.genotype_screen]
+        commands.append(["bcftools", "filter", "--no-version", "-Ou", *screen])
     return commands
 
 
-def _run_shard(job: Job, region: str | None, output: str, stats_path: str) -> Stats:
+def _writer_command(job: Job, output: str) -> list[str]:
+    """The last stage: reads the Python stage's BCF, writes `output`."""
+    kind = OUTPUT_TYPE.get(Path(output).suffix, "z")
+    return ["bcftools", "view", "--no-version", f"-O{kind}", "-o", output,
+            "--threads", str(job.writer_threads), "-"]  # fmt: skip
+
+
+def _failure(process: subprocess.Popen, message: str) -> str:
+    """What went wrong in one stage, or "" if nothing: its exit code or an htslib error."""
+    errors = [line for line in message.splitlines() if line.startswith(HTSLIB_ERROR)]
+    if errors:
+        return errors[0]  # htslib's own error (a truncated block, say) names the cause best
+    if process.returncode != 0:  # bcftools' cause comes first, its advice after it
+        return " ".join(message.splitlines()[:2]) if message else f"exit {process.returncode}"
+    return ""
+
+
+def _run_shard(job: Job, region: str | None, output: str) -> Stats:
     """Filter one region (None: the whole input) of `job.source` into `output`."""
-    commands = _commands(job, region, output, stats_path)
+    where = f" in region {region}" if region else ""
     with ExitStack() as stack:
+        commands = _site_commands(job, region)
+        commands.append(_writer_command(job, output))
+        processes: list[subprocess.Popen] = []
         # stderr goes to files: htslib may warn once per record, which would fill a
         # pipe nobody reads until the end and stall the whole chain.
         errors = [stack.enter_context(tempfile.TemporaryFile()) for _ in commands]
-        processes: list[subprocess.Popen] = []
-        for command, error_file in zip(commands, errors, strict=True):
+        for command, error_file in zip(commands[:-1], errors, strict=False):
             upstream = processes[-1].stdout if processes else None
-            last = len(processes) == len(commands) - 1
             processes.append(
-                subprocess.Popen(
-                    command,
-                    stdin=upstream,
-                    stdout=None if last else subprocess.PIPE,
-                    stderr=error_file,
-                )
+                subprocess.Popen(command, stdin=upstream, stdout=subprocess.PIPE, stderr=error_file)
             )
             if upstream is not None:
                 upstream.close()  # the child holds it now; EOF must reach it
-        messages = []
-        for process, error_file in zip(processes, errors, strict=True):
+        source = processes[-1].stdout
+        writer = subprocess.Popen(commands[-1], stdin=subprocess.PIPE, stderr=errors[-1])
+        processes.append(writer)
+        stream = StreamFilter(job)
+        try:
+            stats = stream.run(source.fileno(), f"/dev/fd/{writer.stdin.fileno()}")
+            failure = ""
+        except (OSError, ValueError, RuntimeError) as error:
+            stats, failure = None, str(error)
+        source.close()
+        writer.stdin.close()
+        for process, command, error_file in zip(processes, commands, errors, strict=True):
             process.wait()
             error_file.seek(0)
-            messages.append(error_file.read().decode(errors="replace").strip().splitlines())
-    position = "before the first record"
-    for line in messages[-1]:
-        if line.startswith(LAST_RECORD):
-            position = f"after record {line[len(LAST_RECORD) :]}"
-    for process, command, lines in zip(processes, commands, messages, strict=True):
-        if process.returncode != 0:
-            # htslib's own error (a truncated block, say) names the cause best.
-            detail = [line for line in lines if line.startswith("[E::")][:1] or [
-                line for line in lines if not line.startswith(LAST_RECORD)
-            ]
-            where = f" in region {region}" if region else ""
-            raise VarnodeError(
-                f"{job.source}: reading failed {position}{where}: bcftools "
-                f"{'+varnode-filter' if command[1] == f'+{job.plugin}' else command[1]}: "
-                f"{detail[-1] if detail else f'exit {process.returncode}'}"
-            )
-    stats = Stats()
-    for line in Path(stats_path).read_text().splitlines():
-        level, mask, count = line.split("\t")
-        (stats.sites if level == "site" else stats.genotypes)[int(mask)] += int(count)
-    return stats
+            detail = _failure(process, error_file.read().decode(errors="replace").strip())
+            if detail:
+                raise VarnodeError(
+                    f"{job.source}: reading failed {stream.position}{where}: "
+                    f"bcftools {command[1]}: {detail}"
+                )
+        if stats is None:
+            raise VarnodeError(f"{job.source}: reading failed {stream.position}{where}: {failure}")
+        return stats
+
+
+class StreamFilter:
+    """The Python stage: reads site-filtered BCF, applies genotype filters, writes output."""
+
+    def __init__(self, job: Job):
+        self.job = job
+        self.last = None  # last record read, to name the position of a failure
+
+    @property
+    def position(self) -> str:
+        if self.last is None:
+            return "before the first record"
+        return f"after record {self.last.CHROM}:{self.last.POS}"
+
+    def run(self, fd: int, output: str) -> Stats:
+        job = self.job
+        reader = VCF(fd, lazy=True)  # records are unpacked only as far as fields are read
+        writer = Writer(output, reader, mode="wbu")  # uncompressed BCF to the writer stage
+        engine = None
+        if job.spec.genotype and job.samples:
+            engine = GenotypeFilters(job.spec.genotype, job.samples, job.set_missing)
+        screening = job.screening
+        if screening:
+            writer.remove_header(SCREEN)
+        pass_ft = bool(job.pass_ft)
+        site_names = {item.name for item in job.spec.site}
+        site_filters: Counter = Counter()
+        # FILTER value -> (value without the screen flag, flagged, fails a site filter)
+        decoded: dict[str | None, tuple[str | None, bool, bool]] = {}
+        batch: list = []
+        flagged: list = []
+        sites = unflagged = 0
+
+        def flush() -> None:
+            if flagged:
+                engine.apply(flagged)
+                flagged.clear()
+            for record in batch:
+                writer.write_record(record)
+            batch.clear()
+
+        for record in reader:
+            self.last = record
+            sites += 1
+            value = record.FILTER
+            if value not in decoded:
+                names = (value or "").split(";")
+                clean = ";".join(name for name in names if name != SCREEN) or "PASS"
+                fails = bool(site_names.intersection(names))
+                decoded[value] = (clean if SCREEN in names else value, SCREEN in names, fails)
+            clean, screened, fails = decoded[value]
+            site_filters[clean] += 1
+            if fails and job.hard:
+                continue
+            if screened:
+                record.FILTER = clean
+                flagged.append(record)
+            elif screening:
+                # Not flagged: every genotype passed every filter.
+                if not pass_ft:
+                    record.set_format("FT", engine.all_pass)
+                unflagged += 1
+            elif engine is not None:
+                flagged.append(record)
+            batch.append(record)
+            if len(batch) >= BATCH:
+                flush()
+        flush()
+        writer.close()
+        reader.close()
+        histogram = []
+        if engine is not None:
+            engine.passed(unflagged)
+            histogram = engine.histogram.tolist()
+        return Stats(sites, site_filters, histogram)
 
 
 def _shards(source: str, shard_records: int) -> list[str | None]:
     """Regions of about `shard_records` records each, from the input's index; [None] if
-    unindexed. The layout depends on the input only, never on the thread count, so the
-    compressed output (its BGZF blocks) is the same bytes whatever --threads is."""
+    unindexed or one shard. The layout depends on the input only, never on the thread
+    count, so the compressed output (its BGZF blocks) is the same bytes whatever
+    --threads is."""
     if not any(Path(source + ext).exists() for ext in (".tbi", ".csi")):
         return [None]
     listing = subprocess.run(
@@ -271,11 +342,11 @@ def _shards(source: str, shard_records: int) -> list[str | None]:
         if records != "." and int(records) > 0:
             contigs.append((name, int(length) if length != "." else 0, int(records)))
     total = sum(records for _, _, records in contigs)
-    if listing.returncode != 0 or total == 0:
+    count = max(1, round(total / shard_records))
+    if listing.returncode != 0 or count == 1:
         return [None]
     # Cut contigs into pieces of about shard_records records, assuming records spread
     # evenly along a contig (only the balance depends on it).
-    count = max(1, round(total / shard_records))
     target = total / count
     shards: list[list[str]] = [[]]
     filled = 0.0
@@ -333,63 +404,69 @@ def filter_vcf(
     Shards of `shard_records` records run `threads` at a time."""
     final = Path(output)
     index_kind = _index_kind(final, index)
-    spec, samples, tags = _checked_spec(spec, source)
+    spec, reader, header_lines = _checked_spec(spec, source)
+    samples, contigs = len(reader.samples), list(reader.seqnames)
+    reader.close()
     compressed = final.suffix in (".gz", ".bgz", ".bcf")
     shards = _shards(source, shard_records) if compressed else [None]
-    upstream = tuple(item for item in spec.site if not _native(item, tags))
+    workers = min(threads, len(shards))
+    writer_threads = max(1, threads // workers)
     with (
         atomic_path(final) as partial,
         tempfile.TemporaryDirectory(dir=partial.parent, prefix=".varnode-filter.") as tmp,
     ):
-        plan = Path(tmp) / "plan.tsv"
-        plan.write_text(_plan(spec, samples, tags))
-        workers = min(threads, len(shards))
-        extra_threads = max(0, threads // workers - 1)
-        job = Job(source, str(plugin()), str(plan), upstream, hard, set_missing, extra_threads)
+        header_file = Path(tmp) / "header.txt"
+        header_file.write_text(header_lines)
+        job = Job(source, spec, str(header_file), hard, set_missing, samples, writer_threads, tmp)
+        if job.screening and contigs:
+            pass_ft = Path(tmp) / "pass_ft.tsv.gz"
+            _write_pass_ft(pass_ft, contigs, samples)
+            job = replace(job, pass_ft=str(pass_ft))
         if len(shards) == 1:
-            stats = _run_shard(job, shards[0], str(partial), f"{tmp}/stats0.tsv")
+            stats = _run_shard(job, shards[0], str(partial))
         else:
-            parts = [f"{tmp}/part{i}{partial.suffix}" for i in range(len(shards))]
-            stat_files = [f"{tmp}/stats{i}.tsv" for i in range(len(shards))]
-            with ThreadPoolExecutor(workers) as pool:
-                results = list(pool.map(_run_shard, [job] * len(shards), shards, parts,
-                                        stat_files))  # fmt: skip
-            _concat(parts, partial)
-            stats = sum(results[1:], results[0])
+            stats = _run_shards(job, shards, partial, workers)
         _index(partial, index_kind, final)
     return stats_table(spec, stats)
 
 
-def _concat(parts: list[str], partial: Path) -> None:
+def _run_shards(job: Job, shards: list[str | None], partial: Path, workers: int) -> Stats:
+    parts = [str(Path(job.workdir) / f"part{i}{partial.suffix}") for i in range(len(shards))]
+    with ProcessPoolExecutor(workers, mp_context=get_context("fork")) as pool:
+        results = list(pool.map(_run_shard, [job] * len(shards), shards, parts))
     command = ["bcftools", "concat", "--naive", "--no-version", "-o", str(partial), *parts]
     result = subprocess.run(command, capture_output=True, text=True, check=False)
     if result.returncode != 0:
         raise VarnodeError(f"{partial}: joining shards failed: {result.stderr.strip()}")
-
-
-def _counts(histogram: Counter, names: list[str]) -> tuple[dict, int, int]:
-    """Per filter name: items failing it and failing only it; items failing any; all."""
-    per_name = {
-        name: {
-            "failed": sum(n for mask, n in histogram.items() if mask >> bit & 1),
-            "failed_alone": histogram.get(1 << bit, 0),
-        }
-        for bit, name in enumerate(names)
-    }
-    failed_any = sum(n for mask, n in histogram.items() if mask)
-    return per_name, failed_any, sum(histogram.values())
+    total = results[0]
+    for stats in results[1:]:
+        total = total + stats
+    return total
 
 
 def stats_table(spec: FilterSpec, stats: Stats) -> dict:
     """Counts per filter: records/genotypes failing it (failed) and failing only it (alone)."""
-    per_site, failed_sites, sites = _counts(stats.sites, [item.name for item in spec.site])
-    per_genotype, failed_genotypes, genotypes = _counts(
-        stats.genotypes, [item.name for item in spec.genotype]
-    )
+    site_names = [item.name for item in spec.site]
+    per_site = {name: {"failed": 0, "failed_alone": 0} for name in site_names}
+    failed_sites = 0
+    for value, records in stats.site_filters.items():
+        ours = [name for name in (value or "").split(";") if name in per_site]
+        failed_sites += records if ours else 0
+        for name in ours:
+            per_site[name]["failed"] += records
+            if len(ours) == 1:
+                per_site[name]["failed_alone"] += records
+    genotype = GenotypeFilters(spec.genotype, 0, set_missing=False) if spec.genotype else None
+    if genotype is not None and stats.genotype_histogram:
+        genotype.histogram[:] = stats.genotype_histogram
+    per_genotype = genotype.counts() if genotype else {}
     return {
         "filters_file": spec.path,
-        "sites": {"evaluated": sites, "failed_any": failed_sites},
-        "genotypes": {"evaluated": genotypes, "failed_any": failed_genotypes},
+        "sites": {"evaluated": stats.sites, "failed_any": failed_sites},
+        "genotypes": {
+            "evaluated": genotype.evaluated if genotype else 0,
+            "failed_any": genotype.failed_any if genotype else 0,
+        },
         "skipped_filters": list(spec.skipped),
         "filters": [
             {"level": "site", "name": item.name, "description": item.description,
@@ -398,7 +475,7 @@ def stats_table(spec: FilterSpec, stats: Stats) -> dict:
         ]
         + [
             {"level": "genotype", "name": item.name, "description": item.description,
-             **per_genotype[item.name]}
+             **per_genotype.get(item.name, {"failed": 0, "failed_alone": 0})}
             for item in spec.genotype
         ],
     }  # fmt: skip

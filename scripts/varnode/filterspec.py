@@ -1,11 +1,11 @@
 """Filter specifications: `filters.yaml` loaded, validated and compiled.
 
-A filter names a condition under which a site or a genotype FAILS. Comparisons of a
-single numeric value (QUAL, Number=1 INFO/FORMAT fields, the derived AB/VAF) and
-variant-type filters become plan lines run by varnode's bcftools plugin
-(`varnode.filtering`); raw expressions and regions compile to `bcftools filter`
-arguments. Every filter also compiles to the equivalent bcftools expression, which the
-equivalence tests run for comparison.
+A filter names a condition under which a site or a genotype FAILS. Site filters
+compile to `bcftools filter` soft-filter arguments (htslib evaluates them in C, with
+bcftools' semantics by construction); genotype filters compile to numpy predicates run
+by `varnode.genotype_filters`, and also to the equivalent bcftools expression, which
+the screen of records with a failing genotype (`varnode.filtering`), the equivalence
+tests and the benchmark run.
 
 Semantics follow bcftools: a missing value (`.`) never fails a filter, except under
 `!=` (bcftools holds `. != x` true).
@@ -56,9 +56,6 @@ class SiteFilter:
     mask_bed: str = ""  # soft-filter by region instead: "^file" fails outside, "file" inside
     tags: tuple[str, ...] = ()  # header tags ("INFO/DP") the filter reads
     optional: bool = False  # skip (rather than fail) when a tag is not in the header
-    field: str = ""  # "QUAL", "INFO/DP" or "FORMAT/SP" for a comparison filter
-    comparison: Comparison | None = None
-    types: tuple[str, ...] = ()  # variant types failing a type filter
 
     def bcftools_args(self) -> list[str]:
         """`bcftools filter` arguments soft-filtering failing sites with this filter's name."""
@@ -94,6 +91,11 @@ class FilterSpec:
     site: tuple[SiteFilter, ...] = ()
     genotype: tuple[GenotypeFilter, ...] = ()
     skipped: tuple[str, ...] = field(default=())
+
+    @property
+    def genotype_screen(self) -> str:
+        """bcftools expression true at records where any genotype fails any genotype filter."""
+        return " || ".join(item.bcftools_expression() for item in self.genotype)
 
     @property
     def names(self) -> list[str]:
@@ -134,17 +136,10 @@ def _site_filter(entry: dict[str, Any], base: Path) -> SiteFilter:
     if "field" in entry:
         operand = "QUAL" if entry["field"] == "QUAL" else entry["field"].replace("FORMAT/", "FMT/")
         tags = () if entry["field"] == "QUAL" else (entry["field"],)
-        comparison = _comparison(entry)
-        return SiteFilter(
-            expression=comparison.bcftools(operand),
-            tags=tags,
-            field=entry["field"],
-            comparison=comparison,
-            **common,
-        )
+        return SiteFilter(expression=_comparison(entry).bcftools(operand), tags=tags, **common)
     if "types" in entry:
         expression = " || ".join(f'TYPE="{kind}"' for kind in entry["types"])
-        return SiteFilter(expression=expression, types=tuple(entry["types"]), **common)
+        return SiteFilter(expression=expression, **common)
     if "expression" in entry:
         tags = tuple(
             dict.fromkeys(

@@ -17,9 +17,14 @@ import yaml
 
 from varnode.annotation_resources import annotation_problems
 from varnode.errors import VarnodeError
+from varnode.file_checks import indexed_vcf_problems, reference_problems, vcf_index
 
 SCHEMA_DIR = Path(__file__).resolve().parents[2] / "workflow" / "schemas"
 SAFE_NAME = re.compile(r"^[A-Za-z0-9._-]+$")
+# Names become parts of file names (results/annotated/steps/<sample>.<caller>.<step>.bcf.csi,
+# a hidden partial name beside it) and of read groups: 64 characters keep the longest such
+# file name well under the 255-byte limit of common file systems (ext4, XFS, Lustre).
+MAX_NAME_LENGTH = 64
 HPO_TERM = re.compile(r"^HP:\d{7}$")
 REQUIRED_COLUMNS = ("sample", "unit", "platform", "fq1", "fq2")
 PLATFORMS = ("ILLUMINA", "ELEMENT", "ULTIMA", "MGI", "DNBSEQ", "IONTORRENT")
@@ -71,22 +76,36 @@ def _report(problems: list[str], what: str) -> None:
 
 def load_sample_sheet(path: str | Path) -> SampleSheet:
     """Parse and check a sample sheet; relative FASTQ paths are relative to the sheet."""
+    sheet, problems = read_sample_sheet(path)
+    _report(problems, f"sample sheet {path}")
+    return sheet
+
+
+def read_sample_sheet(path: str | Path) -> tuple[SampleSheet, list[str]]:
+    """The sheet's valid units and every problem found, each naming its row and column.
+
+    Spreadsheet exports are accepted as they come: a UTF-8 byte-order mark and CRLF line
+    ends are read as plain UTF-8 text.
+    """
     path = Path(path)
+    sheet = SampleSheet(path)
     if not path.is_file():
-        raise VarnodeError(f"sample sheet {path}: file not found")
-    with path.open(newline="") as handle:
-        rows = [row for row in csv.reader(handle, delimiter="\t") if row and row[0][:1] != "#"]
+        return sheet, [f"sample sheet {path}: file not found"]
+    try:
+        with path.open(newline="", encoding="utf-8-sig") as handle:
+            rows = [row for row in csv.reader(handle, delimiter="\t") if row and row[0][:1] != "#"]
+    except UnicodeDecodeError as error:
+        return sheet, [f"sample sheet {path}: not UTF-8 text (byte {error.start})"]
     if not rows:
-        raise VarnodeError(f"sample sheet {path}: empty (expected a header line)")
+        return sheet, [f"sample sheet {path}: empty (expected a header line)"]
     header = [name.strip() for name in rows[0]]
     missing = [name for name in REQUIRED_COLUMNS if name not in header]
     if missing:
-        raise VarnodeError(
+        return sheet, [
             f"sample sheet {path}: header lacks column(s) {', '.join(missing)} "
             f"(required: {', '.join(REQUIRED_COLUMNS)}; optional: sex, hpo)"
-        )
+        ]
     problems: list[str] = []
-    sheet = SampleSheet(path)
     seen: dict[tuple[str, str], int] = {}
     for line_number, values in enumerate(rows[1:], start=2):
         if len(values) != len(header):
@@ -107,9 +126,8 @@ def load_sample_sheet(path: str | Path) -> SampleSheet:
             sheet.units.append(unit)
     if not rows[1:]:
         problems.append(f"{path}: no sample rows")
-    _report(problems, f"sample sheet {path}")
-    _check_consistent_sample_fields(sheet)
-    return sheet
+    problems += _inconsistent_sample_fields(sheet)
+    return sheet, problems
 
 
 def _check_row(path: Path, line: int, record: dict[str, str], problems: list[str]) -> Unit | None:
@@ -122,6 +140,12 @@ def _check_row(path: Path, line: int, record: dict[str, str], problems: list[str
     for column in ("sample", "unit"):
         if not SAFE_NAME.match(record[column]):
             problem(column, f"{record[column]!r} is not a safe name (allowed: A-Z a-z 0-9 . _ -)")
+        elif len(record[column]) > MAX_NAME_LENGTH:
+            problem(
+                column,
+                f"{len(record[column])} characters, at most {MAX_NAME_LENGTH} (names become "
+                "parts of file names, which file systems limit to 255 bytes)",
+            )
     if record["platform"].upper() not in PLATFORMS:
         problem("platform", f"{record['platform']!r} is not one of {', '.join(PLATFORMS)}")
     fastqs = {}
@@ -157,7 +181,7 @@ def _check_row(path: Path, line: int, record: dict[str, str], problems: list[str
     )
 
 
-def _check_consistent_sample_fields(sheet: SampleSheet) -> None:
+def _inconsistent_sample_fields(sheet: SampleSheet) -> list[str]:
     """Sex and HPO terms describe the individual, so all units of a sample must agree."""
     problems = []
     for sample in sheet.samples:
@@ -169,19 +193,7 @@ def _check_consistent_sample_fields(sheet: SampleSheet) -> None:
                     f"{sheet.path} sample {sample!r}, column {attribute}: units disagree "
                     f"({', '.join(sorted(map(str, values)))})"
                 )
-    _report(problems, f"sample sheet {sheet.path}")
-
-
-def reference_contigs(fasta: str | Path) -> list[str]:
-    """Contig names from the .fai when present, else from the FASTA headers."""
-    fasta = Path(fasta)
-    fai = Path(f"{fasta}.fai")
-    if fai.is_file():
-        with fai.open() as handle:
-            return [line.split("\t", 1)[0] for line in handle if line.strip()]
-    opener = gzip.open if fasta.suffix in (".gz", ".bgz") else open
-    with opener(fasta, "rt") as handle:
-        return [line[1:].split()[0] for line in handle if line.startswith(">")]
+    return problems
 
 
 def bed_contigs(bed: str | Path) -> set[str]:
@@ -195,15 +207,12 @@ def bed_contigs(bed: str | Path) -> set[str]:
 
 
 def vcf_contigs(vcf: str | Path) -> set[str]:
-    """Contigs that carry records (header ##contig lines often list a whole assembly)."""
+    """Contigs that carry records, from the index (header ##contig lines often list a
+    whole assembly); the index itself is checked first (file_checks.indexed_vcf_problems)."""
     import pysam
 
-    vcf = str(vcf)
-    if Path(f"{vcf}.tbi").is_file() or Path(f"{vcf}.csi").is_file():
-        with pysam.TabixFile(vcf) as tabix:
-            return set(tabix.contigs)
-    with pysam.VariantFile(vcf) as variants:
-        return {record.chrom for record in variants}
+    with pysam.TabixFile(str(vcf), index=str(vcf_index(vcf))) as tabix:
+        return set(tabix.contigs)
 
 
 def resource_problems(key: str, path: str, read_contigs, reference: set[str]) -> list[str]:
@@ -221,39 +230,78 @@ def resource_problems(key: str, path: str, read_contigs, reference: set[str]) ->
     ]
 
 
+def filter_problems(path: str) -> list[str]:
+    """The filters file must validate and name only existing BED files, before any job runs."""
+    from varnode.filterspec import load
+
+    try:
+        load(path)
+    except VarnodeError as error:
+        return [f"config filters: {error}"]
+    return []
+
+
 def check_config(config: dict[str, Any], schema_dir: Path = SCHEMA_DIR) -> SampleSheet:
-    """Validate `config` (filling schema defaults in place) and everything it points at."""
+    """Validate `config` (filling schema defaults in place) and everything it points at.
+
+    Every problem of the config and of the sample sheet is reported at once."""
     from snakemake.exceptions import WorkflowError
     from snakemake.utils import validate
 
+    schema_problems = config_schema_problems(config, schema_dir / "config.schema.yaml")
+    if schema_problems:
+        _report(schema_problems, "config")
     try:
-        validate(config, str(schema_dir / "config.schema.yaml"))
+        validate(config, str(schema_dir / "config.schema.yaml"))  # fills in the defaults
     except WorkflowError as error:
         raise VarnodeError(f"config: {_schema_message(error)}") from None
-    problems: list[str] = []
+    problems = resource_file_problems(config)
+    sheet, sheet_problems = read_sample_sheet(config["samples"])
+    _report(problems + sheet_problems, "config and sample sheet")
+    return sheet
+
+
+def config_schema_problems(config: Any, schema_file: Path) -> list[str]:
+    """Every schema violation of `config`, each naming its key (not only the first)."""
+    from jsonschema import Draft202012Validator
+
+    if not isinstance(config, dict):
+        return [f"(top level): expected a mapping of keys, found {type(config).__name__}"]
+    validator = Draft202012Validator(yaml.safe_load(schema_file.read_text()))
+    return [
+        f"{_key_path(error.absolute_path)}: {error.message}"
+        for error in sorted(validator.iter_errors(config), key=lambda e: list(map(str, e.path)))
+    ]
+
+
+def resource_file_problems(config: dict[str, Any]) -> list[str]:
+    """Problems of the reference, regions, known-site, truth and annotation files."""
     fasta = Path(config["reference"]["fasta"])
     if not fasta.is_file():
-        raise VarnodeError(f"config reference.fasta: file not found: {fasta}")
-    contigs = set(reference_contigs(fasta))
-    files = [("reference.regions", config["reference"].get("regions"), bed_contigs)]
-    files += [
-        (f"known_sites[{i}]", path, vcf_contigs) for i, path in enumerate(config["known_sites"])
-    ]
-    for key, path, read_contigs in files:
+        return [f"config reference.fasta: file not found: {fasta}"]
+    names, problems = reference_problems(fasta)
+    contigs = set(names)
+    regions = config["reference"].get("regions")
+    if regions:
+        problems += resource_problems("reference.regions", regions, bed_contigs, contigs)
+    vcfs = [(f"known_sites[{i}]", path) for i, path in enumerate(config["known_sites"])]
+    vcfs += [("benchmark.truth", config["benchmark"]["truth"])]
+    for key, path in vcfs:
         if path:
-            problems += resource_problems(key, path, read_contigs, contigs)
-    problems += annotation_problems(config, contigs)
-    _report(problems, "config")
-    return load_sample_sheet(config["samples"])
+            found = indexed_vcf_problems(key, path)
+            problems += found or resource_problems(key, path, vcf_contigs, contigs)
+    return problems + annotation_problems(config, contigs) + filter_problems(config["filters"])
+
+
+def _key_path(parts) -> str:
+    where = "".join(f"[{part}]" if isinstance(part, int) else f".{part}" for part in parts)
+    return where.lstrip(".") or "(top level)"
 
 
 def _schema_message(error: Exception) -> str:
     cause = error.__cause__ or error.__context__
     if cause is not None and hasattr(cause, "absolute_path"):
-        where = "".join(
-            f"[{part}]" if isinstance(part, int) else f".{part}" for part in cause.absolute_path
-        ).lstrip(".")
-        return f"{where or '(top level)'}: {cause.message}"
+        return f"{_key_path(cause.absolute_path)}: {cause.message}"
     return str(error).strip().splitlines()[-1]
 
 
@@ -261,9 +309,25 @@ def configure(parser) -> None:
     parser.add_argument("--config", default="config/config.yaml", help="config YAML to check")
 
 
+def load_config_file(path: str | Path) -> dict[str, Any]:
+    """The YAML config at `path`; a missing or unparsable file is a VarnodeError."""
+    try:
+        with open(path) as handle:
+            config = yaml.safe_load(handle)
+    except OSError as error:
+        raise VarnodeError(f"config {path}: cannot be read ({error.strerror})") from None
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        where = f" line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        reason = getattr(error, "problem", None) or "invalid YAML"
+        raise VarnodeError(f"config {path}{where}: not valid YAML ({reason})") from None
+    if not isinstance(config, dict):
+        raise VarnodeError(f"config {path}: expected a mapping of keys, found {config!r:.40}")
+    return config
+
+
 def run(args) -> int:
-    with open(args.config) as handle:
-        config = yaml.safe_load(handle) or {}
+    config = load_config_file(args.config)
     sheet = check_config(config)
     print(
         f"{args.config}: OK ({len(sheet.samples)} samples, {len(sheet.units)} units, "

@@ -12,6 +12,10 @@ boundaries are KING's (powers of two halfway on a log scale).
 An estimate from few sites is noise, so each pair reports the sites it rests on (sites
 where at least one of the two carries an ALT allele), and pairs below a minimum are
 flagged `insufficient_data` instead of given a degree.
+
+A cohort of one sample has no pairs: the table is then written without rows, its first
+line stating why (`## skipped: ...`), so that a single patient's run completes and the
+report says why relatedness is absent.
 """
 
 from __future__ import annotations
@@ -35,6 +39,11 @@ DEGREES = (  # lower bound of kinship -> label
 DEFAULT_MIN_DEPTH = 10
 DEFAULT_MIN_SITES = 200
 SEX_AND_MITO = ("chrX", "X", "chrY", "Y", "chrM", "MT")
+SKIPPED = "## skipped: "
+
+
+class TooFewSamples(VarnodeError):
+    """A pairwise statistic asked of fewer than two samples."""
 
 
 @dataclass
@@ -135,7 +144,8 @@ def relatedness(
     reader, chunks = read_chunks(vcf, chunk_size)
     samples = list(reader.samples)
     if len(samples) < 2:
-        raise VarnodeError(f"{vcf}: relatedness needs at least 2 samples, found {len(samples)}")
+        reader.close()
+        raise TooFewSamples(f"relatedness needs at least 2 samples, found {len(samples)} in {vcf}")
     counts = KingCounts(len(samples))
     for chunk in chunks:
         counts.add(chunk, min_depth, excluded_contigs)
@@ -157,13 +167,16 @@ COLUMNS = (
 )
 
 
-def relatedness_table(rows: list[dict[str, object]]) -> str:
+def relatedness_table(rows: list[dict[str, object]], skipped: str | None = None) -> str:
+    """The pairs as TSV; a skipped estimate is a header without rows after its reason."""
+
     def cell(value: object) -> str:
         if value is None:
             return "NA"
         return f"{value:.4f}" if isinstance(value, float) else str(value)
 
-    lines = ["\t".join(COLUMNS)] + ["\t".join(cell(row[c]) for c in COLUMNS) for row in rows]
+    lines = [f"{SKIPPED}{skipped}"] if skipped else []
+    lines += ["\t".join(COLUMNS)] + ["\t".join(cell(row[c]) for c in COLUMNS) for row in rows]
     return "\n".join(lines) + "\n"
 
 
@@ -189,9 +202,14 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    rows = relatedness(
-        args.vcf, args.min_depth, args.min_sites, tuple(args.exclude_contigs), args.chunk_size
-    )
+    try:
+        rows = relatedness(
+            args.vcf, args.min_depth, args.min_sites, tuple(args.exclude_contigs), args.chunk_size
+        )
+    except TooFewSamples as reason:
+        write_text_atomic(args.output, relatedness_table([], skipped=str(reason)))
+        print(f"{args.output}: skipped: {reason}")
+        return 0
     write_text_atomic(args.output, relatedness_table(rows))
     print(f"{args.output}: {len(rows)} pairs")
     return 0

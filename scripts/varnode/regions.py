@@ -3,10 +3,16 @@
 Long contigs are cut into windows; short ones (alts, decoys, unplaced scaffolds, of
 which GRCh38 has thousands) are packed together so the shard count stays near
 genome size / shard size instead of one job per tiny contig.
+
+The plan is a pure function of (.fai, targets, size), computed when the workflow is
+parsed (`plan_shards`), so every job is known from the start: no checkpoint, whose
+re-evaluation makes Snakemake skip its incomplete-output checks on resume.
 """
 
 from __future__ import annotations
 
+import hashlib
+import os
 from pathlib import Path
 
 from varnode.atomic import write_text_atomic
@@ -81,16 +87,66 @@ def restrict(shards: list[list[Interval]], targets: list[Interval]) -> list[list
     return restricted
 
 
+def plan_shards(fai: str | Path, targets: str | Path | None, size: int) -> list[list[Interval]]:
+    """The shards of a reference (its .fai), restricted to an optional target BED."""
+    if size < 1:
+        raise VarnodeError(f"shard size must be positive, got {size}")
+    shards = shard(read_fai(fai), size)
+    if targets:
+        shards = restrict(shards, read_bed(targets))
+        if not shards:
+            raise VarnodeError(f"{targets}: no target overlaps the reference contigs")
+    return shards
+
+
+def shard_names(count: int) -> list[str]:
+    width = max(4, len(str(count)))
+    return [f"shard{number:0{width}d}" for number in range(1, count + 1)]
+
+
 def write_shards(shards: list[list[Interval]], outdir: str | Path) -> list[Path]:
     outdir = Path(outdir)
     outdir.mkdir(parents=True, exist_ok=True)
-    width = max(4, len(str(len(shards))))
     paths = []
-    for number, intervals in enumerate(shards, start=1):
-        path = outdir / f"shard{number:0{width}d}.bed"
+    for name, intervals in zip(shard_names(len(shards)), shards, strict=True):
+        path = outdir / f"{name}.bed"
         write_text_atomic(path, "".join(f"{c}\t{s}\t{e}\n" for c, s, e in intervals))
         paths.append(path)
     return paths
+
+
+def contig_index(fasta: str | Path, cache: str | Path) -> Path:
+    """A .fai of `fasta` that is not older than it: the user's own, else one built in `cache`.
+
+    The cached index is named after the FASTA's real path, so pointing the config at
+    another reference never reuses the old one's index.
+    """
+    fasta = Path(fasta)
+    if not fasta.is_file():
+        raise VarnodeError(f"reference FASTA {fasta}: file not found")
+    modified = fasta.stat().st_mtime
+    own = Path(f"{fasta}.fai")
+    if own.is_file() and own.stat().st_mtime >= modified:
+        return own
+    key = hashlib.sha1(str(fasta.resolve()).encode()).hexdigest()[:12]
+    cached = Path(cache) / f"{fasta.name}.{key}.fai"
+    if cached.is_file() and cached.stat().st_mtime >= modified:
+        return cached
+    import pysam
+
+    cached.parent.mkdir(parents=True, exist_ok=True)
+    partial = cached.with_name(f".partial.{cached.name}.{os.getpid()}")
+    # A bgzip FASTA also needs a .gzi: written beside the partial .fai, not the user's file.
+    gzi = partial.with_name(f"{partial.name}.gzi")
+    try:
+        pysam.faidx(str(fasta), "--fai-idx", str(partial), "--gzi-idx", str(gzi))
+        os.replace(partial, cached)
+    except pysam.SamtoolsError as error:
+        raise VarnodeError(f"reference FASTA {fasta}: cannot be indexed: {error}") from None
+    finally:
+        partial.unlink(missing_ok=True)
+        gzi.unlink(missing_ok=True)
+    return cached
 
 
 def configure(parser) -> None:
@@ -101,13 +157,6 @@ def configure(parser) -> None:
 
 
 def run(args) -> int:
-    if args.size < 1:
-        raise VarnodeError(f"--size must be positive, got {args.size}")
-    shards = shard(read_fai(args.fai), args.size)
-    if args.targets:
-        shards = restrict(shards, read_bed(args.targets))
-        if not shards:
-            raise VarnodeError(f"{args.targets}: no target overlaps the reference contigs")
-    paths = write_shards(shards, args.outdir)
+    paths = write_shards(plan_shards(args.fai, args.targets, args.size), args.outdir)
     print(f"{len(paths)} shards written to {args.outdir}")
     return 0

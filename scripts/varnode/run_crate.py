@@ -4,7 +4,8 @@ The crate follows the Process, Workflow and Provenance Run Crate profiles 0.5 on
 RO-Crate 1.0 and RO-Crate 1.1, and is built with the `rocrate` library:
 
 - the workflow: a snapshot of the code that ran (Snakefile, workflow/, envs/, the varnode
-  package, pyproject.toml, constraints.txt) copied to `results/workflow/`, its Snakefile
+  package, pyproject.toml, constraints.txt) copied to `results/workflow/` (written under
+  another name with --snapshot, for the rule to check and publish it), its Snakefile
   the main `ComputationalWorkflow`; each rule a `HowToStep`, each tool a
   `SoftwareApplication` with the version the run collected;
 - the run: a `CreateAction` (start and end time, status, agent when configured, the
@@ -216,10 +217,12 @@ class CrateBuilder:
         digest = self.cache.digest(path)
         return {"sha256": digest.sha256, "contentSize": str(digest.size), **extra}
 
-    def add_output(self, path: Path, **extra: Any) -> Any:
+    def add_output(self, path: Path, located: Path | None = None, **extra: Any) -> Any:
+        """The output at `path` under results/, read from `located` where it is written
+        now (the snapshot, before it is published) if not there yet."""
         relative = path.relative_to(self.results).as_posix()
         entity = self.crate.add_file(
-            dest_path=relative, properties=self.file_properties(path, **extra)
+            dest_path=relative, properties=self.file_properties(located or path, **extra)
         )
         self.by_real_path[os.path.realpath(path)] = entity
         return entity
@@ -317,7 +320,7 @@ def build(args: argparse.Namespace) -> tuple[dict[str, Any], list[str]]:
     root["license"] = args.license or NO_LICENCE
     add_profiles(crate)
 
-    workflow = add_workflow(builder, run, args.workflow_dir)
+    workflow = add_workflow(builder, run, args.workflow_dir, args.snapshot)
     tools = tool_entities(
         crate,
         run.get("tools", []),
@@ -370,11 +373,17 @@ def build(args: argparse.Namespace) -> tuple[dict[str, Any], list[str]]:
     return crate.metadata.generate(), skipped
 
 
-def add_workflow(builder: CrateBuilder, run: dict[str, Any], workflow_dir: Path) -> Any:
-    """The code that ran, copied into the crate; its Snakefile the main workflow."""
-    results = builder.results
-    snapshot = snapshot_workflow(workflow_dir, results / SNAPSHOT)
-    main = results / SNAPSHOT / "Snakefile"
+def add_workflow(
+    builder: CrateBuilder, run: dict[str, Any], workflow_dir: Path, written: Path | None
+) -> Any:
+    """The code that ran, copied into the crate (`written` there first, if given, to be
+    moved to results/workflow by the rule); its Snakefile the main workflow."""
+    final = builder.results / SNAPSHOT
+    written = written or final
+    snapshot = [
+        final / path.relative_to(written) for path in snapshot_workflow(workflow_dir, written)
+    ]
+    main = final / "Snakefile"
     workflow = builder.crate.add_workflow(
         dest_path=f"{SNAPSHOT}/Snakefile",
         main=True,
@@ -384,13 +393,13 @@ def add_workflow(builder: CrateBuilder, run: dict[str, Any], workflow_dir: Path)
         properties={
             "name": f"varnode {run['workflow']['version']}",
             "version": run["workflow"].get("git_commit") or run["workflow"]["version"],
-            **builder.file_properties(main),
+            **builder.file_properties(written / "Snakefile"),
         },
     )
     builder.by_real_path[os.path.realpath(main)] = workflow
     for path in snapshot:
         if path != main:
-            builder.add_output(path)
+            builder.add_output(path, written / path.relative_to(final))
     builder.workflow_dir = os.path.realpath(workflow_dir)
     return workflow
 
@@ -436,7 +445,8 @@ def add_parameters(crate: ROCrate, workflow: Any, config: dict[str, Any]):
 
 
 def add_outputs(builder: CrateBuilder, workflow: Any) -> list[Any]:
-    """Every file under results/ but the crate itself and the workflow snapshot."""
+    """Every file under results/ but the crate itself, the workflow snapshot and hidden
+    files and folders (partial outputs, Snakemake's time stamps)."""
     parameter = builder.crate.add_formal_parameter(
         name="results",
         additionalType="File",
@@ -447,8 +457,12 @@ def add_outputs(builder: CrateBuilder, workflow: Any) -> list[Any]:
     outputs = []
     for path in sorted(builder.results.rglob("*")):
         relative = path.relative_to(builder.results)
-        hidden = path.name.startswith(".")  # e.g. Snakemake's .snakemake_timestamp
-        if not path.is_file() or hidden or relative.parts[0] == SNAPSHOT or path.name == CRATE_NAME:
+        if (
+            not path.is_file()
+            or any(part.startswith(".") for part in relative.parts)
+            or relative.parts[0] == SNAPSHOT
+            or path.name == CRATE_NAME
+        ):
             continue
         outputs.append(builder.add_output(path, exampleOfWork={"@id": parameter.id}))
     return outputs
@@ -575,6 +589,13 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--results", type=Path, default=Path("results"), help="crate root")
     parser.add_argument("--run-json", type=Path, required=True, help="the run's run.json")
     parser.add_argument("--workflow-dir", type=Path, required=True, help="workflow checkout")
+    parser.add_argument(
+        "--snapshot",
+        type=Path,
+        default=None,
+        help="where to write the workflow snapshot (default: results/workflow); the crate "
+        "names it results/workflow all the same",
+    )
     parser.add_argument("--rule-tools", default="{}", help="JSON: rule -> tool it runs")
     parser.add_argument("--command", default="snakemake", help="the run's command line")
     parser.add_argument("--agent-name", default="", help="who ran it (Person/Organization)")

@@ -11,6 +11,9 @@ alternating and --repeats times each:
 and reports median wall time, CPU time, the ratio to bcftools and the peak RSS of
 the largest process. varnode also writes PASS, FORMAT/FT, an index and the stats,
 which the bcftools command does not; `bcftools+index` adds `bcftools index` to it.
+`cyvcf2 floor` is what cyvcf2 alone costs per record: reading the input (as
+uncompressed BCF, the form varnode's Python stage reads) and writing it back, without
+touching a field.
 
     python tests/bench/bench_filter.py                 # full scale (several minutes)
     python tests/bench/bench_filter.py --scale 0.05    # quick check
@@ -63,6 +66,30 @@ def measure(command: str, rss_file: Path) -> tuple[float, float, float]:
     return wall, usage.ru_utime + usage.ru_stime, rss_kb / 1024
 
 
+FLOOR = """
+import sys, time
+from cyvcf2 import VCF, Writer
+reader = VCF(sys.argv[1], lazy=True)
+writer = Writer("/dev/null", reader, mode="wbu")
+start, records = time.perf_counter(), 0
+for record in reader:
+    writer.write_record(record)
+    records += 1
+writer.close()
+print(f"{(time.perf_counter() - start) / max(records, 1) * 1e6:.2f}")
+"""
+
+
+def cyvcf2_floor(source: Path) -> float:
+    """Microseconds per record for cyvcf2 to read and write `source` untouched."""
+    plain = source.with_suffix(".floor.bcf")
+    subprocess.run(["bcftools", "view", "-Ou", "-o", str(plain), str(source)], check=True)
+    done = subprocess.run([sys.executable, "-c", FLOOR, str(plain)], capture_output=True,
+                          text=True, check=True)  # fmt: skip
+    plain.unlink()
+    return float(done.stdout)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--scale", type=float, default=1.0, help="fraction of the record counts")
@@ -110,6 +137,7 @@ def main() -> int:
                 f"{label} ({records} rec)\t{name}\t{wall:.2f}\t{cpu:.2f}\t{rss:.0f}"
                 f"\t{ratio:.2f}\t{indexed:.2f}"
             )
+        print(f"{label} ({records} rec)\tcyvcf2 floor\t{cyvcf2_floor(source):.2f} us/record")
         sys.stdout.flush()
     return 0
 

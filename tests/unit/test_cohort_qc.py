@@ -124,3 +124,18 @@ def test_cli_writes_tsv_and_json(tmp_path: Path) -> None:
     table = {row[0]: dict(zip(header, row, strict=True)) for row in rows}
     assert table["male"]["inferred_sex"] == "male" and table["male"]["flags"] == "PASS"
     assert json.loads(js.read_text())["samples"][1]["inferred_sex"] == "male"
+
+
+def test_one_sample_cohort_is_checked_and_outlier_test_skipped_with_a_reason(
+    tmp_path: Path,
+) -> None:
+    vcf = write_vcf(
+        tmp_path / "one.vcf",
+        ["solo"],
+        [("chr1", 100, "A", "G", ["0/1"]), ("chr1", 200, "C", "T", ["1/1"])],
+        CONTIGS,
+    )
+    report = sample_qc(str(vcf), {}, RULES, QcThresholds())
+    (row,) = report["samples"]
+    assert row["call_rate"] == 1.0 and row["n_snv"] == 2
+    assert report["outlier_test"] == "skipped: 1 samples, robust outlier test needs 10"

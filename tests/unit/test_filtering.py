@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
-import tempfile
 from pathlib import Path
 
 import pytest
 from cyvcf2 import VCF
 
 from tests.unit.filtering_cases import (
+    RECORDS,
     flatten,
     fts,
     records,
@@ -20,9 +19,7 @@ from tests.unit.filtering_cases import (
     write_filters,
     write_vcf,
 )
-from varnode.bcftools_plugin import plugin
 from varnode.errors import VarnodeError
-from varnode.filtering import _native, _plan
 from varnode.filterspec import load
 
 REPO = Path(__file__).resolve().parents[2]
@@ -249,17 +246,6 @@ def test_shipped_filters_validate_and_compile():
     assert 'GT="RA"' in spec.genotype[2].bcftools_expression()
 
 
-def test_plugin_is_built_once_and_a_missing_compiler_is_a_clear_error(tmp_path, monkeypatch):
-    monkeypatch.setenv("VARNODE_CACHE", str(tmp_path / "cache"))
-    built = plugin()
-    assert built.is_file() and built.parent == tmp_path / "cache"
-    assert plugin() == built and built.stat().st_mtime_ns == plugin().stat().st_mtime_ns
-    monkeypatch.setenv("CC", str(tmp_path / "no-such-compiler"))  # a new key: rebuilds
-    with pytest.raises(VarnodeError, match="needs a C compiler"):
-        plugin()
-    assert sorted(p.name for p in (tmp_path / "cache").iterdir()) == [built.name]
-
-
 def test_every_genotype_gets_ft_and_stats_match_the_output(edge, filters, tmp_path):
     out = tmp_path / "out.vcf.gz"
     table = run_varnode(edge, out, filters)
@@ -268,54 +254,12 @@ def test_every_genotype_gets_ft_and_stats_match_the_output(edge, filters, tmp_pa
     assert table["genotypes"]["failed_any"] == sum(v != "PASS" for row in per_record for v in row)
 
 
-def test_plugin_cache_falls_back_to_a_private_temporary_folder(tmp_path, monkeypatch):
-    monkeypatch.delenv("VARNODE_CACHE", raising=False)
-    monkeypatch.setenv("XDG_CACHE_HOME", "/dev/null/cache")  # cannot be created
-    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
-    assert plugin().parent == tmp_path / f"varnode-{os.getuid()}"
-    monkeypatch.setenv("VARNODE_CACHE", "/dev/null/cache")
-    with pytest.raises(VarnodeError, match="VARNODE_CACHE=/dev/null/cache cannot be written"):
-        plugin()
-
-
-def test_plan_runs_single_values_and_types_in_the_plugin_and_the_rest_upstream(tmp_path):
-    bed = tmp_path / "mask.bed"
-    bed.write_text("chr1\t0\t10\n")
-    spec = load(
-        write_filters(
-            tmp_path / "f.yaml",
-            site=[
-                *SITE,
-                {"name": "Vector", "description": "d", "field": "INFO/SAF", "fail_if": "==",
-                 "value": 0},
-                {"name": "Complex", "description": 'a "quoted"\ttab', "types": ["mnp", "other"]},
-                {"name": "Raw", "description": "d", "expression": "INFO/MQ<40"},
-                {"name": "Masked", "description": "d", "inside_bed": bed.name},
-            ],
-            genotype=[*GENOTYPE, {"name": "Imbalance", "description": "d", "field": "AB",
-                                  "fail_if": "outside", "value": [0.2, 0.8]}],
-        )
-    )  # fmt: skip
-    tags = {
-        "INFO/DP": {"Number": "1", "Type": "Integer"},
-        "INFO/SAF": {"Number": "A", "Type": "Integer"},
-        "INFO/MQ": {"Number": "1", "Type": "Float"},
-        "FORMAT/GQ": {"Number": "1", "Type": "Integer"},
-        "FORMAT/DP": {"Number": "1", "Type": "Integer"},
-    }
-    lines = [line.split("\t") for line in _plan(spec, 3, tags).splitlines()]
-    described = {fields[1]: fields[2] for fields in lines if fields[0] == "describe"}
-    assert described["Complex"] == "a 'quoted' tab"
-    plan = {fields[1]: fields[2:] for fields in lines if fields[0] != "describe"}
-    assert plan["LowQual"] == ["qual", "-", "f", "lt", "30", "-"]
-    assert plan["LowDepth"] == ["info", "DP", "i", "lt", "10", "-"]
-    assert plan["Complex"] == ["types", "-", "-", "eq", str(1 << 2 | 1 << 4), "-"]
-    assert plan["LowGQ"] == ["format", "GQ", "i", "lt", "20", "-"]
-    assert plan["Imbalance"] == ["ab", "-", "f", "outside", "0.2", "0.8"]
-    for upstream in ("Vector", "Raw", "Masked"):
-        assert plan[upstream][0] == "upstream"
-    assert [item.name for item in spec.site if not _native(item, tags)] == [
-        "Vector", "Raw", "Masked"
-    ]  # fmt: skip
-    without_samples = _plan(spec, 0, tags)
-    assert "describe\tLowGQ" not in without_samples and "describe\tLowQual" in without_samples
+def test_record_on_a_contig_the_header_lacks_is_an_error_naming_it(filters, tmp_path):
+    elsewhere = RECORDS[5].replace("chr2\t10", "chr3\t10")
+    source = write_vcf(tmp_path / "undeclared.vcf.gz", records=[*RECORDS[:2], elsewhere])
+    Path(f"{source}.tbi").unlink()  # else htslib lists the index's contigs in the header
+    out, stats = tmp_path / "out.vcf.gz", tmp_path / "stats.tsv"
+    result = _cli(str(source), str(out), "--filters", str(filters), "--stats", str(stats))
+    assert result.returncode == 2
+    assert "Contig 'chr3' is not defined in the header" in result.stderr
+    assert list(tmp_path.glob("out*")) == [] and not stats.exists()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -158,6 +160,24 @@ def test_unknown_config_key_is_rejected(tmp_path: Path, reference: Path, fastqs:
         check_config(config)
 
 
+def test_filters_file_is_checked_with_the_config(
+    tmp_path: Path, reference: Path, fastqs: Path
+) -> None:
+    filters = tmp_path / "filters.yaml"
+    filters.write_text(
+        "site:\n  - {name: LowQual, description: d, field: QUAL, fail_if: '<<', value: 30}\n"
+        "  - {name: OffTarget, description: d, outside_bed: absent.bed}\n"
+    )
+    config = make_config(tmp_path, reference, fastqs, filters=str(filters))
+    with pytest.raises(VarnodeError) as error:
+        check_config(config)
+    (line,) = problem_lines(error)
+    assert line.startswith("  - config filters: ") and f"{filters}: site/0" in line
+    filters.write_text("site:\n  - {name: OffTarget, description: d, outside_bed: absent.bed}\n")
+    with pytest.raises(VarnodeError, match=r"OffTarget: BED file .*absent\.bed does not exist"):
+        check_config(config)
+
+
 def test_missing_reference(tmp_path: Path, fastqs: Path) -> None:
     config = make_config(tmp_path, tmp_path / "absent.fa", fastqs)
     with pytest.raises(VarnodeError, match=r"reference\.fasta: file not found"):
@@ -196,3 +216,71 @@ def test_known_sites_matching_reference_pass(
     known = [str(p) for p in sorted((shared_data / "known_variants").glob("*.vcf.gz"))]
     config = make_config(tmp_path, reference, fastqs, known_sites=known)
     assert check_config(config).samples == ["A"]
+
+
+def test_bom_and_crlf_from_a_spreadsheet_export_are_accepted(fastqs: Path) -> None:
+    sheet = fastqs / "samples.tsv"
+    text = HEADER + "A\tL1\tILLUMINA\ta_R1.fq.gz\ta_R2.fq.gz\tfemale\t\n"
+    sheet.write_bytes(b"\xef\xbb\xbf" + text.replace("\n", "\r\n").encode())
+    loaded = load_sample_sheet(sheet)
+    assert loaded.samples == ["A"]
+    assert loaded.unit("A", "L1").sex == "female"
+
+
+def test_overlong_sample_name_is_refused_naming_row_and_column(fastqs: Path) -> None:
+    name = "S" * 300
+    sheet = write_sheet(fastqs, f"{name}\tL1\tILLUMINA\ta_R1.fq.gz\ta_R2.fq.gz\t\t")
+    with pytest.raises(VarnodeError) as error:
+        load_sample_sheet(sheet)
+    (line,) = problem_lines(error)
+    assert str(sheet) in line and "row 2" in line and "column sample" in line
+    assert "300 characters, at most 64" in line
+
+
+def test_every_config_schema_error_and_sheet_problem_is_reported_at_once(
+    tmp_path: Path, reference: Path, fastqs: Path
+) -> None:
+    config = make_config(tmp_path, reference, fastqs, callers=["gatk4"], calers=["x"])
+    config["reference"]["shard_size"] = 5
+    with pytest.raises(VarnodeError) as error:
+        check_config(config)
+    lines = problem_lines(error)
+    assert len(lines) == 3
+    assert any("callers[0]: 'gatk4'" in line for line in lines)
+    assert any("reference.shard_size: 5 is less than the minimum" in line for line in lines)
+    assert any("'calers' was unexpected" in line for line in lines)
+
+    config = make_config(tmp_path, reference, fastqs)
+    config["known_sites"] = [str(tmp_path / "absent.vcf.gz")]
+    write_sheet(fastqs, "A\tL1\tPACBIO\ta_R1.fq.gz\ta_R2.fq.gz\t\t")
+    with pytest.raises(VarnodeError) as error:
+        check_config(config)
+    lines = problem_lines(error)
+    assert len(lines) == 2
+    assert "known_sites[0]: file not found" in lines[0]
+    assert "row 2" in lines[1] and "column platform" in lines[1]
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (None, "cannot be read (No such file or directory)"),
+        ("callers: [bcftools\n", "line 2, column 1: not valid YAML"),
+        ("- a list\n", "expected a mapping of keys"),
+    ],
+)
+def test_check_inputs_on_a_missing_or_malformed_config_errors_without_traceback(
+    tmp_path: Path, content: str | None, message: str
+) -> None:
+    config = tmp_path / "config.yaml"
+    if content is not None:
+        config.write_text(content)
+    result = subprocess.run(
+        [sys.executable, "-m", "varnode", "check-inputs", "--config", str(config)],
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 2
+    assert f"varnode check-inputs: error: config {config}" in result.stderr
+    assert message in result.stderr
+    assert "Traceback" not in result.stderr

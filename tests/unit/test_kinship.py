@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from tests.unit.cohort_vcfs import write_vcf
+from varnode.cli import main
 from varnode.kinship import KingCounts, degree, relatedness, relatedness_rows
 
 N_SITES = 4000
@@ -118,3 +119,14 @@ def test_vcf_path_skips_shallow_calls_sex_chromosomes_and_indels(tmp_path: Path)
     assert row["n_sites"] == 2
     assert (row["het_het"], row["opposite_hom"]) == (1, 0)
     assert row["kinship"] == pytest.approx(0.5)
+
+
+def test_one_sample_cohort_writes_an_empty_table_stating_why(tmp_path: Path) -> None:
+    vcf = write_vcf(
+        tmp_path / "one.vcf", ["solo"], [("chr1", 100, "A", "G", ["0/1:30"])], {"chr1": 10_000}
+    )
+    output = tmp_path / "relatedness.tsv"
+    assert main(["relatedness", str(vcf), "-o", str(output)]) == 0
+    reason, header, *rows = output.read_text().splitlines()
+    assert reason == f"## skipped: relatedness needs at least 2 samples, found 1 in {vcf}"
+    assert header.startswith("sample_a\tsample_b\tkinship") and rows == []

@@ -1,11 +1,20 @@
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
 
 from varnode.cli import main
-from varnode.regions import restrict, shard
+from varnode.errors import VarnodeError
+from varnode.regions import (
+    contig_index,
+    plan_shards,
+    read_fai,
+    restrict,
+    shard,
+    shard_names,
+)
 
 
 def test_long_contigs_are_cut_and_short_ones_packed() -> None:
@@ -41,3 +50,55 @@ def test_cli_rejects_a_malformed_fai(tmp_path: Path, capsys: pytest.CaptureFixtu
     assert main(["shard-regions", str(fai), str(tmp_path / "out")]) == 2
     assert "line 1: not a .fai line" in capsys.readouterr().err
     assert not (tmp_path / "out").exists()
+
+
+def test_plan_is_a_function_of_fai_targets_and_size(tmp_path: Path) -> None:
+    fai = tmp_path / "ref.fa.fai"
+    fai.write_text("chr1\t30\t6\t30\t31\nchr2\t5\t43\t5\t6\n")
+    targets = tmp_path / "targets.bed"
+    targets.write_text("chr1\t2\t4\nchr2\t0\t5\n")
+    assert plan_shards(fai, None, 10) == shard([("chr1", 30), ("chr2", 5)], 10)
+    assert plan_shards(fai, targets, 10) == [[("chr1", 2, 4)], [("chr2", 0, 5)]]
+    assert shard_names(3) == ["shard0001", "shard0002", "shard0003"]
+    assert shard_names(12345)[0] == "shard00001"
+    with pytest.raises(VarnodeError, match="shard size must be positive"):
+        plan_shards(fai, None, 0)
+
+
+def test_contig_index_uses_the_users_fai_or_builds_one(tmp_path: Path) -> None:
+    fasta = tmp_path / "ref.fa"
+    fasta.write_text(">chr1\nACGTACGTAC\nACGT\n>chr2\nAC\n")
+    cache = tmp_path / "cache"
+    built = contig_index(fasta, cache)
+    assert built.parent == cache and read_fai(built) == [("chr1", 14), ("chr2", 2)]
+    assert contig_index(fasta, cache) == built  # reused while not older than the FASTA
+
+    own = Path(f"{fasta}.fai")
+    own.write_text("chr1\t14\t6\t10\t11\nchr2\t2\t28\t2\t3\n")
+    assert contig_index(fasta, cache) == own
+    os.utime(own, (0, 0))  # the user's index is older than the FASTA: not trusted
+    assert contig_index(fasta, cache) == built
+
+    other = tmp_path / "other" / "ref.fa"  # same name, another reference
+    other.parent.mkdir()
+    other.write_text(">chrZ\nACGT\n")
+    assert read_fai(contig_index(other, cache)) == [("chrZ", 4)]
+    with pytest.raises(VarnodeError, match="file not found"):
+        contig_index(tmp_path / "missing.fa", cache)
+
+
+def test_contig_index_of_a_bgzip_fasta_leaves_the_users_folder_alone(tmp_path: Path) -> None:
+    import pysam
+
+    plain = tmp_path / "ref.fa"
+    plain.write_text(">chr1\nACGTACGTAC\n")
+    folder = tmp_path / "readonly"
+    folder.mkdir()
+    fasta = folder / "ref.fa.gz"
+    pysam.tabix_compress(str(plain), str(fasta))
+    folder.chmod(0o555)
+    try:
+        assert read_fai(contig_index(fasta, tmp_path / "cache")) == [("chr1", 10)]
+        assert sorted(path.name for path in folder.iterdir()) == ["ref.fa.gz"]
+    finally:
+        folder.chmod(0o755)

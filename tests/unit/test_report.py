@@ -271,3 +271,27 @@ def test_every_table_column_is_documented():
     columns |= set(tables.sample_metrics(report, [1, 10, 20]))
     for column in sorted(columns - {"breadth_1x", "breadth_10x", "breadth_20x"}):
         assert f"`{column}`" in documented or f"`{column}`," in documented, column
+
+
+def test_cohort_page_states_why_a_one_sample_cohort_has_no_relatedness(tmp_path):
+    results = _results_tree(tmp_path)
+    reason = "relatedness needs at least 2 samples, found 1 in results/cohort/normalized.bcf"
+    (results / "cohort/relatedness.tsv").write_text(
+        f"## skipped: {reason}\nsample_a\tsample_b\tkinship\n"
+    )
+    outlier_test = "skipped: 1 samples, robust outlier test needs 10"
+    (results / "cohort/sample_qc.json").write_text(json.dumps({"outlier_test": outlier_test}))
+    (tmp_path / "samples.tsv").write_text("sample\tunit\nNA12878\tL1\n")
+    out = tmp_path / "report"
+    arguments = ["--results", str(results), "--sample-sheet", str(tmp_path / "samples.tsv")]
+    assert main(["report", *arguments, "--callers", "bcftools", "-o", str(out)]) == 0
+    cohort = (out / "cohort.html").read_text()
+    assert f"Skipped: {reason}" in cohort
+    assert f"Outlier test (flags outlier_*): {outlier_test}" in cohort
+    assert "relatedness matrix" not in cohort
+
+
+def test_sample_sheet_saved_by_a_spreadsheet_lists_its_units(tmp_path):
+    sheet = tmp_path / "samples.tsv"
+    sheet.write_bytes(b"\xef\xbb\xbfsample\tunit\r\nA\tL1\r\nA\tL2\r\n")
+    assert tables.read_units(sheet) == {"A": ["L1", "L2"]}

@@ -17,7 +17,13 @@ from varnode.checksums import ChecksumCache, sha256_file
 from varnode.errors import VarnodeError
 from varnode.job_records import read_job_records
 from varnode.report_stamps import fastp_without_stamps, multiqc_without_stamps
-from varnode.run_crate import CrateBuilder, portable_command, run_inputs
+from varnode.run_crate import (
+    CrateBuilder,
+    add_outputs,
+    add_workflow,
+    portable_command,
+    run_inputs,
+)
 from varnode.verify import check_files, compare_outputs, prepare_rerun, rerun_command
 
 FASTP_HTML = (
@@ -224,6 +230,31 @@ def test_verify_passes_an_untouched_run_and_names_tampered_missing_and_extra_fil
     assert found["results/report/run.json"] == "missing"
     assert found["config/config.yaml"] == "mismatch"
     assert found["results/calls/extra.tsv"] == "unrecorded"
+
+
+def test_snapshot_written_under_a_partial_name_is_recorded_as_results_workflow(tmp_path):
+    """The rule writes the snapshot under its partial name and publishes it after the
+    crate is written: the crate names it results/workflow, with the copies' digests."""
+    checkout = tmp_path / "checkout"
+    (checkout / "workflow" / "rules").mkdir(parents=True)
+    (checkout / "Snakefile").write_text("include: 'workflow/rules/a.smk'\n")
+    (checkout / "workflow" / "rules" / "a.smk").write_text("rule a:\n    shell: 'true'\n")
+    results = tmp_path / "run" / "results"
+    (results / "report" / "tables").mkdir(parents=True)
+    (results / "report" / "index.html").write_text("<html></html>\n")
+    builder = CrateBuilder(results, ChecksumCache(None), tmp_path / "run")
+    run = {"snakemake_version": "9.27.1", "workflow": {"version": "1.0"}}
+    written = results / ".partial.workflow"
+    workflow = add_workflow(builder, run, checkout, written)
+
+    assert (written / "workflow" / "rules" / "a.smk").is_file()
+    assert not (results / "workflow").exists()
+    assert workflow.id == "workflow/Snakefile"
+    assert workflow["sha256"] == sha256_file(checkout / "Snakefile")
+    rules = builder.crate.get("workflow/workflow/rules/a.smk")
+    assert rules["sha256"] == sha256_file(checkout / "workflow" / "rules" / "a.smk")
+    # The partial snapshot is not an output of the run.
+    assert [output.id for output in add_outputs(builder, workflow)] == ["report/index.html"]
 
 
 def test_rerun_comparison_names_identical_different_expected_missing_and_new(tmp_path):

@@ -28,7 +28,7 @@ COHORT_TARGETS = [
     "results/cohort/relatedness.tsv",
 ]
 PER_SAMPLE_RULES = {
-    "link_reads",
+    "check_reads",
     "trim_reads",
     "align_reads",
     "merge_units",

@@ -26,13 +26,21 @@ rule align_reads:
         index_prefix=lambda wc, input: input.index[0].removesuffix(".amb"),
         read_group=read_group,
         extra=config["params"]["bwa_mem"],
-        tmp="results/aligned/units/{sample}/{unit}.sorttmp",
-    # fixmate -m on bwa's name-grouped output adds the mate scores markdup needs.
+        tmp="results/aligned/units/{sample}/.partial.{unit}.sorttmp",
+        partial=partial_outputs,
+    # fixmate -m on bwa's name-grouped output adds the mate scores markdup needs. The sort's
+    # spill folder is emptied first: samtools sort skips the names a killed run left there,
+    # printing htslib errors that would fail the job.
     shell:
-        "(bwa mem -t {threads} -K 100000000 {params.extra} -R '{params.read_group}' {params.index_prefix}"
-        " {input.r1} {input.r2}"
+        "rm -rf {params.tmp:q} && mkdir -p {params.tmp:q}"
+        " && (bwa mem -t {threads} -K 100000000 {params.extra} -R {params.read_group:q}"
+        " {params.index_prefix:q} {input.r1:q} {input.r2:q}"
         " | samtools fixmate --no-PG -m -u - -"
-        " | samtools sort --no-PG -@ {threads} -m 512M -T {params.tmp} -o {output} -) 2> {log}"
+        " | samtools sort --no-PG -@ {threads} -m 512M -T {params.tmp:q}/chunk"
+        " -o {params.partial:q} -)"
+        " 2> {log:q} && rm -r {params.tmp:q}"
+        " && python -m varnode publish --threads {threads} --log {log:q} {output:q}"
+        " >> {log:q} 2>&1"
 
 
 rule merge_units:
@@ -50,8 +58,12 @@ rule merge_units:
     resources:
         mem_mb=1000,
         runtime=lambda wc, attempt: 60 * attempt,
+    params:
+        partial=partial_outputs,
     shell:
-        "samtools merge --no-PG -f -@ {threads} -o {output} {input} 2> {log}"
+        "samtools merge --no-PG -f -@ {threads} -o {params.partial:q} {input:q} 2> {log:q}"
+        " && python -m varnode publish --threads {threads} --log {log:q} {output:q}"
+        " >> {log:q} 2>&1"
 
 
 rule mark_duplicates:
@@ -76,9 +88,14 @@ rule mark_duplicates:
         fmt=ALIGNMENT_EXT.upper(),
         extra=config["params"]["markdup"],
         tmp="results/aligned/merged/{sample}.markdup",
+        partial=partial_outputs,
     shell:
-        "samtools markdup --no-PG -@ {threads} {params.extra} -f {output.stats} -T {params.tmp}"
-        " --reference {input.ref} -O {params.fmt} {input.bam} {output.aln} 2> {log}"
+        "samtools markdup --no-PG -@ {threads} {params.extra} -f {params.partial.stats:q}"
+        " -T {params.tmp:q} --reference {input.ref:q} -O {params.fmt:q} {input.bam:q}"
+        " {params.partial.aln:q} 2> {log:q}"
+        " && python -m varnode publish --threads {threads} --log {log:q}"
+        " --reference {input.ref:q} {output:q}"
+        " >> {log:q} 2>&1"
 
 
 rule index_alignments:
@@ -96,5 +113,8 @@ rule index_alignments:
     resources:
         mem_mb=500,
         runtime=30,
+    params:
+        partial=partial_outputs,
     shell:
-        "samtools index {input} {output} 2> {log}"
+        "samtools index {input:q} {params.partial:q} 2> {log:q}"
+        " && python -m varnode publish --log {log:q} {output:q} >> {log:q} 2>&1"

@@ -53,9 +53,12 @@ rule annotate_consequences:
         runtime=lambda wc, attempt: 60 * attempt,
     params:
         extra=config["annotation"]["csq_options"],
+        partial=partial_outputs,
     shell:
-        "(bcftools csq --no-version {params.extra} -f {input.ref} -g {input.gff3} -Ob -o {output.bcf}"
-        " {input.vcf} && bcftools index {output.bcf}) 2> {log}"
+        "(bcftools csq --no-version {params.extra} -f {input.ref:q} -g {input.gff3:q}"
+        " -Ob -o {params.partial.bcf:q} {input.vcf:q}"
+        " && bcftools index -o {params.partial.csi:q} {params.partial.bcf:q}) 2> {log:q}"
+        " && python -m varnode publish --log {log:q} {output:q} >> {log:q} 2>&1"
 
 
 rule annotate_known_variants:
@@ -77,9 +80,12 @@ rule annotate_known_variants:
         runtime=lambda wc, attempt: 60 * attempt,
     params:
         columns=lambda wc: KNOWN_VARIANT_STEPS[wc.step][1],
+        partial=partial_outputs,
     shell:
-        "(bcftools annotate --no-version -a {input.resource} -c '{params.columns}' -Ob -o {output.bcf}"
-        " {input.vcf} && bcftools index {output.bcf}) 2> {log}"
+        "(bcftools annotate --no-version -a {input.resource:q} -c {params.columns:q}"
+        " -Ob -o {params.partial.bcf:q} {input.vcf:q}"
+        " && bcftools index -o {params.partial.csi:q} {params.partial.bcf:q}) 2> {log:q}"
+        " && python -m varnode publish --log {log:q} {output:q} >> {log:q} 2>&1"
 
 
 rule write_annotated_vcf:
@@ -98,9 +104,12 @@ rule write_annotated_vcf:
     resources:
         mem_mb=1000,
         runtime=lambda wc, attempt: 30 * attempt,
+    params:
+        partial=partial_outputs,
     shell:
-        "(bcftools view --no-version -Oz -o {output.vcf} {input.vcf}"
-        " && bcftools index --tbi {output.vcf}) 2> {log}"
+        "(bcftools view --no-version -Oz -o {params.partial.vcf:q} {input.vcf:q}"
+        " && bcftools index --tbi -o {params.partial.tbi:q} {params.partial.vcf:q}) 2> {log:q}"
+        " && python -m varnode publish --log {log:q} {output:q} >> {log:q} 2>&1"
 
 
 rule tabulate_variants:
@@ -118,9 +127,12 @@ rule tabulate_variants:
     resources:
         mem_mb=1000,
         runtime=lambda wc, attempt: 30 * attempt,
+    params:
+        partial=partial_outputs,
     shell:
-        "python -m varnode annotation-table {input} --sample {wildcards.sample} --output {output}"
-        " > {log} 2>&1"
+        "python -m varnode annotation-table {input:q} --sample {wildcards.sample:q}"
+        " --output {params.partial:q} > {log:q} 2>&1"
+        " && python -m varnode publish --log {log:q} {output:q} >> {log:q} 2>&1"
 
 
 rule index_phenotype_ontology:
@@ -136,8 +148,11 @@ rule index_phenotype_ontology:
     resources:
         mem_mb=lambda wc, attempt: 4000 * attempt,
         runtime=lambda wc, attempt: 30 * attempt,
+    params:
+        partial=partial_outputs,
     shell:
-        "python -m varnode phenotype-index --output {output} > {log} 2>&1"
+        "python -m varnode phenotype-index --output {params.partial:q} > {log:q} 2>&1"
+        " && python -m varnode publish --log {log:q} {output:q} >> {log:q} 2>&1"
 
 
 rule prioritise_variants:
@@ -168,7 +183,10 @@ rule prioritise_variants:
             if config["prioritisation"]["include_filtered"]
             else ""
         ),
+        partial=partial_outputs,
     shell:
-        "python -m varnode prioritise {input.table} --hpo '{params.hpo}' --sample {wildcards.sample}"
-        " --index {input.index} --information-content {params.ic} {params.weights}"
-        " {params.filtered} --output {output} > {log} 2>&1"
+        "python -m varnode prioritise {input.table:q} --hpo {params.hpo:q}"
+        " --sample {wildcards.sample:q} --index {input.index:q}"
+        " --information-content {params.ic:q} {params.weights}"
+        " {params.filtered} --output {params.partial:q} > {log:q} 2>&1"
+        " && python -m varnode publish --log {log:q} {output:q} >> {log:q} 2>&1"

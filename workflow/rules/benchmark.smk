@@ -49,8 +49,10 @@ rule compare_calls:
         mem_mb=lambda wc, attempt: 1000 * attempt,
         runtime=lambda wc, attempt: 60 * attempt,
     params:
-        prefix=subpath(output.tsv, strip_suffix=".tsv"),
-        regions=f"--regions {BENCHMARK['regions']}" if BENCHMARK["regions"] else "",
+        regions=lambda wc, input: quoted_option("--regions", input.regions),
+        prefix=lambda wc, output: str(partial_path(output.tsv.removesuffix(".tsv"))),
+    # varnode compare writes <prefix>.tsv, .json and .discrepancies.tsv.
     shell:
-        "python -m varnode compare --truth {input.truth} --ref {input.ref} {params.regions}"
-        " --out {params.prefix} {input.vcf} > {log} 2>&1"
+        "python -m varnode compare --truth {input.truth:q} --ref {input.ref:q}"
+        " {params.regions} --out {params.prefix:q} {input.vcf:q} > {log:q} 2>&1"
+        " && python -m varnode publish --log {log:q} {output:q} >> {log:q} 2>&1"

@@ -32,10 +32,13 @@ rule call_variants_bcftools:
     params:
         mpileup=config["params"]["bcftools_mpileup"],
         call=config["params"]["bcftools_call"],
+        partial=partial_outputs,
     shell:
-        "(bcftools mpileup --no-version {params.mpileup} -a FORMAT/AD,FORMAT/DP,FORMAT/SP -f {input.ref}"
-        " -R {input.regions} -Ou {input.aln}"
-        " | bcftools call --no-version {params.call} --variants-only -a GQ -Oz -o {output}) 2> {log}"
+        "(bcftools mpileup --no-version {params.mpileup} -a FORMAT/AD,FORMAT/DP,FORMAT/SP"
+        " -f {input.ref:q} -R {input.regions:q} -Ou {input.aln:q}"
+        " | bcftools call --no-version {params.call} --variants-only -a GQ -Oz"
+        " -o {params.partial:q})"
+        " 2> {log:q} && python -m varnode publish --log {log:q} {output:q} >> {log:q} 2>&1"
 
 
 rule call_variants_freebayes:
@@ -59,9 +62,11 @@ rule call_variants_freebayes:
         runtime=lambda wc, attempt: 480 * attempt,
     params:
         extra=config["params"]["freebayes"],
+        partial=partial_outputs,
     shell:
-        "(freebayes {params.extra} -f {input.ref} -t {input.regions} {input.aln}"
-        " | grep -v '^##fileDate=' | bgzip -c > {output}) 2> {log}"
+        "(freebayes {params.extra} -f {input.ref:q} -t {input.regions:q} {input.aln:q}"
+        " | grep -v '^##fileDate=' | bgzip -c > {params.partial:q}) 2> {log:q}"
+        " && python -m varnode publish --log {log:q} {output:q} >> {log:q} 2>&1"
 
 
 rule create_sequence_dictionary:
@@ -79,8 +84,11 @@ rule create_sequence_dictionary:
     resources:
         mem_mb=500,
         runtime=30,
+    params:
+        partial=partial_outputs,
     shell:
-        "samtools dict {input} -o {output} 2> {log}"
+        "samtools dict {input:q} -o {params.partial:q} 2> {log:q}"
+        " && python -m varnode publish --log {log:q} {output:q} >> {log:q} 2>&1"
 
 
 rule call_variants_gatk:
@@ -105,10 +113,15 @@ rule call_variants_gatk:
         runtime=lambda wc, attempt: 480 * attempt,
     params:
         extra=config["params"]["gatk_haplotypecaller"],
+        partial=partial_outputs,
+    # No index: the shard is only read whole by gather_shards.
     shell:
         "gatk --java-options '-Xmx{resources.mem_mb}m' HaplotypeCaller {params.extra}"
-        " -R {input.ref} -I {input.aln} -L {input.regions} -O {output}"
-        " --native-pair-hmm-threads {threads} --add-output-vcf-command-line false > {log} 2>&1"
+        " -R {input.ref:q} -I {input.aln:q} -L {input.regions:q} -O {params.partial:q}"
+        " --create-output-variant-index false"
+        " --native-pair-hmm-threads {threads} --add-output-vcf-command-line false"
+        " > {log:q} 2>&1"
+        " && python -m varnode publish {output:q} >> {log:q} 2>&1"
 
 
 rule gather_shards:
@@ -126,8 +139,11 @@ rule gather_shards:
     resources:
         mem_mb=1000,
         runtime=lambda wc, attempt: 60 * attempt,
+    params:
+        partial=partial_outputs,
     shell:
-        "bcftools concat --no-version -Ob -o {output} {input} 2> {log}"
+        "bcftools concat --no-version -Ob -o {params.partial:q} {input:q} 2> {log:q}"
+        " && python -m varnode publish --log {log:q} {output:q} >> {log:q} 2>&1"
 
 
 rule normalize_variants:
@@ -147,7 +163,10 @@ rule normalize_variants:
     resources:
         mem_mb=1000,
         runtime=lambda wc, attempt: 60 * attempt,
+    params:
+        partial=partial_outputs,
     shell:
-        "(bcftools norm --no-version --multiallelics -any --fasta-ref {input.ref} --check-ref w"
-        " -Oz -o {output.vcf} {input.vcf}"
-        " && bcftools index --tbi {output.vcf}) 2> {log}"
+        "(bcftools norm --no-version --multiallelics -any --fasta-ref {input.ref:q} --check-ref w"
+        " -Oz -o {params.partial.vcf:q} {input.vcf:q}"
+        " && bcftools index --tbi -o {params.partial.tbi:q} {params.partial.vcf:q}) 2> {log:q}"
+        " && python -m varnode publish --log {log:q} {output:q} >> {log:q} 2>&1"

@@ -43,8 +43,10 @@ rule list_cohort_members:
     params:
         sheet=config["samples"],
         members=cohort_members(),
+        partial=partial_outputs,
     shell:
-        "python -m varnode cohort-members {params.sheet} -o {output} > {log} 2>&1"
+        "python -m varnode cohort-members {params.sheet:q} -o {params.partial:q} > {log:q} 2>&1"
+        " && python -m varnode publish --log {log:q} {output:q} >> {log:q} 2>&1"
 
 
 rule genotype_cohort_shard:
@@ -71,11 +73,13 @@ rule genotype_cohort_shard:
         mpileup=config["params"]["bcftools_mpileup"],
         call=config["params"]["bcftools_call"],
         ploidy=ploidy_option,
+        partial=partial_outputs,
     shell:
-        "(bcftools mpileup --no-version {params.mpileup} -a FORMAT/AD,FORMAT/DP -f {input.ref}"
-        " -R {input.regions} -Ou {input.alns}"
+        "(bcftools mpileup --no-version {params.mpileup} -a FORMAT/AD,FORMAT/DP"
+        " -f {input.ref:q} -R {input.regions:q} -Ou {input.alns:q}"
         " | bcftools call --no-version {params.call} {params.ploidy} --variants-only -a GQ"
-        " -Ob -o {output}) 2> {log}"
+        " -Ob -o {params.partial:q}) 2> {log:q}"
+        " && python -m varnode publish --log {log:q} {output:q} >> {log:q} 2>&1"
 
 
 rule gather_cohort:
@@ -95,10 +99,14 @@ rule gather_cohort:
     resources:
         mem_mb=lambda wc, attempt: 2000 * attempt,
         runtime=lambda wc, attempt: 120 * attempt,
+    params:
+        partial=partial_outputs,
     shell:
-        "(bcftools concat --no-version -Ou {input.shards}"
-        " | bcftools norm --no-version --multiallelics -any --fasta-ref {input.ref} --check-ref w"
-        " -Ob -o {output.bcf} && bcftools index {output.bcf}) 2> {log}"
+        "(bcftools concat --no-version -Ou {input.shards:q}"
+        " | bcftools norm --no-version --multiallelics -any --fasta-ref {input.ref:q} --check-ref w"
+        " -Ob -o {params.partial.bcf:q}"
+        " && bcftools index -o {params.partial.csi:q} {params.partial.bcf:q}) 2> {log:q}"
+        " && python -m varnode publish --log {log:q} {output:q} >> {log:q} 2>&1"
 
 
 rule count_cohort_alleles:
@@ -120,12 +128,14 @@ rule count_cohort_alleles:
         runtime=lambda wc, attempt: 120 * attempt,
     params:
         strata=lambda wc, input: (
-            f"--sexes {input.members}" if COHORT_CFG["sex_strata"] else ""
+            quoted_option("--sexes", input.members) if COHORT_CFG["sex_strata"] else ""
         ),
         chunk=COHORT_CFG["chunk_size"],
+        partial=partial_outputs,
     shell:
-        "python -m varnode allele-counts {input.vcf} -o {output.vcf} {params.strata}"
-        " --chunk-size {params.chunk} > {log} 2>&1"
+        "python -m varnode allele-counts {input.vcf:q} -o {params.partial.vcf:q}"
+        " {params.strata} --chunk-size {params.chunk:q} > {log:q} 2>&1"
+        " && python -m varnode publish --log {log:q} {output:q} >> {log:q} 2>&1"
 
 
 # Only the tags are computed in Python; bcftools carries them into the full file, which
@@ -151,10 +161,13 @@ rule annotate_cohort:
         runtime=lambda wc, attempt: 120 * attempt,
     params:
         level=COHORT_CFG["compression_level"],
+        partial=partial_outputs,
     shell:
-        "(bcftools annotate --no-version --threads {threads} -a {input.counts} -c INFO"
-        " -Oz{params.level} -o {output.vcf}"
-        " {input.vcf} && bcftools index --tbi {output.vcf}) 2> {log}"
+        "(bcftools annotate --no-version --threads {threads} -a {input.counts:q} -c INFO"
+        " -Oz{params.level:q} -o {params.partial.vcf:q} {input.vcf:q}"
+        " && bcftools index --tbi -o {params.partial.tbi:q} {params.partial.vcf:q}) 2> {log:q}"
+        " && python -m varnode publish --threads {threads} --log {log:q} {output:q}"
+        " >> {log:q} 2>&1"
 
 
 rule extract_cohort_sites:
@@ -173,10 +186,13 @@ rule extract_cohort_sites:
     resources:
         mem_mb=1000,
         runtime=lambda wc, attempt: 60 * attempt,
+    params:
+        partial=partial_outputs,
     # --drop-genotypes removes the sample columns, FORMAT and its header lines.
     shell:
-        "(bcftools view --no-version --drop-genotypes -Oz -o {output.vcf} {input}"
-        " && bcftools index --tbi {output.vcf}) 2> {log}"
+        "(bcftools view --no-version --drop-genotypes -Oz -o {params.partial.vcf:q} {input:q}"
+        " && bcftools index --tbi -o {params.partial.tbi:q} {params.partial.vcf:q}) 2> {log:q}"
+        " && python -m varnode publish --log {log:q} {output:q} >> {log:q} 2>&1"
 
 
 # QC and relatedness read the BCF: it parses several times faster than VCF text.
@@ -201,22 +217,25 @@ rule check_cohort_samples:
         chunk=COHORT_CFG["chunk_size"],
         qc=COHORT_CFG["qc"],
         sex=SEX_CFG,
-        par=" ".join(SEX_CFG["par_regions"]),
-        x=" ".join(SEX_CFG["x_contigs"]),
-        y=" ".join(SEX_CFG["y_contigs"]),
-        mito=" ".join(SEX_CFG["mito_contigs"]),
+        par=SEX_CFG["par_regions"],
+        x=SEX_CFG["x_contigs"],
+        y=SEX_CFG["y_contigs"],
+        mito=SEX_CFG["mito_contigs"],
+        partial=partial_outputs,
     shell:
-        "python -m varnode sample-qc {input.vcf} --sexes {input.members}"
-        " --tsv {output.tsv} --json {output.json} --chunk-size {params.chunk}"
-        " --min-call-rate {params.qc[min_call_rate]}"
-        " --outlier-mads {params.qc[outlier_mads]}"
-        " --min-samples-for-outliers {params.qc[min_samples_for_outliers]}"
-        " --x-contigs {params.x} --y-contigs {params.y} --mito-contigs {params.mito}"
-        " --par {params.par} --min-x-calls {params.sex[min_x_calls]}"
-        " --male-max-x-het {params.sex[male_max_x_het]}"
-        " --female-min-x-het {params.sex[female_min_x_het]}"
-        " --male-max-x-depth-ratio {params.sex[male_max_x_depth_ratio]}"
-        " --male-min-y-depth-ratio {params.sex[male_min_y_depth_ratio]} > {log} 2>&1"
+        "python -m varnode sample-qc {input.vcf:q} --sexes {input.members:q}"
+        " --tsv {params.partial.tsv:q} --json {params.partial.json:q}"
+        " --chunk-size {params.chunk:q}"
+        " --min-call-rate {params.qc[min_call_rate]:q}"
+        " --outlier-mads {params.qc[outlier_mads]:q}"
+        " --min-samples-for-outliers {params.qc[min_samples_for_outliers]:q}"
+        " --x-contigs {params.x:q} --y-contigs {params.y:q} --mito-contigs {params.mito:q}"
+        " --par {params.par:q} --min-x-calls {params.sex[min_x_calls]:q}"
+        " --male-max-x-het {params.sex[male_max_x_het]:q}"
+        " --female-min-x-het {params.sex[female_min_x_het]:q}"
+        " --male-max-x-depth-ratio {params.sex[male_max_x_depth_ratio]:q}"
+        " --male-min-y-depth-ratio {params.sex[male_min_y_depth_ratio]:q} > {log:q} 2>&1"
+        " && python -m varnode publish --log {log:q} {output:q} >> {log:q} 2>&1"
 
 
 rule estimate_relatedness:
@@ -238,10 +257,10 @@ rule estimate_relatedness:
         chunk=COHORT_CFG["chunk_size"],
         min_depth=COHORT_CFG["relatedness"]["min_depth"],
         min_sites=COHORT_CFG["relatedness"]["min_sites"],
-        excluded=" ".join(
-            SEX_CFG["x_contigs"] + SEX_CFG["y_contigs"] + SEX_CFG["mito_contigs"]
-        ),
+        excluded=SEX_CFG["x_contigs"] + SEX_CFG["y_contigs"] + SEX_CFG["mito_contigs"],
+        partial=partial_outputs,
     shell:
-        "python -m varnode relatedness {input} -o {output} --chunk-size {params.chunk}"
-        " --min-depth {params.min_depth} --min-sites {params.min_sites}"
-        " --exclude-contigs {params.excluded} > {log} 2>&1"
+        "python -m varnode relatedness {input:q} -o {params.partial:q}"
+        " --chunk-size {params.chunk:q} --min-depth {params.min_depth:q}"
+        " --min-sites {params.min_sites:q} --exclude-contigs {params.excluded:q} > {log:q} 2>&1"
+        " && python -m varnode publish --log {log:q} {output:q} >> {log:q} 2>&1"

@@ -1,18 +1,27 @@
 import os
+import shlex
 import shutil
 import sys
 
+from snakemake.iocontainers import Namedlist
+
 from varnode.cohort_members import members_table
+from varnode.errors import VarnodeError
+from varnode.outputs import partial_path
+from varnode.regions import contig_index, plan_shards, shard_names
 
 GENOME = "resources/reference/genome.fa"
 # The run as a Workflow Run RO-Crate (report.smk), written after every other output.
 RUN_CRATE = "results/ro-crate-metadata.json"
-# FASTQs linked into the run folder: fastp records its command line (JSON and HTML),
-# which must not carry absolute paths of the input location.
-READS = "resources/reads"
 # Rules run the varnode CLI as `python -m varnode` from this checkout, so a conda env
 # needs only the package's dependencies, not the package.
-shell.prefix(f"set -euo pipefail; export PYTHONPATH={workflow.basedir}/scripts; ")
+shell.prefix(
+    f"set -euo pipefail; export PYTHONPATH={shlex.quote(workflow.basedir)}/scripts; "
+)
+# Quoting: every path, name and value in a shell command is quoted ({input:q},
+# {params.x:q}); only `params.extra`-style option lists from the config (tool options
+# such as params.fastp) and flags built here are left unquoted, as they are several words
+# by design.
 ALIGNMENT_EXT = config["alignment"]["format"]
 ALIGNMENT_INDEX_EXT = {"bam": "bai", "cram": "crai"}[ALIGNMENT_EXT]
 
@@ -51,14 +60,6 @@ def unit_fastqs(wildcards):
     return {"r1": unit.fq1, "r2": unit.fq2}
 
 
-def linked_fastqs(wildcards):
-    """The unit's reads as linked into the run folder by link_reads (relative paths)."""
-    return {
-        read: f"{READS}/{wildcards.sample}/{wildcards.unit}_{read.upper()}.fastq.gz"
-        for read in ("r1", "r2")
-    }
-
-
 def read_group(wildcards):
     return SHEET.unit(wildcards.sample, wildcards.unit).read_group
 
@@ -70,21 +71,55 @@ def unit_bams(wildcards):
     ]
 
 
-def region_shards():
-    """Shard names, known once the shard_regions checkpoint has run."""
-    shard_dir = checkpoints.shard_regions.get().output[0]
-    return sorted(glob_wildcards(f"{shard_dir}/{{shard}}.bed").shard)
+def partial_outputs(wildcards, output):
+    """Each output's partial name, by the same keys: a rule writes its outputs there and
+    `varnode publish` checks and renames them into place (varnode/outputs.py)."""
+    return Namedlist(toclone=output, custom_map=lambda path: str(partial_path(path)))
+
+
+def fastp_inputs(wildcards, input):
+    """Plainly named links to a unit's FASTQs inside the run folder, for fastp: it copies
+    its command line into its JSON and HTML reports (unescaped), so a quote in a sheet
+    path would make that JSON invalid and an absolute path would leave the run's
+    location in its outputs (reruns elsewhere would differ).
+    """
+    folder = f"results/trimmed/{wildcards.sample}/.partial.{wildcards.unit}.reads"
+    return Namedlist(
+        fromdict={
+            mate: f"{folder}/{mate}.fastq{'.gz' if input[mate].endswith('.gz') else ''}"
+            for mate in ("r1", "r2")
+        }
+    )
+
+
+def quoted_option(option, path):
+    """`option path` with the path quoted, or nothing when the path is not set."""
+    return f"{option} {shlex.quote(str(path))}" if path else ""
+
+
+# Region shards are planned when the workflow is parsed, from the reference's .fai (the
+# user's own if up to date, else one built here), so the whole plan is known from the
+# start and no checkpoint is needed.
+SHARD_SIZE = config["reference"]["shard_size"]
+SHARD_TARGETS = config["reference"]["regions"]
+try:
+    SHARD_FAI = str(
+        contig_index(config["reference"]["fasta"], "resources/reference/contig_index")
+    )
+    REGION_SHARDS = shard_names(len(plan_shards(SHARD_FAI, SHARD_TARGETS, SHARD_SIZE)))
+except VarnodeError as error:
+    sys.exit(f"varnode: invalid input, nothing was started.\n{error}")
 
 
 def shard_vcfs(wildcards):
     return [
         f"results/calls/shards/{wildcards.sample}/{wildcards.caller}/{shard}.vcf.gz"
-        for shard in region_shards()
+        for shard in REGION_SHARDS
     ]
 
 
 def cohort_shards(wildcards):
-    return [f"results/cohort/shards/{shard}.bcf" for shard in region_shards()]
+    return [f"results/cohort/shards/{shard}.bcf" for shard in REGION_SHARDS]
 
 
 def cohort_members():
@@ -95,7 +130,9 @@ def cohort_members():
 def ploidy_option(wildcards, input):
     """Sex-aware ploidy for joint calling (config cohort.ploidy), from the member list."""
     ploidy = config["cohort"]["ploidy"]
-    return f"--ploidy {ploidy} --samples-file {input.members}" if ploidy else ""
+    if not ploidy:
+        return ""
+    return f"--ploidy {shlex.quote(ploidy)} {quoted_option('--samples-file', input.members)}"
 
 
 # Report inputs (report.smk): every file the pages and MultiQC read.

@@ -34,7 +34,11 @@ rule filter_variants:
     params:
         hard="--hard" if config["filtering"]["hard"] else "",
         set_missing="--set-missing" if config["filtering"]["set_missing"] else "",
+        partial=partial_outputs,
+    # varnode filter adds the .tbi and the stats .json beside its outputs' (partial) names.
     shell:
-        "python -m varnode filter {input.vcf} {output.vcf} --filters {input.filters}"
-        " --stats {output.stats} --threads {threads} {params.hard} {params.set_missing}"
-        " 2> {log}"
+        "python -m varnode filter {input.vcf:q} {params.partial.vcf:q}"
+        " --filters {input.filters:q} --stats {params.partial.stats:q} --threads {threads}"
+        " {params.hard} {params.set_missing} 2> {log:q}"
+        " && python -m varnode publish --threads {threads} --log {log:q} {output:q}"
+        " >> {log:q} 2>&1"

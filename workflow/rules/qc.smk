@@ -11,27 +11,31 @@ TARGETS += [
 ]
 
 
-rule link_reads:
+# Each unit's FASTQ pair is read to its end before trimming: fastp accepts a truncated or
+# mismatched pair with exit 0 (see varnode.reads_check).
+rule check_reads:
     input:
         unpack(unit_fastqs),
     output:
-        r1=f"{READS}/{{sample}}/{{unit}}_R1.fastq.gz",
-        r2=f"{READS}/{{sample}}/{{unit}}_R2.fastq.gz",
+        "results/qc/reads/{sample}.{unit}.counts.json",
     log:
-        "logs/link_reads/{sample}.{unit}.log",
+        "logs/check_reads/{sample}.{unit}.log",
+    benchmark:
+        "benchmarks/check_reads/{sample}.{unit}.tsv"
     conda:
-        "../../envs/fastp.yaml"
-    threads: 1
+        "../../envs/varnode.yaml"
+    threads: 2
     resources:
-        mem_mb=100,
-        runtime=5,
+        mem_mb=500,
+        runtime=lambda wc, attempt: 120 * attempt,
     shell:
-        "(ln -sfn {input.r1:q} {output.r1} && ln -sfn {input.r2:q} {output.r2}) 2> {log}"
+        "python -m varnode check-reads {input.r1:q} {input.r2:q} -o {output:q} > {log:q} 2>&1"
 
 
 rule trim_reads:
     input:
-        unpack(linked_fastqs),
+        unpack(unit_fastqs),
+        counts="results/qc/reads/{sample}.{unit}.counts.json",
     output:
         r1=temp("results/trimmed/{sample}/{unit}_R1.fastq.gz"),
         r2=temp("results/trimmed/{sample}/{unit}_R2.fastq.gz"),
@@ -49,10 +53,20 @@ rule trim_reads:
         runtime=lambda wc, attempt: 60 * attempt,
     params:
         extra=config["params"]["fastp"],
+        title="{sample} {unit}",
+        partial=partial_outputs,
+        reads=fastp_inputs,
     shell:
-        "fastp --thread {threads} {params.extra} -i {input.r1} -I {input.r2}"
-        " -o {output.r1} -O {output.r2} -j {output.json} -h {output.html}"
-        " -R '{wildcards.sample} {wildcards.unit}' 2> {log}"
+        'mkdir -p "$(dirname {params.reads.r1:q})"'
+        ' && ln -sfn -- "$(realpath -- {input.r1:q})" {params.reads.r1:q}'
+        ' && ln -sfn -- "$(realpath -- {input.r2:q})" {params.reads.r2:q}'
+        " && fastp --thread {threads} {params.extra} -i {params.reads.r1:q} -I {params.reads.r2:q}"
+        " -o {params.partial.r1:q} -O {params.partial.r2:q} -j {params.partial.json:q}"
+        " -h {params.partial.html:q} -R {params.title:q} 2> {log:q}"
+        ' && rm -r "$(dirname {params.reads.r1:q})"'
+        " && python -m varnode check-fastp --json {params.partial.json:q} --log {log:q}"
+        " --counts {input.counts:q} >> {log:q} 2>&1"
+        " && python -m varnode publish {output:q} >> {log:q} 2>&1"
 
 
 # fastp stamps its HTML with the time; the kept report is the same without it, so a
@@ -70,8 +84,11 @@ rule clean_fastp_report:
     resources:
         mem_mb=200,
         runtime=5,
+    params:
+        partial=partial_outputs,
     shell:
-        "python -m varnode unstamp-report fastp {input} {output} > {log} 2>&1"
+        "python -m varnode unstamp-report fastp {input:q} {params.partial:q} > {log:q} 2>&1"
+        " && python -m varnode publish {output:q} >> {log:q} 2>&1"
 
 
 rule stats_alignments:
@@ -90,8 +107,11 @@ rule stats_alignments:
     resources:
         mem_mb=1000,
         runtime=lambda wc, attempt: 60 * attempt,
+    params:
+        partial=partial_outputs,
     shell:
-        "samtools stats --reference {input.ref} {input.aln} > {output} 2> {log}"
+        "samtools stats --reference {input.ref:q} {input.aln:q} > {params.partial:q} 2> {log:q}"
+        " && python -m varnode publish --log {log:q} {output:q} >> {log:q} 2>&1"
 
 
 rule flagstat_alignments:
@@ -109,8 +129,11 @@ rule flagstat_alignments:
     resources:
         mem_mb=500,
         runtime=30,
+    params:
+        partial=partial_outputs,
     shell:
-        "samtools flagstat {input} > {output} 2> {log}"
+        "samtools flagstat {input:q} > {params.partial:q} 2> {log:q}"
+        " && python -m varnode publish --log {log:q} {output:q} >> {log:q} 2>&1"
 
 
 rule idxstats_alignments:
@@ -129,8 +152,11 @@ rule idxstats_alignments:
     resources:
         mem_mb=500,
         runtime=10,
+    params:
+        partial=partial_outputs,
     shell:
-        "samtools idxstats {input.aln} > {output} 2> {log}"
+        "samtools idxstats {input.aln:q} > {params.partial:q} 2> {log:q}"
+        " && python -m varnode publish --log {log:q} {output:q} >> {log:q} 2>&1"
 
 
 rule measure_depth:
@@ -151,9 +177,14 @@ rule measure_depth:
     resources:
         mem_mb=lambda wc, attempt: 2000 * attempt,
         runtime=lambda wc, attempt: 60 * attempt,
+    # mosdepth writes more files than the two declared (per-window depths with --by):
+    # all are written into a staging folder and published together.
     params:
-        prefix="results/qc/mosdepth/{sample}",
+        staging="results/qc/mosdepth/.partial.{sample}",
         extra=config["params"]["mosdepth"],
     shell:
-        "mosdepth --threads {threads} --fasta {input.ref} {params.extra}"
-        " {params.prefix} {input.aln} 2> {log}"
+        "rm -rf {params.staging:q} && mkdir -p {params.staging:q}"
+        " && mosdepth --threads {threads} --fasta {input.ref:q} {params.extra}"
+        " {params.staging:q}/{wildcards.sample:q} {input.aln:q} 2> {log:q}"
+        " && python -m varnode publish --log {log:q} --staging {params.staging:q} {output:q}"
+        " >> {log:q} 2>&1"

@@ -13,8 +13,11 @@ rule link_reference:
     resources:
         mem_mb=100,
         runtime=5,
+    params:
+        partial=partial_outputs,
     shell:
-        "ln -sfn $(realpath {input}) {output} 2> {log}"
+        'ln -sfn -- "$(realpath -- {input:q})" {params.partial:q} 2> {log:q}'
+        " && python -m varnode publish {output:q} >> {log:q} 2>&1"
 
 
 rule index_reference_fasta:
@@ -32,10 +35,15 @@ rule index_reference_fasta:
     resources:
         mem_mb=500,
         runtime=30,
+    params:
+        partial=partial_outputs,
     shell:
-        "samtools faidx {input} 2> {log}"
+        "samtools faidx --fai-idx {params.partial:q} {input:q} 2> {log:q}"
+        " && python -m varnode publish --log {log:q} {output:q} >> {log:q} 2>&1"
 
 
+# bwa writes <prefix>.amb etc.: the partial genome name as prefix gives each index file
+# its partial name.
 rule index_reference_bwa:
     input:
         GENOME,
@@ -51,20 +59,25 @@ rule index_reference_bwa:
     resources:
         mem_mb=lambda wc, attempt: 8000 * attempt,
         runtime=lambda wc, attempt: 180 * attempt,
+    params:
+        prefix=str(partial_path(GENOME)),
     shell:
-        "bwa index {input} 2> {log}"
+        "bwa index -p {params.prefix:q} {input:q} 2> {log:q}"
+        " && python -m varnode publish {output:q} >> {log:q} 2>&1"
 
 
-checkpoint shard_regions:
+# One job writes every shard's BED, from the same .fai and plan the workflow was parsed
+# with (common.smk), so the BEDs and the planned shard jobs always agree.
+rule write_region_shards:
     input:
-        fai=f"{GENOME}.fai",
-        targets=config["reference"]["regions"] or [],
+        fai=SHARD_FAI,
+        targets=SHARD_TARGETS or [],
     output:
-        directory("resources/reference/shards"),
+        expand("resources/reference/shards/{shard}.bed", shard=REGION_SHARDS),
     log:
-        "logs/shard_regions/genome.log",
+        "logs/write_region_shards/genome.log",
     benchmark:
-        "benchmarks/shard_regions/genome.tsv"
+        "benchmarks/write_region_shards/genome.tsv"
     conda:
         "../../envs/varnode.yaml"
     threads: 1
@@ -72,8 +85,11 @@ checkpoint shard_regions:
         mem_mb=500,
         runtime=10,
     params:
-        size=config["reference"]["shard_size"],
-        targets=lambda wc, input: f"--targets {input.targets}" if input.targets else "",
+        size=SHARD_SIZE,
+        targets=lambda wc, input: quoted_option("--targets", input.targets),
+        staging="resources/reference/.partial.shards",
     shell:
-        "python -m varnode shard-regions {input.fai} {output} --size {params.size} {params.targets}"
-        " > {log} 2>&1"
+        "rm -rf {params.staging:q}"
+        " && python -m varnode shard-regions {input.fai:q} {params.staging:q}"
+        " --size {params.size:q} {params.targets} > {log:q} 2>&1"
+        " && python -m varnode publish --staging {params.staging:q} {output:q} >> {log:q} 2>&1"

@@ -53,8 +53,11 @@ rule stats_variants:
     resources:
         mem_mb=500,
         runtime=lambda wc, attempt: 30 * attempt,
+    params:
+        partial=partial_outputs,
     shell:
-        "bcftools stats {input} > {output} 2> {log}"
+        "bcftools stats {input:q} > {params.partial:q} 2> {log:q}"
+        " && python -m varnode publish --log {log:q} {output:q} >> {log:q} 2>&1"
 
 
 rule collect_tool_versions:
@@ -70,10 +73,13 @@ rule collect_tool_versions:
     resources:
         mem_mb=200,
         runtime=5,
+    # The command is the fixed snippet of VERSION_COMMANDS, not a path: left unquoted.
     params:
         command=lambda wildcards: VERSION_COMMANDS[wildcards.tool],
+        partial=partial_outputs,
     shell:
-        "({params.command}) > {output} 2> {log}"
+        "({params.command}) > {params.partial:q} 2> {log:q}"
+        " && python -m varnode publish {output:q} >> {log:q} 2>&1"
 
 
 rule record_run_metadata:
@@ -98,11 +104,14 @@ rule record_run_metadata:
         configfiles=workflow.configfiles,
         snakemake_version=snakemake.__version__,
         workflow_dir=workflow.basedir,
+        partial=partial_outputs,
     shell:
-        "python -m varnode run-metadata --versions {input.versions}"
+        "python -m varnode run-metadata --versions {input.versions:q}"
         " --config-json {params.config:q} --configfile {params.configfiles:q}"
-        " --sample-sheet {input.sample_sheet} --snakemake-version {params.snakemake_version}"
-        " --workflow-dir {params.workflow_dir} -o {output} > {log} 2>&1"
+        " --sample-sheet {input.sample_sheet:q}"
+        " --snakemake-version {params.snakemake_version:q}"
+        " --workflow-dir {params.workflow_dir:q} -o {params.partial:q} > {log:q} 2>&1"
+        " && python -m varnode publish --log {log:q} {output:q} >> {log:q} 2>&1"
 
 
 rule report_multiqc:
@@ -121,12 +130,16 @@ rule report_multiqc:
     resources:
         mem_mb=lambda wc, attempt: 2000 * attempt,
         runtime=lambda wc, attempt: 30 * attempt,
+    # MultiQC writes into a staging folder and the page is published from there; no data
+    # folder (--no-data-dir): its log and source list hold run times and absolute paths.
     params:
-        outdir=lambda wc, output: os.path.dirname(output[0]),
+        staging=f"{REPORT}/multiqc/.partial",
         filename=lambda wc, output: os.path.basename(output[0]),
     shell:
-        "multiqc --force --no-ansi --no-data-dir --config {input.config} --outdir {params.outdir}"
-        " --filename {params.filename} {input.qc} > {log} 2>&1"
+        "rm -rf {params.staging:q}"
+        " && multiqc --force --no-ansi --no-data-dir --config {input.config:q}"
+        " --outdir {params.staging:q} --filename {params.filename:q} {input.qc:q} > {log:q} 2>&1"
+        " && python -m varnode publish --staging {params.staging:q} {output:q} >> {log:q} 2>&1"
 
 
 # MultiQC stamps its report with the time and a random id; the kept report is the same
@@ -148,8 +161,11 @@ rule clean_multiqc_report:
     resources:
         mem_mb=500,
         runtime=5,
+    params:
+        partial=partial_outputs,
     shell:
-        "python -m varnode unstamp-report multiqc {input} {output} > {log} 2>&1"
+        "python -m varnode unstamp-report multiqc {input:q} {params.partial:q} > {log:q} 2>&1"
+        " && python -m varnode publish {output:q} >> {log:q} 2>&1"
 
 
 rule report_html:
@@ -185,10 +201,14 @@ rule report_html:
         settings=json.dumps(config.get("report", {})),
         callers=CALLERS,
         outdir=lambda wc, output: os.path.dirname(output.index),
+        staging=f"{REPORT}/.partial.pages",
     shell:
-        "python -m varnode report --results results --sample-sheet {input.sample_sheet}"
-        " --callers {params.callers} --settings {params.settings:q} -o {params.outdir}"
-        " > {log} 2>&1"
+        "rm -rf {params.staging:q}"
+        " && python -m varnode report --results results"
+        " --sample-sheet {input.sample_sheet:q} --callers {params.callers:q}"
+        " --settings {params.settings:q} -o {params.outdir:q} --staging {params.staging:q}"
+        " > {log:q} 2>&1"
+        " && python -m varnode publish --staging {params.staging:q} {output:q} >> {log:q} 2>&1"
 
 
 # The command line this Snakemake was started with, for the crate. An environment
@@ -203,8 +223,11 @@ envvars:
     "VARNODE_SNAKEMAKE_COMMAND",
 
 
-# Last: it checksums every file under results/, the report included. Runs in the
-# Snakemake process itself (localrule): the command line it records is that process's.
+# Last: it checksums every file under results/, the report included (not the run
+# summary, written after it at the end of every run: run metadata, like run.json's
+# times). Runs in the Snakemake process itself (localrule): the command line it records
+# is that process's. The crate and the workflow snapshot are written under their partial
+# names and published together.
 rule write_run_crate:
     input:
         analysis=analysis_outputs,
@@ -212,8 +235,8 @@ rule write_run_crate:
         pages=[f"{REPORT}/index.html", f"{REPORT}/cohort.html", *SAMPLE_PAGES],
         multiqc=f"{REPORT}/multiqc/multiqc_report.html",
     output:
-        crate=RUN_CRATE,
         workflow=directory("results/workflow"),
+        crate=RUN_CRATE,
     log:
         "logs/write_run_crate/crate.log",
     benchmark:
@@ -233,9 +256,13 @@ rule write_run_crate:
         ),
         agent=config["provenance"]["agent"],
         license=config["provenance"]["license"],
+        checksum_cache="resources/checksums.json",
+        partial=partial_outputs,
     shell:
-        "python -m varnode run-crate --run-json {input.run} --workflow-dir {params.workflow_dir:q}"
+        "python -m varnode run-crate --run-json {input.run:q}"
+        " --workflow-dir {params.workflow_dir:q} --snapshot {params.partial.workflow:q}"
         ' --rule-tools {params.rule_tools:q} --command "$VARNODE_SNAKEMAKE_COMMAND"'
         " --agent-name={params.agent[name]:q} --agent-id={params.agent[id]:q}"
         " --agent-type={params.agent[type]:q} --license={params.license:q}"
-        " --checksum-cache resources/checksums.json -o {output.crate} > {log} 2>&1"
+        " --checksum-cache {params.checksum_cache:q} -o {params.partial.crate:q} > {log:q} 2>&1"
+        " && python -m varnode publish {output:q} >> {log:q} 2>&1"

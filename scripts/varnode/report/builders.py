@@ -294,6 +294,7 @@ def cohort_page(
     metric_outliers: set[tuple[str, str]],
     sample_qc: Section,
     sample_qc_outliers: set[tuple[str, str]],
+    outlier_test: str | None,
     relatedness: Section,
     cohort_summary: Section,
     link: RawLinker,
@@ -310,6 +311,8 @@ def cohort_page(
     qc_block = _block(
         "sample-qc", "Cohort sample QC (sex, heterozygosity, Ti/Tv)", [sample_qc], link
     )
+    if outlier_test:
+        qc_block.notes.append(f"Outlier test (flags outlier_*): {outlier_test}")
     if not qc_block.problem:
         rows = [_typed(row) for row in sample_qc.value]
         columns = list(rows[0]) if rows else ["(no rows)"]
@@ -319,7 +322,9 @@ def cohort_page(
     blocks.append(qc_block)
 
     related_block = _block("relatedness", "Relatedness", [relatedness], link)
-    if not related_block.problem:
+    if relatedness.available and "skipped" in relatedness.value:
+        related_block.notes.append(f"Skipped: {relatedness.value['skipped']}")
+    elif not related_block.problem:
         matrix = relatedness.value
         related_block.notes.append(f"value shown: column {matrix['column']!r} of the raw table")
         related_block.plots.append(

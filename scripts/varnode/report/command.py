@@ -15,8 +15,9 @@ import yaml
 from varnode.atomic import write_text_atomic
 from varnode.errors import VarnodeError
 from varnode.report import builders, cohort_vcf, parsers, tables
-from varnode.report.pages import Table, copy_raw, write_json, write_page
+from varnode.report.pages import Block, Table, copy_raw, write_json, write_page
 from varnode.report.tables import Section
+from varnode.run_summary import stale_outputs
 
 SCHEMA = Path(__file__).resolve().parents[3] / "workflow" / "schemas" / "config.schema.yaml"
 
@@ -50,7 +51,8 @@ def load_run(path: Path) -> tuple[dict[str, Any] | None, str | None]:
 def build(args: argparse.Namespace) -> list[Path]:
     settings = settings_from(args.settings)
     results, out_dir = args.results, args.output_dir
-    link = partial(copy_raw, results=results, out_dir=out_dir)
+    write_dir = args.staging or out_dir
+    link = partial(copy_raw, results=results, out_dir=write_dir)
     units = tables.read_units(args.sample_sheet)
     reports = [
         tables.load_sample(results, sample, sample_units, args.callers)
@@ -76,8 +78,12 @@ def build(args: argparse.Namespace) -> list[Path]:
         else set()
     )
     relatedness = tables.load_file(parsers.read_tsv, cohort / "relatedness.tsv")
-    if relatedness.available:
+    skipped = parsers.skip_reason(cohort / "relatedness.tsv")
+    if skipped:
+        relatedness = Section(value={"skipped": skipped}, sources=relatedness.sources)
+    elif relatedness.available:
         relatedness = _derive(relatedness, tables.relatedness_matrix)
+    outlier_test = tables.load_file(parsers.read_json, cohort / "sample_qc.json")
     cohort_summary = tables.load_file(
         partial(cohort_vcf.summarise_cohort_vcf, af_bins=settings["af_bins"]),
         cohort / "cohort.vcf.gz",
@@ -89,14 +95,17 @@ def build(args: argparse.Namespace) -> list[Path]:
         tables.outliers(metric_rows, "sample", settings["outlier_mad"]),
         sample_qc,
         sample_qc_outliers,
+        outlier_test.value.get("outlier_test") if outlier_test.available else None,
         relatedness,
         cohort_summary,
         link,
     )
 
     multiqc = out_dir / "multiqc" / "multiqc_report.html"
+    summary = out_dir / "run_summary.html"
     extra_links = [
         ("MultiQC report", "multiqc/multiqc_report.html" if multiqc.is_file() else None),
+        ("run summary (last run's end)", summary.name if summary.is_file() else None),
         ("run.json", "run.json" if run else None),
         # Written after the pages (it holds their checksums), so linked unconditionally.
         ("RO-Crate (inputs, outputs, jobs, checksums)", "../ro-crate-metadata.json"),
@@ -109,12 +118,35 @@ def build(args: argparse.Namespace) -> list[Path]:
         for page_report, page in zip(reports, sample_pages, strict=True)
     }
     index = builders.index_page(reports, settings["qc_thresholds"], extra_links, raw_links)
+    index.blocks.insert(1, _stale_block(results, out_dir, list(units)))
     for page in [index, *sample_pages, cohort_page]:
-        write_page(page, out_dir, run, run_problem)
-        write_json(out_dir / "tables" / f"{Path(page.filename).stem}.json", page.tables())
-        written.append(out_dir / page.filename)
-    _write_metrics(builders.sample_metrics_table(reports), out_dir)
+        write_page(page, write_dir, run, run_problem)
+        write_json(write_dir / "tables" / f"{Path(page.filename).stem}.json", page.tables())
+        written.append(write_dir / page.filename)
+    _write_metrics(builders.sample_metrics_table(reports), write_dir)
     return written
+
+
+def _stale_block(results: Path, out_dir: Path, samples: list[str]) -> Block:
+    """Outputs of samples no longer in the sheet: listed, and their pages moved to stale/
+    so that no page of the report's folder shows an old sample as current."""
+    block = Block("stale", "Stale outputs: samples no longer in the sample sheet")
+    stale = stale_outputs(results, samples)
+    for page in out_dir.glob("sample-*.html"):
+        sample = page.name.removeprefix("sample-").removesuffix(".html")
+        if sample not in samples:
+            (out_dir / "stale").mkdir(exist_ok=True)
+            page.replace(out_dir / "stale" / page.name)
+    if not stale:
+        block.notes.append("None: every sample with outputs under results/ is in the sheet.")
+        return block
+    block.notes.append(
+        "These files are left from earlier runs and are not part of these results; their "
+        "report pages were moved to stale/. Delete them, or put the samples back in the sheet."
+    )
+    rows = [{"sample": sample, "file": path} for sample, files in stale.items() for path in files]
+    block.tables.append(Table("index_stale_outputs", ["sample", "file"], rows))
+    return block
 
 
 def _write_metrics(table: Table, out_dir: Path) -> None:
@@ -155,6 +187,13 @@ def configure(parser: argparse.ArgumentParser) -> None:
         type=Path,
         default=Path("results/report"),
         help="report folder; run.json and multiqc/ are read from it if present",
+    )
+    parser.add_argument(
+        "--staging",
+        type=Path,
+        default=None,
+        help="write the pages, tables and raw copies here instead of --output-dir"
+        " (the pipeline then checks and moves them there: varnode publish --staging)",
     )
 
 

@@ -23,7 +23,8 @@ def _read_text(path: Path) -> str:
     if not path.is_file():
         raise VarnodeError(f"{path}: file not found")
     try:
-        return path.read_text()
+        # utf-8-sig: a byte-order mark (a sample sheet saved by a spreadsheet) is not text.
+        return path.read_text(encoding="utf-8-sig")
     except (OSError, UnicodeDecodeError) as error:
         raise VarnodeError(f"{path}: cannot read ({error})") from error
 
@@ -220,6 +221,26 @@ def read_tsv(path: Path) -> list[dict[str, str]]:
             )
         rows.append(dict(zip(header, fields, strict=True)))
     return rows
+
+
+def read_json(path: Path) -> Any:
+    try:
+        return json.loads(_read_text(path))
+    except json.JSONDecodeError as error:
+        raise VarnodeError(f"{path}: not valid JSON (line {error.lineno}: {error.msg})") from None
+
+
+def skip_reason(path: Path) -> str | None:
+    """Why a statistic was skipped, from a table's leading '## skipped: ...' line."""
+    if not path.is_file():
+        return None
+    with path.open() as handle:
+        for line in handle:
+            if not line.startswith("##"):
+                return None
+            if line.startswith("## skipped: "):
+                return line.removeprefix("## skipped: ").strip()
+    return None
 
 
 def attempt(parser: Callable[[Path], T], path: Path) -> tuple[T | None, str | None]:
