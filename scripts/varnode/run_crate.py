@@ -46,6 +46,7 @@ from varnode.atomic import write_text_atomic
 from varnode.checksums import ChecksumCache
 from varnode.errors import VarnodeError
 from varnode.job_records import job_label, read_job_records
+from varnode.run_summary import is_summary_file
 
 CRATE_NAME = "ro-crate-metadata.json"
 # RO-Crate requires a licence; results of individual-level data have none by default.
@@ -445,8 +446,9 @@ def add_parameters(crate: ROCrate, workflow: Any, config: dict[str, Any]):
 
 
 def add_outputs(builder: CrateBuilder, workflow: Any) -> list[Any]:
-    """Every file under results/ but the crate itself, the workflow snapshot and hidden
-    files and folders (partial outputs, Snakemake's time stamps)."""
+    """Every file under results/ but the crate itself, the workflow snapshot, hidden files
+    and folders (partial outputs, Snakemake's time stamps) and the run summary (written
+    after the crate, at the end of every run)."""
     parameter = builder.crate.add_formal_parameter(
         name="results",
         additionalType="File",
@@ -462,6 +464,7 @@ def add_outputs(builder: CrateBuilder, workflow: Any) -> list[Any]:
             or any(part.startswith(".") for part in relative.parts)
             or relative.parts[0] == SNAPSHOT
             or path.name == CRATE_NAME
+            or is_summary_file(relative.as_posix())
         ):
             continue
         outputs.append(builder.add_output(path, exampleOfWork={"@id": parameter.id}))

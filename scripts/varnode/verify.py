@@ -28,6 +28,7 @@ from rocrate.rocrate import ROCrate
 from varnode.checksums import sha256_file
 from varnode.errors import VarnodeError
 from varnode.run_crate import CRATE_NAME
+from varnode.run_summary import is_summary_file
 
 REPO = Path(__file__).resolve().parents[2]
 # Run metadata: its start/end times, host, executor and platform differ between runs.
@@ -84,11 +85,15 @@ def recorded_files(crate: ROCrate, run_dir: Path) -> list[Recorded]:
 
 
 def result_files(results: Path) -> list[str]:
-    """Files under results/ as the crate names them (relative), its own file excluded."""
+    """Files under results/ as the crate names them (relative): not its own file, hidden
+    ones (partial outputs) or the run summary (rewritten after the crate by every run)."""
+    relative = (path.relative_to(results) for path in results.rglob("*") if path.is_file())
     return sorted(
-        path.relative_to(results).as_posix()
-        for path in results.rglob("*")
-        if path.is_file() and path.name != CRATE_NAME and not path.name.startswith(".")
+        path.as_posix()
+        for path in relative
+        if path.name != CRATE_NAME
+        and not any(part.startswith(".") for part in path.parts)
+        and not is_summary_file(path.as_posix())
     )
 
 

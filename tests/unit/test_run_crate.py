@@ -221,6 +221,15 @@ def test_verify_passes_an_untouched_run_and_names_tampered_missing_and_extra_fil
     assert set(statuses(check_files(tmp_path)).values()) == {"ok"}
     assert "config/config.yaml" in statuses(check_files(tmp_path))
 
+    # Run metadata written after the crate (the run summary) and partial outputs of a
+    # killed job are not results: neither listed nor reported.
+    (tmp_path / "results" / "report" / "run_summary.html").write_text("<html></html>\n")
+    (tmp_path / "results" / "report" / "tables").mkdir()
+    (tmp_path / "results" / "report" / "tables" / "run_summary.tsv").write_text("sample\n")
+    (tmp_path / "results" / ".partial.workflow").mkdir()
+    (tmp_path / "results" / ".partial.workflow" / "Snakefile").write_text("rule a:\n")
+    assert set(statuses(check_files(tmp_path)).values()) == {"ok"}
+
     (tmp_path / "results" / "calls" / "S1.vcf").write_text("##fileformat=VCFv4.3\n")
     (tmp_path / "results" / "report" / "run.json").unlink()
     (tmp_path / "config" / "config.yaml").write_text("samples: y\n")
@@ -242,6 +251,8 @@ def test_snapshot_written_under_a_partial_name_is_recorded_as_results_workflow(t
     results = tmp_path / "run" / "results"
     (results / "report" / "tables").mkdir(parents=True)
     (results / "report" / "index.html").write_text("<html></html>\n")
+    (results / "report" / "run_summary.html").write_text("<html></html>\n")
+    (results / "report" / "tables" / "run_summary.json").write_text("{}\n")
     builder = CrateBuilder(results, ChecksumCache(None), tmp_path / "run")
     run = {"snakemake_version": "9.27.1", "workflow": {"version": "1.0"}}
     written = results / ".partial.workflow"
@@ -253,7 +264,7 @@ def test_snapshot_written_under_a_partial_name_is_recorded_as_results_workflow(t
     assert workflow["sha256"] == sha256_file(checkout / "Snakefile")
     rules = builder.crate.get("workflow/workflow/rules/a.smk")
     assert rules["sha256"] == sha256_file(checkout / "workflow" / "rules" / "a.smk")
-    # The partial snapshot is not an output of the run.
+    # Neither the partial snapshot nor the run summary is an output of the run.
     assert [output.id for output in add_outputs(builder, workflow)] == ["report/index.html"]
 
 
@@ -269,6 +280,7 @@ def test_rerun_comparison_names_identical_different_expected_missing_and_new(tmp
     (new_dir / "results" / "report" / "run.json").write_text('{"host": "b"}\n')
     (new_dir / "results" / "calls" / "S1.vcf").unlink()
     (new_dir / "results" / "calls" / "S2.vcf").write_text("x")
+    (new_dir / "results" / "report" / "run_summary.txt").write_text("run finished\n")
     assert statuses(compare_outputs(crate, run_dir, new_dir)) == {
         "results/calls/S1.vcf": "missing",
         "results/report/run.json": "expected",

@@ -22,6 +22,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import REPO, snakemake, snakemake_env
+from varnode.run_summary import is_summary_file
 
 pytestmark = pytest.mark.workflow
 
@@ -66,11 +67,15 @@ def runs(make_workdir, tmp_path_factory) -> Runs:
     return Runs(first, second, result.stdout, result.stderr, result.returncode)
 
 
-def result_files(run: Path) -> list[str]:
+def result_files(run: Path, summary: bool = False) -> list[str]:
+    """Files under results/, without the run summary (run metadata written after the
+    crate at every run's end) unless `summary`."""
     return sorted(
         path.relative_to(run).as_posix()
         for path in (run / "results").rglob("*")
-        if path.is_file() and not path.name.startswith(".")
+        if path.is_file()
+        and not path.name.startswith(".")
+        and (summary or not is_summary_file(path.relative_to(run / "results").as_posix()))
     )
 
 
@@ -119,7 +124,9 @@ def test_two_clean_runs_give_the_same_bytes_except_the_documented_fields(runs: R
 def test_no_output_names_the_run_folder_the_host_or_the_user(runs: Runs):
     for run in (runs.first, runs.second):
         names = [str(run), str(run.resolve()), RERUN_HOST, "reviewer"]
-        for name in result_files(run):
+        summary = set(result_files(run, summary=True)) - set(result_files(run))
+        assert "results/report/run_summary.html" in summary
+        for name in result_files(run, summary=True):
             if name == "results/report/run.json":
                 continue  # run metadata: its host field is documented to differ
             data = (run / name).read_bytes()
