@@ -9,6 +9,7 @@ failure the report pages are not rebuilt.
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -243,6 +244,14 @@ def write_summary(summary: RunSummary, out_dir: Path, snakemake_log: str | None)
     write_text_atomic(out_dir / f"{SUMMARY_NAME}.txt", summary.text())
 
 
+def in_run(path: str) -> str:
+    """`path` as seen from the run folder when it is inside it: Snakemake gives its log's
+    absolute path, and the summary goes with the report, which never says where the run
+    was (no absolute paths in results/: byte-identical reruns elsewhere)."""
+    relative = os.path.relpath(path)
+    return path if relative.startswith(os.pardir) else relative
+
+
 def write_run_summary(
     succeeded: bool,
     snakemake_logs: str | list[str] | None,
@@ -255,7 +264,7 @@ def write_run_summary(
     log_text = "".join(Path(log).read_text(errors="replace") for log in logs if Path(log).is_file())
     summary = summarise(succeeded, log_text, samples, targets, Path(results))
     try:
-        write_summary(summary, Path(results) / "report", ", ".join(logs) or None)
+        write_summary(summary, Path(results) / "report", ", ".join(map(in_run, logs)) or None)
     except OSError as error:  # the run's own outcome stands; say why the file is missing
         return f"{summary.text()}  (run summary not written to {results}/report: {error})\n"
     return summary.text()
