@@ -40,6 +40,9 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "merge": ("varnode.federation.merge", "hub: verify node exports and merge their counts"),
     "beacon": ("varnode.federation.beacon.command", "Beacon v2 discovery: index, bff, serve"),
     "consensus": ("varnode.consensus", "one call set from two callers, decided per record"),
+    "unstamp-report": ("varnode.report_stamps", "a fastp/MultiQC HTML report without run time"),
+    "run-crate": ("varnode.run_crate", "write the run's Workflow Run RO-Crate (checksums, jobs)"),
+    "verify": ("varnode.verify", "check a run's checksums; --rerun: rerun it and compare outputs"),
 }
 
 

@@ -1,7 +1,8 @@
 """`varnode filter`: apply declarative site and genotype filters to a VCF/BCF.
 
-Each tool does what it is best at. Per region shard (one shard per thread when the
-input is indexed), one stream of uncompressed BCF:
+Each tool does what it is best at. Per region shard (an indexed input is cut into
+shards of about SHARD_RECORDS records, run --threads at a time), one stream of
+uncompressed BCF:
 
     bcftools annotate -h <our header lines>      C: parse, add ##FILTER/FT descriptions
     | bcftools filter -m+ -s NAME -e EXPR ...    C: one soft filter per site filter
@@ -16,9 +17,11 @@ The screen keeps per-record Python work on a single-sample call set, where most
 records have no failing genotype, to a read, an FT of PASS and a write; with more
 samples nearly every record holds a failing genotype and the screen is pure cost.
 Shard outputs are bgzf files joined without recompression (`bcftools concat --naive`),
-then indexed. Any stage exiting non-zero or printing an htslib error (`[E::`, which
-bcftools 1.16 prints on a truncated input and then exits 0) fails the run; output goes
-to a partial file renamed into place only on success, so a failure leaves nothing.
+then indexed. The shards depend on the input only, never on --threads, so the output is
+the same bytes whatever the thread count. Any stage exiting non-zero or printing an
+htslib error (`[E::`, which bcftools 1.16 prints on a truncated input and then exits 0)
+fails the run; output goes to a partial file renamed into place only on success, so a
+failure leaves nothing.
 """
 
 from __future__ import annotations
@@ -50,6 +53,8 @@ SCREEN = "VARNODE_GT_SCREEN"  # transient FILTER flag, removed before writing
 SCREEN_MAX_SAMPLES = 8  # measured: tests/bench/bench_filter.py
 OUTPUT_TYPE = {".bcf": "b", ".gz": "z", ".bgz": "z", ".vcf": "v"}
 HTSLIB_ERROR = "[E::"
+# Records per region shard of an indexed input; shards run --threads at a time.
+SHARD_RECORDS = 500_000
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -321,9 +326,12 @@ class StreamFilter:
         return Stats(sites, site_filters, histogram)
 
 
-def _shards(source: str, threads: int) -> list[str | None]:
-    """Regions of about equal record counts, from the input's index; [None] if unsharded."""
-    if threads < 2 or not any(Path(source + ext).exists() for ext in (".tbi", ".csi")):
+def _shards(source: str, shard_records: int) -> list[str | None]:
+    """Regions of about `shard_records` records each, from the input's index; [None] if
+    unindexed or one shard. The layout depends on the input only, never on the thread
+    count, so the compressed output (its BGZF blocks) is the same bytes whatever
+    --threads is."""
+    if not any(Path(source + ext).exists() for ext in (".tbi", ".csi")):
         return [None]
     listing = subprocess.run(
         ["bcftools", "index", "--stats", source], capture_output=True, text=True, check=False
@@ -334,18 +342,19 @@ def _shards(source: str, threads: int) -> list[str | None]:
         if records != "." and int(records) > 0:
             contigs.append((name, int(length) if length != "." else 0, int(records)))
     total = sum(records for _, _, records in contigs)
-    if listing.returncode != 0 or total == 0:
+    count = max(1, round(total / shard_records))
+    if listing.returncode != 0 or count == 1:
         return [None]
-    # Cut contigs into pieces so each shard holds about total/threads records, assuming
-    # records spread evenly along a contig (only the balance depends on it).
-    target = total / threads
+    # Cut contigs into pieces of about shard_records records, assuming records spread
+    # evenly along a contig (only the balance depends on it).
+    target = total / count
     shards: list[list[str]] = [[]]
     filled = 0.0
     for name, length, records in contigs:
         start = 1
         while records > 0:
             room = target - filled
-            if records <= room or len(shards) == threads or length == 0:
+            if records <= room or len(shards) == count or length == 0:
                 shards[-1].append(f"{name}:{start}-" if length == 0 else f"{name}:{start}-{length}")
                 filled += records
                 records = 0
@@ -389,15 +398,19 @@ def filter_vcf(
     set_missing: bool = False,
     threads: int = 1,
     index: str = "auto",
+    shard_records: int = SHARD_RECORDS,
 ) -> dict:
-    """Filter `source` into `output` (atomically, indexed); return the stats table."""
+    """Filter `source` into `output` (atomically, indexed); return the stats table.
+    Shards of `shard_records` records run `threads` at a time."""
     final = Path(output)
     index_kind = _index_kind(final, index)
     spec, reader, header_lines = _checked_spec(spec, source)
     samples, contigs = len(reader.samples), list(reader.seqnames)
     reader.close()
-    shards = _shards(source, threads) if final.suffix in (".gz", ".bgz", ".bcf") else [None]
-    writer_threads = max(1, threads // len(shards))
+    compressed = final.suffix in (".gz", ".bgz", ".bcf")
+    shards = _shards(source, shard_records) if compressed else [None]
+    workers = min(threads, len(shards))
+    writer_threads = max(1, threads // workers)
     with (
         atomic_path(final) as partial,
         tempfile.TemporaryDirectory(dir=partial.parent, prefix=".varnode-filter.") as tmp,
@@ -412,14 +425,14 @@ def filter_vcf(
         if len(shards) == 1:
             stats = _run_shard(job, shards[0], str(partial))
         else:
-            stats = _run_shards(job, shards, partial)
+            stats = _run_shards(job, shards, partial, workers)
         _index(partial, index_kind, final)
     return stats_table(spec, stats)
 
 
-def _run_shards(job: Job, shards: list[str | None], partial: Path) -> Stats:
+def _run_shards(job: Job, shards: list[str | None], partial: Path, workers: int) -> Stats:
     parts = [str(Path(job.workdir) / f"part{i}{partial.suffix}") for i in range(len(shards))]
-    with ProcessPoolExecutor(len(shards), mp_context=get_context("fork")) as pool:
+    with ProcessPoolExecutor(workers, mp_context=get_context("fork")) as pool:
         results = list(pool.map(_run_shard, [job] * len(shards), shards, parts))
     command = ["bcftools", "concat", "--naive", "--no-version", "-o", str(partial), *parts]
     result = subprocess.run(command, capture_output=True, text=True, check=False)

@@ -9,6 +9,7 @@ failure the report pages are not rebuilt.
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,6 +28,11 @@ PER_SAMPLE_OUTPUTS = (
     "report/sample-{sample}.html",
     "report/stale/sample-{sample}.html",
 )
+# The summary's own files under results/ (report/run_summary.html and .txt, and its
+# tables report/tables/run_summary*.tsv/.json): rewritten at the end of every run, after
+# the run's crate, so they are run metadata outside it (like run.json's times).
+SUMMARY_NAME = "run_summary"
+SUMMARY_FOLDERS = ("report", "report/tables")
 # Files that name a sample: the alignments and the report's pages.
 SAMPLE_NAMED = (
     re.compile(r"^aligned/(?P<sample>.+)\.(bam|cram)$"),
@@ -36,6 +42,12 @@ SAMPLE_NAMED = (
 JOB_START = re.compile(r"^\s*(?:local)?rule (?P<rule>\S+):$")
 JOB_ERROR = re.compile(r"^\s*Error in rule (?P<rule>\S+):$")
 FIELD = re.compile(r"^\s+(?P<key>\w+): (?P<value>.*)$")
+
+
+def is_summary_file(relative: str) -> bool:
+    """Whether `relative` (a path under results/) is one of the run summary's files."""
+    folder, _, name = relative.rpartition("/")
+    return folder in SUMMARY_FOLDERS and name.startswith(f"{SUMMARY_NAME}.")
 
 
 @dataclass
@@ -185,7 +197,7 @@ def _wildcards(job: FailedJob) -> str:
 
 
 def write_summary(summary: RunSummary, out_dir: Path, snakemake_log: str | None) -> None:
-    samples = Table("run_summary", ["sample", "status", "failed_jobs", "logs"], summary.samples)
+    samples = Table(SUMMARY_NAME, ["sample", "status", "failed_jobs", "logs"], summary.samples)
     overview = Block("samples", "Samples")
     overview.notes.append(
         f"Run {'finished successfully' if summary.succeeded else 'FAILED'}; Snakemake's log: "
@@ -197,7 +209,7 @@ def write_summary(summary: RunSummary, out_dir: Path, snakemake_log: str | None)
         other = Block("run-level", "Failed jobs not of one sample")
         other.tables.append(
             Table(
-                "run_summary.other_failures",
+                f"{SUMMARY_NAME}.other_failures",
                 ["rule", "wildcards", "logs"],
                 [
                     {"rule": job.rule, "wildcards": _wildcards(job), "logs": ", ".join(job.logs)}
@@ -216,7 +228,7 @@ def write_summary(summary: RunSummary, out_dir: Path, snakemake_log: str | None)
     if summary.stale:
         stale.tables.append(
             Table(
-                "run_summary.stale",
+                f"{SUMMARY_NAME}.stale",
                 ["sample", "file"],
                 [
                     {"sample": sample, "file": path}
@@ -226,10 +238,18 @@ def write_summary(summary: RunSummary, out_dir: Path, snakemake_log: str | None)
             )
         )
     blocks.append(stale)
-    page = Page("run_summary.html", "Run summary", blocks)
+    page = Page(f"{SUMMARY_NAME}.html", "Run summary", blocks)
     write_page(page, out_dir, None, "run metadata is in run.json (written by a complete run)")
-    write_json(out_dir / "tables" / "run_summary.json", page.tables())
-    write_text_atomic(out_dir / "run_summary.txt", summary.text())
+    write_json(out_dir / "tables" / f"{SUMMARY_NAME}.json", page.tables())
+    write_text_atomic(out_dir / f"{SUMMARY_NAME}.txt", summary.text())
+
+
+def in_run(path: str) -> str:
+    """`path` as seen from the run folder when it is inside it: Snakemake gives its log's
+    absolute path, and the summary goes with the report, which never says where the run
+    was (no absolute paths in results/: byte-identical reruns elsewhere)."""
+    relative = os.path.relpath(path)
+    return path if relative.startswith(os.pardir) else relative
 
 
 def write_run_summary(
@@ -244,7 +264,7 @@ def write_run_summary(
     log_text = "".join(Path(log).read_text(errors="replace") for log in logs if Path(log).is_file())
     summary = summarise(succeeded, log_text, samples, targets, Path(results))
     try:
-        write_summary(summary, Path(results) / "report", ", ".join(logs) or None)
+        write_summary(summary, Path(results) / "report", ", ".join(map(in_run, logs)) or None)
     except OSError as error:  # the run's own outcome stands; say why the file is missing
         return f"{summary.text()}  (run summary not written to {results}/report: {error})\n"
     return summary.text()

@@ -24,7 +24,8 @@ pytestmark = pytest.mark.slurm
 
 FLAKY_SNAKEFILE = REPO / "tests" / "slurm" / "flaky" / "Snakefile"
 # Files that record how and when they were made (paths, times), not what was computed.
-RUN_SPECIFIC = ("results/report/",)
+# Run metadata: times, host, executor (the crate also holds each job's times).
+RUN_SPECIFIC = ("results/report/", "results/ro-crate-metadata.json")
 
 
 @dataclass(frozen=True)

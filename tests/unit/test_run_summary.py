@@ -104,6 +104,15 @@ def test_summary_names_finished_failed_and_stale_samples(tmp_path: Path, monkeyp
     assert (results / "report/tables/run_summary.tsv").read_text().startswith("sample\tstatus")
 
 
+def test_summary_names_snakemakes_log_from_the_run_folder(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    log = tmp_path / ".snakemake" / "log" / "run.snakemake.log"
+    touch(log)
+    write_run_summary(True, str(log), ["A"], [])
+    page = (tmp_path / "results/report/run_summary.html").read_text()
+    assert ".snakemake/log/run.snakemake.log" in page and str(tmp_path) not in page
+
+
 def test_report_moves_a_removed_samples_page_aside_and_lists_its_outputs(tmp_path: Path) -> None:
     results, out = tmp_path / "results", tmp_path / "results" / "report"
     touch(results / "aligned/gone.bam")

@@ -10,8 +10,11 @@ from pathlib import Path
 from varnode.outputs import OutputError, check
 
 # Run times and dates: run.json, the HTML pages (report, MultiQC, fastp) and MultiQC's
-# data folder. The report's numbers are compared through its tables/ instead.
-TIMESTAMPED = re.compile(r"(^report/run\.json$|\.html$|^report/multiqc/)")
+# data folder. The report's numbers are compared through its tables/ instead. The run's
+# crate is run metadata too: besides times it tells how the run went (a job resumed
+# after a kill, a temporary file a kill left); two clean runs' crates are compared by
+# test_reproducibility.py.
+TIMESTAMPED = re.compile(r"(^report/run\.json$|\.html$|^report/multiqc/|^ro-crate-metadata\.json$)")
 # Indexes point into the compressed bytes, which differ with the header's command dates;
 # every index is loaded by the check that published it.
 INDEXES = (".tbi", ".csi", ".bai", ".crai")

@@ -44,9 +44,11 @@ def read_tsv(path: Path) -> list[dict[str, str]]:
 
 @pytest.fixture(scope="module")
 def report_copy(pipeline_run: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The report folder copied elsewhere: pages must not depend on results/ around it."""
+    """The report folder copied elsewhere: pages must not depend on results/ around it,
+    except the run's RO-Crate, which they link beside the folder (results/)."""
     copy = tmp_path_factory.mktemp("copied") / "report"
     shutil.copytree(pipeline_run / "results" / "report", copy)
+    shutil.copy(pipeline_run / "results" / "ro-crate-metadata.json", copy.parent)
     return copy
 
 

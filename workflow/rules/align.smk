@@ -33,10 +33,11 @@ rule align_reads:
     # printing htslib errors that would fail the job.
     shell:
         "rm -rf {params.tmp:q} && mkdir -p {params.tmp:q}"
-        " && (bwa mem -t {threads} {params.extra} -R {params.read_group:q} {params.index_prefix:q}"
-        " {input.r1:q} {input.r2:q}"
-        " | samtools fixmate -m -u - -"
-        " | samtools sort -@ {threads} -m 512M -T {params.tmp:q}/chunk -o {params.partial:q} -)"
+        " && (bwa mem -t {threads} -K 100000000 {params.extra} -R {params.read_group:q}"
+        " {params.index_prefix:q} {input.r1:q} {input.r2:q}"
+        " | samtools fixmate --no-PG -m -u - -"
+        " | samtools sort --no-PG -@ {threads} -m 512M -T {params.tmp:q}/chunk"
+        " -o {params.partial:q} -)"
         " 2> {log:q} && rm -r {params.tmp:q}"
         " && python -m varnode publish --threads {threads} --log {log:q} {output:q}"
         " >> {log:q} 2>&1"
@@ -60,7 +61,7 @@ rule merge_units:
     params:
         partial=partial_outputs,
     shell:
-        "samtools merge -f -@ {threads} -o {params.partial:q} {input:q} 2> {log:q}"
+        "samtools merge --no-PG -f -@ {threads} -o {params.partial:q} {input:q} 2> {log:q}"
         " && python -m varnode publish --threads {threads} --log {log:q} {output:q}"
         " >> {log:q} 2>&1"
 
@@ -89,7 +90,7 @@ rule mark_duplicates:
         tmp="results/aligned/merged/{sample}.markdup",
         partial=partial_outputs,
     shell:
-        "samtools markdup -@ {threads} {params.extra} -f {params.partial.stats:q}"
+        "samtools markdup --no-PG -@ {threads} {params.extra} -f {params.partial.stats:q}"
         " -T {params.tmp:q} --reference {input.ref:q} -O {params.fmt:q} {input.bam:q}"
         " {params.partial.aln:q} 2> {log:q}"
         " && python -m varnode publish --threads {threads} --log {log:q}"

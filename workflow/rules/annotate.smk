@@ -55,7 +55,7 @@ rule annotate_consequences:
         extra=config["annotation"]["csq_options"],
         partial=partial_outputs,
     shell:
-        "(bcftools csq {params.extra} -f {input.ref:q} -g {input.gff3:q}"
+        "(bcftools csq --no-version {params.extra} -f {input.ref:q} -g {input.gff3:q}"
         " -Ob -o {params.partial.bcf:q} {input.vcf:q}"
         " && bcftools index -o {params.partial.csi:q} {params.partial.bcf:q}) 2> {log:q}"
         " && python -m varnode publish --log {log:q} {output:q} >> {log:q} 2>&1"
@@ -82,7 +82,7 @@ rule annotate_known_variants:
         columns=lambda wc: KNOWN_VARIANT_STEPS[wc.step][1],
         partial=partial_outputs,
     shell:
-        "(bcftools annotate -a {input.resource:q} -c {params.columns:q}"
+        "(bcftools annotate --no-version -a {input.resource:q} -c {params.columns:q}"
         " -Ob -o {params.partial.bcf:q} {input.vcf:q}"
         " && bcftools index -o {params.partial.csi:q} {params.partial.bcf:q}) 2> {log:q}"
         " && python -m varnode publish --log {log:q} {output:q} >> {log:q} 2>&1"
@@ -107,7 +107,7 @@ rule write_annotated_vcf:
     params:
         partial=partial_outputs,
     shell:
-        "(bcftools view -Oz -o {params.partial.vcf:q} {input.vcf:q}"
+        "(bcftools view --no-version -Oz -o {params.partial.vcf:q} {input.vcf:q}"
         " && bcftools index --tbi -o {params.partial.tbi:q} {params.partial.vcf:q}) 2> {log:q}"
         " && python -m varnode publish --log {log:q} {output:q} >> {log:q} 2>&1"
 

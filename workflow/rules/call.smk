@@ -34,9 +34,10 @@ rule call_variants_bcftools:
         call=config["params"]["bcftools_call"],
         partial=partial_outputs,
     shell:
-        "(bcftools mpileup {params.mpileup} -a FORMAT/AD,FORMAT/DP,FORMAT/SP -f {input.ref:q}"
-        " -R {input.regions:q} -Ou {input.aln:q}"
-        " | bcftools call {params.call} --variants-only -a GQ -Oz -o {params.partial:q})"
+        "(bcftools mpileup --no-version {params.mpileup} -a FORMAT/AD,FORMAT/DP,FORMAT/SP"
+        " -f {input.ref:q} -R {input.regions:q} -Ou {input.aln:q}"
+        " | bcftools call --no-version {params.call} --variants-only -a GQ -Oz"
+        " -o {params.partial:q})"
         " 2> {log:q} && python -m varnode publish --log {log:q} {output:q} >> {log:q} 2>&1"
 
 
@@ -64,7 +65,7 @@ rule call_variants_freebayes:
         partial=partial_outputs,
     shell:
         "(freebayes {params.extra} -f {input.ref:q} -t {input.regions:q} {input.aln:q}"
-        " | bgzip -c > {params.partial:q}) 2> {log:q}"
+        " | grep -v '^##fileDate=' | bgzip -c > {params.partial:q}) 2> {log:q}"
         " && python -m varnode publish --log {log:q} {output:q} >> {log:q} 2>&1"
 
 
@@ -118,7 +119,8 @@ rule call_variants_gatk:
         "gatk --java-options '-Xmx{resources.mem_mb}m' HaplotypeCaller {params.extra}"
         " -R {input.ref:q} -I {input.aln:q} -L {input.regions:q} -O {params.partial:q}"
         " --create-output-variant-index false"
-        " --native-pair-hmm-threads {threads} > {log:q} 2>&1"
+        " --native-pair-hmm-threads {threads} --add-output-vcf-command-line false"
+        " > {log:q} 2>&1"
         " && python -m varnode publish {output:q} >> {log:q} 2>&1"
 
 
@@ -140,7 +142,7 @@ rule gather_shards:
     params:
         partial=partial_outputs,
     shell:
-        "bcftools concat -Ob -o {params.partial:q} {input:q} 2> {log:q}"
+        "bcftools concat --no-version -Ob -o {params.partial:q} {input:q} 2> {log:q}"
         " && python -m varnode publish --log {log:q} {output:q} >> {log:q} 2>&1"
 
 
@@ -164,7 +166,7 @@ rule normalize_variants:
     params:
         partial=partial_outputs,
     shell:
-        "(bcftools norm --multiallelics -any --fasta-ref {input.ref:q} --check-ref w"
+        "(bcftools norm --no-version --multiallelics -any --fasta-ref {input.ref:q} --check-ref w"
         " -Oz -o {params.partial.vcf:q} {input.vcf:q}"
         " && bcftools index --tbi -o {params.partial.tbi:q} {params.partial.vcf:q}) 2> {log:q}"
         " && python -m varnode publish --log {log:q} {output:q} >> {log:q} 2>&1"

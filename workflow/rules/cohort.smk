@@ -102,8 +102,8 @@ rule gather_cohort:
     params:
         partial=partial_outputs,
     shell:
-        "(bcftools concat -Ou {input.shards:q}"
-        " | bcftools norm --multiallelics -any --fasta-ref {input.ref:q} --check-ref w"
+        "(bcftools concat --no-version -Ou {input.shards:q}"
+        " | bcftools norm --no-version --multiallelics -any --fasta-ref {input.ref:q} --check-ref w"
         " -Ob -o {params.partial.bcf:q}"
         " && bcftools index -o {params.partial.csi:q} {params.partial.bcf:q}) 2> {log:q}"
         " && python -m varnode publish --log {log:q} {output:q} >> {log:q} 2>&1"
@@ -163,7 +163,7 @@ rule annotate_cohort:
         level=COHORT_CFG["compression_level"],
         partial=partial_outputs,
     shell:
-        "(bcftools annotate --threads {threads} -a {input.counts:q} -c INFO"
+        "(bcftools annotate --no-version --threads {threads} -a {input.counts:q} -c INFO"
         " -Oz{params.level:q} -o {params.partial.vcf:q} {input.vcf:q}"
         " && bcftools index --tbi -o {params.partial.tbi:q} {params.partial.vcf:q}) 2> {log:q}"
         " && python -m varnode publish --threads {threads} --log {log:q} {output:q}"
@@ -190,7 +190,7 @@ rule extract_cohort_sites:
         partial=partial_outputs,
     # --drop-genotypes removes the sample columns, FORMAT and its header lines.
     shell:
-        "(bcftools view --drop-genotypes -Oz -o {params.partial.vcf:q} {input:q}"
+        "(bcftools view --no-version --drop-genotypes -Oz -o {params.partial.vcf:q} {input:q}"
         " && bcftools index --tbi -o {params.partial.tbi:q} {params.partial.vcf:q}) 2> {log:q}"
         " && python -m varnode publish --log {log:q} {output:q} >> {log:q} 2>&1"
 

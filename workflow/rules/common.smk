@@ -1,5 +1,7 @@
+import os
 import shlex
 import shutil
+import sys
 
 from snakemake.iocontainers import Namedlist
 
@@ -9,6 +11,8 @@ from varnode.outputs import partial_path
 from varnode.regions import contig_index, plan_shards, shard_names
 
 GENOME = "resources/reference/genome.fa"
+# The run as a Workflow Run RO-Crate (report.smk), written after every other output.
+RUN_CRATE = "results/ro-crate-metadata.json"
 # Rules run the varnode CLI as `python -m varnode` from this checkout, so a conda env
 # needs only the package's dependencies, not the package.
 shell.prefix(
@@ -74,8 +78,10 @@ def partial_outputs(wildcards, output):
 
 
 def fastp_inputs(wildcards, input):
-    """Plainly named links to a unit's FASTQs, for fastp: it copies its command line into
-    its JSON report unescaped, so a quote in a sheet path would make that JSON invalid.
+    """Plainly named links to a unit's FASTQs inside the run folder, for fastp: it copies
+    its command line into its JSON and HTML reports (unescaped), so a quote in a sheet
+    path would make that JSON invalid and an absolute path would leave the run's
+    location in its outputs (reruns elsewhere would differ).
     """
     folder = f"results/trimmed/{wildcards.sample}/.partial.{wildcards.unit}.reads"
     return Namedlist(
@@ -188,8 +194,24 @@ def calls_to_compare(wildcards):
 
 
 def analysis_outputs(wildcards):
-    """Every final output except the report's own: run.json is written after them."""
-    return [target for target in TARGETS if not target.startswith(f"{REPORT}/")]
+    """Every final output except the report's own and the crate: run.json is written
+    after them."""
+    return [
+        target
+        for target in TARGETS
+        if not target.startswith(f"{REPORT}/") and target != RUN_CRATE
+    ]
+
+
+def tools_of_rules(tools):
+    """The tool of each step: the name of its conda environment (envs/<tool>.yaml), for
+    the steps whose tool is one of `tools`."""
+    named = {
+        each.name: os.path.basename(each.conda_env).removesuffix(".yaml")
+        for each in workflow.rules
+        if isinstance(each.conda_env, str)
+    }
+    return {name: tool for name, tool in named.items() if tool in tools}
 
 
 # Final outputs of the run: each stage's rules file adds its own to this list.

@@ -6,6 +6,9 @@ TARGETS += expand(
 TARGETS += expand(
     "results/qc/mosdepth/{sample}.mosdepth.summary.txt", sample=SHEET.samples
 )
+TARGETS += [
+    f"results/qc/fastp/{unit.sample}.{unit.unit}.fastp.html" for unit in SHEET.units
+]
 
 
 # Each unit's FASTQ pair is read to its end before trimming: fastp accepts a truncated or
@@ -37,7 +40,7 @@ rule trim_reads:
         r1=temp("results/trimmed/{sample}/{unit}_R1.fastq.gz"),
         r2=temp("results/trimmed/{sample}/{unit}_R2.fastq.gz"),
         json="results/qc/fastp/{sample}.{unit}.fastp.json",
-        html="results/qc/fastp/{sample}.{unit}.fastp.html",
+        html=temp("results/trimmed/{sample}/{unit}.fastp.html"),
     log:
         "logs/trim_reads/{sample}.{unit}.log",
     benchmark:
@@ -63,6 +66,28 @@ rule trim_reads:
         ' && rm -r "$(dirname {params.reads.r1:q})"'
         " && python -m varnode check-fastp --json {params.partial.json:q} --log {log:q}"
         " --counts {input.counts:q} >> {log:q} 2>&1"
+        " && python -m varnode publish {output:q} >> {log:q} 2>&1"
+
+
+# fastp stamps its HTML with the time; the kept report is the same without it, so a
+# rerun gives the same bytes.
+rule clean_fastp_report:
+    input:
+        "results/trimmed/{sample}/{unit}.fastp.html",
+    output:
+        "results/qc/fastp/{sample}.{unit}.fastp.html",
+    log:
+        "logs/clean_fastp_report/{sample}.{unit}.log",
+    conda:
+        "../../envs/varnode.yaml"
+    threads: 1
+    resources:
+        mem_mb=200,
+        runtime=5,
+    params:
+        partial=partial_outputs,
+    shell:
+        "python -m varnode unstamp-report fastp {input:q} {params.partial:q} > {log:q} 2>&1"
         " && python -m varnode publish {output:q} >> {log:q} 2>&1"
 
 

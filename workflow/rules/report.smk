@@ -1,6 +1,8 @@
 import os
 import json
 
+from varnode.run_crate import portable_command
+
 import snakemake
 
 REPORT = "results/report"
@@ -23,6 +25,7 @@ VERSIONED_TOOLS = ["fastp", "bwa", "samtools", "bcftools", "mosdepth", "multiqc"
 ]
 
 TARGETS += [
+    RUN_CRATE,
     f"{REPORT}/index.html",
     f"{REPORT}/cohort.html",
     f"{REPORT}/multiqc/multiqc_report.html",
@@ -116,11 +119,7 @@ rule report_multiqc:
         qc=lambda wildcards: qc_outputs(),
         config=f"{workflow.basedir}/workflow/report/multiqc_config.yaml",
     output:
-        report(
-            f"{REPORT}/multiqc/multiqc_report.html",
-            caption="../report/multiqc.rst",
-            category="QC",
-        ),
+        temp(f"{REPORT}/multiqc/multiqc_report.stamped.html"),
     log:
         "logs/report_multiqc/multiqc.log",
     benchmark:
@@ -131,14 +130,42 @@ rule report_multiqc:
     resources:
         mem_mb=lambda wc, attempt: 2000 * attempt,
         runtime=lambda wc, attempt: 30 * attempt,
-    # MultiQC writes its data folder beside the page: both go through a staging folder.
+    # MultiQC writes into a staging folder and the page is published from there; no data
+    # folder (--no-data-dir): its log and source list hold run times and absolute paths.
     params:
         staging=f"{REPORT}/multiqc/.partial",
+        filename=lambda wc, output: os.path.basename(output[0]),
     shell:
         "rm -rf {params.staging:q}"
-        " && multiqc --force --no-ansi --config {input.config:q} --outdir {params.staging:q}"
-        " --filename multiqc_report.html {input.qc:q} > {log:q} 2>&1"
+        " && multiqc --force --no-ansi --no-data-dir --config {input.config:q}"
+        " --outdir {params.staging:q} --filename {params.filename:q} {input.qc:q} > {log:q} 2>&1"
         " && python -m varnode publish --staging {params.staging:q} {output:q} >> {log:q} 2>&1"
+
+
+# MultiQC stamps its report with the time and a random id; the kept report is the same
+# without them (an id derived from its content), so a rerun gives the same bytes.
+rule clean_multiqc_report:
+    input:
+        f"{REPORT}/multiqc/multiqc_report.stamped.html",
+    output:
+        report(
+            f"{REPORT}/multiqc/multiqc_report.html",
+            caption="../report/multiqc.rst",
+            category="QC",
+        ),
+    log:
+        "logs/clean_multiqc_report/multiqc.log",
+    conda:
+        "../../envs/varnode.yaml"
+    threads: 1
+    resources:
+        mem_mb=500,
+        runtime=5,
+    params:
+        partial=partial_outputs,
+    shell:
+        "python -m varnode unstamp-report multiqc {input:q} {params.partial:q} > {log:q} 2>&1"
+        " && python -m varnode publish {output:q} >> {log:q} 2>&1"
 
 
 rule report_html:
@@ -182,3 +209,60 @@ rule report_html:
         " --settings {params.settings:q} -o {params.outdir:q} --staging {params.staging:q}"
         " > {log:q} 2>&1"
         " && python -m varnode publish --staging {params.staging:q} {output:q} >> {log:q} 2>&1"
+
+
+# The command line this Snakemake was started with, for the crate. An environment
+# variable, not a param: another invocation (a dry run, other --cores) is no reason to
+# rewrite the crate.
+os.environ["VARNODE_SNAKEMAKE_COMMAND"] = portable_command(
+    sys.argv, workflow.basedir, os.getcwd()
+)
+
+
+envvars:
+    "VARNODE_SNAKEMAKE_COMMAND",
+
+
+# Last: it checksums every file under results/, the report included (not the run
+# summary, written after it at the end of every run: run metadata, like run.json's
+# times). Runs in the Snakemake process itself (localrule): the command line it records
+# is that process's. The crate and the workflow snapshot are written under their partial
+# names and published together.
+rule write_run_crate:
+    input:
+        analysis=analysis_outputs,
+        run=f"{REPORT}/run.json",
+        pages=[f"{REPORT}/index.html", f"{REPORT}/cohort.html", *SAMPLE_PAGES],
+        multiqc=f"{REPORT}/multiqc/multiqc_report.html",
+    output:
+        workflow=directory("results/workflow"),
+        crate=RUN_CRATE,
+    log:
+        "logs/write_run_crate/crate.log",
+    benchmark:
+        "benchmarks/write_run_crate/crate.tsv"
+    localrule: True
+    conda:
+        "../../envs/varnode.yaml"
+    threads: 1
+    resources:
+        mem_mb=1000,
+        runtime=lambda wc, attempt: 60 * attempt,
+    params:
+        workflow_dir=workflow.basedir,
+        # Only the tools this run uses (and whose versions it collected).
+        rule_tools=lambda wc: json.dumps(
+            tools_of_rules([*VERSIONED_TOOLS, "varnode"]), sort_keys=True
+        ),
+        agent=config["provenance"]["agent"],
+        license=config["provenance"]["license"],
+        checksum_cache="resources/checksums.json",
+        partial=partial_outputs,
+    shell:
+        "python -m varnode run-crate --run-json {input.run:q}"
+        " --workflow-dir {params.workflow_dir:q} --snapshot {params.partial.workflow:q}"
+        ' --rule-tools {params.rule_tools:q} --command "$VARNODE_SNAKEMAKE_COMMAND"'
+        " --agent-name={params.agent[name]:q} --agent-id={params.agent[id]:q}"
+        " --agent-type={params.agent[type]:q} --license={params.license:q}"
+        " --checksum-cache {params.checksum_cache:q} -o {params.partial.crate:q} > {log:q} 2>&1"
+        " && python -m varnode publish {output:q} >> {log:q} 2>&1"

@@ -107,6 +107,8 @@ def build(args: argparse.Namespace) -> list[Path]:
         ("MultiQC report", "multiqc/multiqc_report.html" if multiqc.is_file() else None),
         ("run summary (last run's end)", summary.name if summary.is_file() else None),
         ("run.json", "run.json" if run else None),
+        # Written after the pages (it holds their checksums), so linked unconditionally.
+        ("RO-Crate (inputs, outputs, jobs, checksums)", "../ro-crate-metadata.json"),
         ("tables (TSV/JSON)", "tables/sample_metrics.tsv"),
     ]
     raw_links = {
