@@ -53,8 +53,10 @@ SCREEN = "VARNODE_GT_SCREEN"  # transient FILTER flag, removed before writing
 SCREEN_MAX_SAMPLES = 8  # measured: tests/bench/bench_filter.py
 OUTPUT_TYPE = {".bcf": "b", ".gz": "z", ".bgz": "z", ".vcf": "v"}
 HTSLIB_ERROR = "[E::"
-# Records per region shard of an indexed input; shards run --threads at a time.
-SHARD_RECORDS = 500_000
+# Records per region shard of an indexed input; shards run --threads at a time. Small
+# enough that a sample's calls (a few 100k records for WES, millions for WGS) use every
+# thread, large enough that the few processes a shard starts cost little.
+SHARD_RECORDS = 100_000
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
