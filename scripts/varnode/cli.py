@@ -39,6 +39,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "egress-check": ("varnode.federation.egress", "may this folder leave the node? (non-zero: no)"),
     "merge": ("varnode.federation.merge", "hub: verify node exports and merge their counts"),
     "beacon": ("varnode.federation.beacon.command", "Beacon v2 discovery: index, bff, serve"),
+    "node": ("varnode.federation.node", "GA4GH WES run service of a node (sapporo): serve"),
+    "hub": ("varnode.federation.hub", "run at every node of hub.yaml over WES, then merge"),
 }
 
 
