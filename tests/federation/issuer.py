@@ -34,10 +34,15 @@ class Issuer:
 
         class Handler(BaseHTTPRequestHandler):
             def do_GET(self) -> None:
-                if self.path != issuer.jwks_url.removeprefix(issuer.url):
+                documents = {
+                    issuer.jwks_url: issuer.jwks,
+                    issuer.openid_configuration_url: issuer.openid_configuration,
+                }
+                document = documents.get(f"{issuer.url}{self.path}")
+                if document is None:
                     self.send_error(404)
                     return
-                body = json.dumps(issuer.jwks()).encode()
+                body = json.dumps(document()).encode()
                 self.send_response(200)
                 self.send_header("Content-Type", "application/json")
                 self.send_header("Content-Length", str(len(body)))
@@ -52,6 +57,19 @@ class Issuer:
     def jwks(self) -> dict:
         public = json.loads(RSAAlgorithm.to_jwk(self.key.public_key()))
         return {"keys": [{**public, "kid": self.kid, "alg": "RS256", "use": "sig"}]}
+
+    @property
+    def openid_configuration_url(self) -> str:
+        return f"{self.issuer}/.well-known/openid-configuration"
+
+    def openid_configuration(self) -> dict:
+        """What an OpenID Connect provider publishes (WES servers find the JWKS here)."""
+        return {
+            "issuer": self.issuer,
+            "authorization_endpoint": f"{self.issuer}/authorize",
+            "token_endpoint": f"{self.issuer}/token",
+            "jwks_uri": self.jwks_url,
+        }
 
     def trusted(self) -> dict:
         return {"issuer": self.issuer, "jwks_url": self.jwks_url}
@@ -96,17 +114,27 @@ class Issuer:
         }
         return self.sign(claims, key=key, headers=headers)
 
-    def passport(self, *visas: str, subject: str = "researcher@example.org") -> str:
-        now = int(time.time())
+    def passport(
+        self,
+        *visas: str,
+        subject: str = "researcher@example.org",
+        audience: str | None = None,
+        issued: float | None = None,
+        lifetime: float = 3600,
+        key=None,
+    ) -> str:
+        now = int(time.time() if issued is None else issued)
         claims = {
             "iss": self.issuer,
             "sub": subject,
             "iat": now,
-            "exp": now + 3600,
+            "exp": now + int(lifetime),
             "ga4gh_passport_v1": list(visas),
         }
+        if audience:
+            claims["aud"] = audience
         # A broker's passport is an access token: no jku, its key is found by kid.
-        return jwt.encode(claims, self.key, algorithm="RS256", headers={"kid": self.kid})
+        return jwt.encode(claims, key or self.key, algorithm="RS256", headers={"kid": self.kid})
 
 
 def unsigned(claims: dict, jku: str) -> str:

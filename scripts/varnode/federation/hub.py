@@ -22,6 +22,7 @@ Writes OUT/hub_report.{html,tsv,json}, OUT/nodes/<name>/ and OUT/merged/.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import csv
 import json
 import os
@@ -90,7 +91,9 @@ def load_hub_config(path: Path, dataset: str) -> tuple[dict[str, Any], list[Node
         hub = yaml.safe_load(path.read_text()) or {}
     except (OSError, yaml.YAMLError) as error:
         raise VarnodeError(f"hub config {path}: unreadable ({error})") from None
-    unknown = sorted(set(hub) - {"reference", "timeout_minutes", "poll_seconds", "workflow_url", "nodes"})
+    unknown = sorted(
+        set(hub) - {"reference", "timeout_minutes", "poll_seconds", "workflow_url", "nodes"}
+    )
     if unknown:
         raise VarnodeError(f"hub config {path}: unknown key(s) {', '.join(unknown)}")
     if not hub.get("reference") or not hub.get("nodes"):
@@ -112,7 +115,9 @@ def load_hub_config(path: Path, dataset: str) -> tuple[dict[str, Any], list[Node
                 raise VarnodeError(f"{where}: environment variable {entry['token_env']} is empty")
         else:
             raise VarnodeError(f"{where}: needs 'token_file' or 'token_env' (the passport)")
-        runs.append(NodeRun(entry["name"], entry["url"].rstrip("/"), entry.get("dataset", dataset), token))
+        runs.append(
+            NodeRun(entry["name"], entry["url"].rstrip("/"), entry.get("dataset", dataset), token)
+        )
     names = [run.name for run in runs]
     if len(set(names)) != len(names):
         raise VarnodeError(f"hub config {path}: node names repeat")
@@ -167,7 +172,9 @@ class Hub:
 
     def poll(self, run: NodeRun) -> None:
         try:
-            response = self.client.get(f"{run.url}/runs/{run.run_id}/status", headers=self.headers(run))
+            response = self.client.get(
+                f"{run.url}/runs/{run.run_id}/status", headers=self.headers(run)
+            )
         except httpx.HTTPError as error:
             # A node restarting is not a failure yet: back off and ask again.
             run.error = f"{type(error).__name__}: {error}"
@@ -223,10 +230,9 @@ class Hub:
         return export
 
     def cancel(self, run: NodeRun) -> None:
-        try:
+        # An unreachable node cannot be asked; the run is reported TIMED_OUT either way.
+        with contextlib.suppress(httpx.HTTPError):
             self.client.post(f"{run.url}/runs/{run.run_id}/cancel", headers=self.headers(run))
-        except httpx.HTTPError:
-            pass
 
     def run(self) -> None:
         for run in self.runs:
@@ -241,7 +247,9 @@ class Hub:
                     self.cancel(run)
                     run.state = "TIMED_OUT"
                     run.duration_seconds = round(now - run.started, 1)
-                    run.error = f"no result within {self.hub.get('timeout_minutes', 240)} min; cancelled"
+                    run.error = (
+                        f"no result within {self.hub.get('timeout_minutes', 240)} min; cancelled"
+                    )
                     self.progress(run)
                 break
             for run in waiting:
@@ -275,7 +283,9 @@ def write_report(out: Path, dataset: str, runs: list[NodeRun], merged: dict | No
         autoescape=jinja2.select_autoescape(["html"]),
         undefined=jinja2.StrictUndefined,
     )
-    html = environment.get_template("hub.html").render(report=report, style=REPORT_STYLE.read_text())
+    html = environment.get_template("hub.html").render(
+        report=report, style=REPORT_STYLE.read_text()
+    )
     (out / "hub_report.html").write_text(html)
     return report
 
@@ -298,7 +308,10 @@ def hub_run(nodes: Path, dataset: str, params: Path | None, out: Path) -> dict:
         )
         merged = {
             "nodes": [run.name for run in exports],
-            **{key: manifest[key] for key in ("sites_published", "sites_withheld", "sites_incomplete")},
+            **{
+                key: manifest[key]
+                for key in ("sites_published", "sites_withheld", "sites_incomplete")
+            },
         }
     return write_report(out, dataset, runs, merged)
 
@@ -307,7 +320,9 @@ def configure(parser: argparse.ArgumentParser) -> None:
     actions = parser.add_subparsers(dest="action", required=True, metavar="ACTION")
     run_parser = actions.add_parser("run", help="run at every node of hub.yaml and merge")
     run_parser.add_argument("--nodes", required=True, type=Path, help="hub.yaml")
-    run_parser.add_argument("--dataset", required=True, help="dataset id (unless a node names its own)")
+    run_parser.add_argument(
+        "--dataset", required=True, help="dataset id (unless a node names its own)"
+    )
     run_parser.add_argument("--params", type=Path, help="analysis options (YAML config keys)")
     run_parser.add_argument("-o", "--outdir", required=True, type=Path)
 
@@ -315,9 +330,15 @@ def configure(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     report = hub_run(args.nodes, args.dataset, args.params, args.outdir)
     for node in report["nodes"]:
-        print(f"{node['name']}: {node['state']}" + (f" ({node['error'].splitlines()[-1]})" if node["error"] else ""))
+        print(
+            f"{node['name']}: {node['state']}"
+            + (f" ({node['error'].splitlines()[-1]})" if node["error"] else "")
+        )
     if report["incomplete"]:
-        print(f"{args.outdir}: INCOMPLETE, failed: {', '.join(report['failed_nodes'])}", file=sys.stderr)
+        print(
+            f"{args.outdir}: INCOMPLETE, failed: {', '.join(report['failed_nodes'])}",
+            file=sys.stderr,
+        )
         return 3
     print(f"{args.outdir}: all {len(report['nodes'])} nodes merged")
     return 0

@@ -139,7 +139,9 @@ def request_options(options: Any) -> dict[str, Any]:
                 raise RequestRefused(f"config.{key} must be a mapping")
             refused += [f"{key}.{sub}" for sub in value if sub not in allowed]
     if refused:
-        settable = ", ".join(k if v is None else f"{k}.{{{','.join(sorted(v))}}}" for k, v in REQUEST_OPTIONS.items())
+        settable = ", ".join(
+            k if v is None else f"{k}.{{{','.join(sorted(v))}}}" for k, v in REQUEST_OPTIONS.items()
+        )
         raise RequestRefused(
             f"config key(s) a request may not set: {', '.join(refused)} (settable: {settable})"
         )
@@ -169,7 +171,9 @@ def run_config(node: dict, dataset: str, options: dict[str, Any]) -> dict[str, A
 def validate_params(node: dict, params: Any) -> tuple[str, dict[str, Any]]:
     """(dataset id, options) of a request's workflow_params, or RequestRefused."""
     if not isinstance(params, dict):
-        raise RequestRefused('workflow_params must be a JSON object {"dataset": ID, "config": {...}}')
+        raise RequestRefused(
+            'workflow_params must be a JSON object {"dataset": ID, "config": {...}}'
+        )
     unknown = sorted(set(params) - {"dataset", "config"})
     if unknown:
         raise RequestRefused(f"workflow_params: unknown key(s) {', '.join(unknown)}")
@@ -185,10 +189,10 @@ def validate_params(node: dict, params: Any) -> tuple[str, dict[str, Any]]:
 
 
 def node_verifier(node: dict) -> PassportVerifier:
+    # Visas carry no `aud`; the passport's audience is sapporo's check of the access token.
     return PassportVerifier(
         load_trusted_issuers(node["passports"]["trusted_issuers"]),
         leeway=float(node["passports"]["leeway_seconds"]),
-        audience=node["identity_provider"]["audience"],
     )
 
 
@@ -398,11 +402,15 @@ def serve(node_config: Path) -> None:
 def failed_rule_excerpt(snakemake_stderr: str, workdir: Path) -> str:
     """The failing rule(s) and the end of each one's log, from Snakemake's error report."""
     excerpts = []
-    for match in re.finditer(r"^Error in rule (\S+):\n(.*?)(?:\n\n|\Z)", snakemake_stderr, re.S | re.M):
+    for match in re.finditer(
+        r"^Error in rule (\S+):\n(.*?)(?:\n\n|\Z)", snakemake_stderr, re.S | re.M
+    ):
         rule, block = match.group(1), match.group(2)
-        logs = re.search(r"^\s*log: (.+?)(?: \(check log file\(s\) for error details\))?$", block, re.M)
+        logs = re.search(
+            r"^\s*log: (.+?)(?: \(check log file\(s\) for error details\))?$", block, re.M
+        )
         text = f"rule {rule} failed"
-        for log in (logs.group(1).split(", ") if logs else []):
+        for log in logs.group(1).split(", ") if logs else []:
             path = workdir / log.strip()
             if path.is_file():
                 tail = path.read_text(errors="replace").splitlines()[-LOG_EXCERPT_LINES:]
@@ -418,6 +426,7 @@ def snakemake_command(node: dict, workdir: Path, configfile: Path) -> list[str]:
         sys.executable,
         "-m",
         "snakemake",
+        *TARGETS,
         "--snakefile",
         str(REPO / "Snakefile"),
         "--directory",
@@ -428,7 +437,6 @@ def snakemake_command(node: dict, workdir: Path, configfile: Path) -> list[str]:
         str(node["cores"]),
         "--configfile",
         str(configfile),
-        *TARGETS,
     ]
 
 
@@ -469,13 +477,17 @@ def execute(node_config: Path, run_dir: Path) -> int:
     started = time.time()
     command = snakemake_command(node, workdir, configfile)
     print("varnode node execute:", " ".join(command), flush=True)
-    process = subprocess.Popen(command, stdout=sys.stdout, stderr=subprocess.PIPE, text=True)
-    _, stderr = process.communicate()
-    (run_dir / "snakemake.log").write_text(stderr)
-    if process.returncode != 0:
+    # Snakemake's own output names samples: it stays in the run folder, never in WES logs.
+    snakemake_log = run_dir / "snakemake.log"
+    with open(snakemake_log, "w") as log:
+        returncode = subprocess.run(command, stdout=log, stderr=subprocess.STDOUT).returncode
+    if returncode != 0:
+        excerpt = failed_rule_excerpt(snakemake_log.read_text(errors="replace"), workdir)
+        samples = read_sample_names(Path(config["samples"]))
         print(
-            f"varnode: the pipeline failed on dataset {dataset} (Snakemake exit {process.returncode})\n"
-            + failed_rule_excerpt(stderr, workdir),
+            f"varnode: the pipeline failed on dataset {dataset} (Snakemake exit {returncode}),"
+            f" sample names redacted; full log on the node: {snakemake_log}\n"
+            + name_pattern(samples).sub("<sample>", excerpt),
             file=sys.stderr,
         )
         return 1
