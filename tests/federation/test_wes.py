@@ -317,20 +317,22 @@ def test_hub_run_merges_the_nodes_and_equals_a_pooled_run(federation):
             record.INFO["AN"],
         )
     # AN is the pooled AN where every node reported the site; elsewhere the hub adds an
-    # absent node's callable AN (depth-based), which a pooled genotype count need not equal.
+    # absent node's callable AN (samples with depth >= export.callable.min_depth), never
+    # more than the pooled run's called alleles.
     reported = [site_keys(federation["out"] / "nodes" / node / "export") for node in SEEDS]
-    compared = everywhere = 0
+    compared = 0
     for record in VCF(str(federation["out"] / "merged" / "federated.sites.vcf.gz")):
         if record.FILTER or record.INFO.get("INCOMPLETE"):
             continue
         key = (record.CHROM, record.POS, record.REF, record.ALT[0])
         assert key in pooled, key
         assert record.INFO["AC"] == pooled[key][0], key
-        compared += 1
         if all(key in keys for keys in reported):
             assert record.INFO["AN"] == pooled[key][1], key
-            everywhere += 1
-    assert compared >= 5 and everywhere > 0
+        else:
+            assert record.INFO["AN"] <= pooled[key][1], key
+        compared += 1
+    assert compared >= 5
 
 
 def site_keys(export: Path) -> set[tuple]:

@@ -509,6 +509,90 @@ def execute(node_config: Path, run_dir: Path) -> int:
     return 0
 
 
+# --- demo ------------------------------------------------------------------------------
+
+DEMO_DATASET = "demo"
+DEMO_TOKEN_HOURS = 12
+
+
+def demo_dataset_config(outdir: Path) -> Path:
+    """The demo data as a node dataset: the shared test data when present, else simulated."""
+    shared = (REPO.parent / "shared" / "data").resolve()
+    target = outdir / "demo-dataset.yaml"
+    if shared.is_dir():
+        text = (REPO / "config" / "config.yaml").read_text().replace("../shared/data", str(shared))
+        config = yaml.safe_load(text)
+        config["samples"] = str(REPO / "config" / "samples.tsv")
+    else:
+        data = outdir / "data"
+        if not (data / "config.yaml").is_file():
+            subprocess.run(
+                [sys.executable, "-m", "varnode", "simulate", "--outdir", str(data), "--seed", "1"],
+                check=True,
+            )
+        config = yaml.safe_load((data / "config.yaml").read_text())
+    target.write_text(yaml.safe_dump(config, sort_keys=False))
+    return target
+
+
+def demo(outdir: Path, port: int) -> None:
+    """Serve the demo data at a local node, with a development identity provider that
+    issues the caller's passport: node.yaml, passport.jwt and hub.yaml go to OUTDIR."""
+    from varnode.federation.identity import LocalIdentityProvider
+
+    outdir = Path(outdir).resolve()
+    outdir.mkdir(parents=True, exist_ok=True)
+    dataset = demo_dataset_config(outdir)
+    idp = LocalIdentityProvider("demo-idp")
+    audience = "varnode-demo-node"
+    node_yaml = outdir / "node.yaml"
+    node_yaml.write_text(
+        yaml.safe_dump(
+            {
+                "node_id": "demo-node",
+                "port": port,
+                "state_dir": "state",
+                "identity_provider": {
+                    "issuer": idp.issuer,
+                    "audience": audience,
+                    "allow_insecure_http": True,
+                },
+                "passports": {"trusted_issuers": [idp.trusted()]},
+                "datasets": {DEMO_DATASET: {"config": str(dataset)}},
+            },
+            sort_keys=False,
+        )
+    )
+    lifetime = DEMO_TOKEN_HOURS * 3600
+    visa = idp.visa(CONTROLLED_ACCESS_GRANTS, DEMO_DATASET, lifetime=lifetime)
+    (outdir / "passport.jwt").write_text(idp.passport(visa, audience=audience, lifetime=lifetime))
+    reference = yaml.safe_load(dataset.read_text())["reference"]["fasta"]
+    (outdir / "hub.yaml").write_text(
+        yaml.safe_dump(
+            {
+                "reference": str(Path(reference).resolve()),
+                "nodes": [
+                    {
+                        "name": "demo-node",
+                        "url": f"http://127.0.0.1:{port}",
+                        "dataset": DEMO_DATASET,
+                        "token_file": "passport.jwt",
+                    }
+                ],
+            },
+            sort_keys=False,
+        )
+    )
+    print(
+        f"demo node on http://127.0.0.1:{port}, dataset {DEMO_DATASET!r}; identity provider"
+        f" {idp.issuer} (development only, stops with the node).\n"
+        f"Run across nodes from another shell:\n"
+        f"  varnode hub run --nodes {outdir / 'hub.yaml'} --dataset {DEMO_DATASET} -o hub-demo",
+        flush=True,
+    )
+    serve(node_yaml)
+
+
 # --- CLI --------------------------------------------------------------------------------
 
 
@@ -518,6 +602,11 @@ def configure(parser: argparse.ArgumentParser) -> None:
         "serve", help="run this node's GA4GH WES service (sapporo)", description=serve.__doc__
     )
     serve_parser.add_argument("--node-config", required=True, type=Path, help="node.yaml")
+    demo_parser = actions.add_parser(
+        "demo", help="serve the demo data at a local node (development identity provider)"
+    )
+    demo_parser.add_argument("--outdir", type=Path, default=Path("resources/demo-node"))
+    demo_parser.add_argument("--port", type=int, default=1122)
     execute_parser = actions.add_parser(
         "execute", help="run one WES run (called by the node's run script)"
     )
@@ -528,5 +617,8 @@ def configure(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     if args.action == "serve":
         serve(args.node_config)
+        return 0
+    if args.action == "demo":
+        demo(args.outdir, args.port)
         return 0
     return execute(args.node_config, args.run_dir)
