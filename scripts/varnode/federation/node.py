@@ -310,11 +310,22 @@ async def _request_fields(request) -> dict[str, Any]:
 # --- serve ------------------------------------------------------------------------------
 
 RUN_SNAKEMAKE = re.compile(r"^function run_snakemake\(\) \{\n.*?^\}\n", re.S | re.M)
-NODE_RUN_SNAKEMAKE = """function run_snakemake() {
+NODE_RUN_SNAKEMAKE = r"""function run_snakemake() {
     # varnode: the node's installed Snakefile, never the request's workflow_url; no Docker.
     local -a cmd_arr=(env -C "${exe_dir}" "${VARNODE_PYTHON}" -m varnode node execute
         --node-config "${VARNODE_NODE_CONFIG}" --run-dir "${run_dir}")
     _write_and_run cmd_arr
+}
+
+function cancel_snakemake() {
+    # varnode: jobs a SLURM-profile run submitted are outside its process group; cancel them
+    # by their job name, the SLURM run ID that Snakemake's SLURM executor logs.
+    local slurm_run
+    slurm_run=$({ sed -n 's/.*SLURM run ID: \([A-Za-z0-9_-]*\).*/\1/p' \
+        "${run_dir}/snakemake.log" 2>/dev/null || true; } | tail -n 1)
+    if [[ -n "${slurm_run}" ]] && command -v scancel >/dev/null; then
+        scancel --name "${slurm_run}" || true
+    fi
 }
 """
 
