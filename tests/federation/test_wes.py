@@ -475,6 +475,8 @@ def test_runs_survive_a_server_restart(federation):
     server.stop()
     server.start()
     run_id = completed[0]["run_id"]
+    info = httpx.get(f"{server.url}/service-info").json()
+    assert list(info["workflow_type_versions"]) == ["SMK"] and "node-a" in info["name"]
     log = httpx.get(
         f"{server.url}/runs/{run_id}", headers={"Authorization": f"Bearer {token}"}
     ).json()

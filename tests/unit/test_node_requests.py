@@ -11,6 +11,7 @@ from varnode.federation.node import (
     failed_rule_excerpt,
     load_node_config,
     node_run_script,
+    node_service_info,
     validate_params,
 )
 
@@ -109,3 +110,10 @@ def test_the_run_script_is_sapporos_with_the_nodes_snakemake():
     run_snakemake = run_snakemake[: run_snakemake.index("\n}\n")]
     assert "docker" not in run_snakemake and "wf_url" not in run_snakemake
     assert "function cancel_by_request" in script  # sapporo's state handling is kept
+
+
+def test_service_info_offers_snakemake_only_without_engine_parameters(node):
+    info = node_service_info(node)
+    assert list(info["workflow_type_versions"]) == ["SMK"]
+    assert list(info["workflow_engine_versions"]) == ["snakemake"]
+    assert info["default_workflow_engine_parameters"] == {}

@@ -342,6 +342,26 @@ def node_run_script() -> str:
     return script
 
 
+def node_service_info(node: dict) -> dict[str, Any]:
+    """GA4GH service-info of the node: only Snakemake runs, with the installed version and
+    no engine parameters a caller could override."""
+    from importlib.metadata import version
+
+    from varnode import __version__
+
+    return {
+        "id": f"org.varnode.node.{node['node_id']}",
+        "name": f"varnode node {node['node_id']}",
+        "description": f"varnode {__version__}: germline variant pipeline, aggregate outputs only",
+        "workflow_type_versions": {WORKFLOW_TYPE: {"workflow_type_version": ["1.0"]}},
+        "workflow_engine_versions": {
+            WORKFLOW_ENGINE: {"workflow_engine_version": [version("snakemake")]}
+        },
+        "supported_filesystem_protocols": ["http", "https"],
+        "default_workflow_engine_parameters": {},
+    }
+
+
 def write_service_files(node: dict) -> dict[str, str]:
     """sapporo's run script, allow-list and auth config under state_dir; its environment."""
     state = Path(node["state_dir"])
@@ -351,6 +371,8 @@ def write_service_files(node: dict) -> dict[str, str]:
     run_sh.chmod(0o755)
     workflows = state / "executable_workflows.json"
     workflows.write_text(json.dumps({"workflows": [node["workflow_url"]]}))
+    service_info = state / "service_info.json"
+    service_info.write_text(json.dumps(node_service_info(node), indent=2))
     idp = node["identity_provider"]
     auth = state / "auth_config.json"
     auth.write_text(
@@ -376,6 +398,7 @@ def write_service_files(node: dict) -> dict[str, str]:
         "SAPPORO_RUN_DIR": str(state / "runs"),
         "SAPPORO_RUN_SH": str(run_sh),
         "SAPPORO_EXECUTABLE_WORKFLOWS": str(workflows),
+        "SAPPORO_SERVICE_INFO": str(service_info),
         "SAPPORO_AUTH_CONFIG": str(auth),
         "SAPPORO_CANCEL_GRACE_SECONDS": str(node["cancel_grace_seconds"]),
         "VARNODE_PYTHON": sys.executable,
