@@ -483,3 +483,38 @@ def test_runs_survive_a_server_restart(federation):
     assert log["state"] == "COMPLETE"
     names = {output["file_name"] for output in log["outputs"]}
     assert "export/manifest.json" in names and "run.json" in names
+
+
+def test_hub_cancels_a_node_past_the_timeout_and_reports_an_unreachable_one(federation):
+    root, token = federation["root"], federation["root"] / "passport.jwt"
+    node = federation["servers"]["node-a"]
+    hub_yaml = root / "hub-timeout.yaml"
+    entries = [
+        {"name": "slow", "url": node.url, "dataset": "sim-node-a", "token_file": str(token)},
+        {"name": "gone", "url": f"http://127.0.0.1:{free_port()}", "token_file": str(token)},
+    ]
+    hub_yaml.write_text(
+        yaml.safe_dump(
+            {
+                "reference": str(federation["data"]["node-a"] / "reference.fa"),
+                "timeout_minutes": 0.05,
+                "poll_seconds": [1, 1],
+                "nodes": entries,
+            }
+        )
+    )
+    out = root / "hub-timeout"
+    result = varnode(
+        "hub", "run", "--nodes", str(hub_yaml), "--dataset", "sim-node-a", "-o", str(out)
+    )
+    assert result.returncode == 3, result.stderr
+    report = json.loads((out / "hub_report.json").read_text())
+    states = {row["name"]: row for row in report["nodes"]}
+    assert states["slow"]["state"] == "TIMED_OUT" and "cancelled" in states["slow"]["error"]
+    assert states["gone"]["state"] == "UNREACHABLE" and states["gone"]["error"]
+    assert report["incomplete"] and report["merged"] is None
+    assert "nothing was merged" in (out / "hub_report.html").read_text()
+    state = wait_for_state(
+        node, federation["token"], states["slow"]["run_id"], {"CANCELED", "COMPLETE"}
+    )
+    assert state == "CANCELED"
