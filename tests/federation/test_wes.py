@@ -37,6 +37,7 @@ FLOOR = 2
 AUDIENCE = "varnode-node"
 WORKFLOW_URL = "https://github.com/varnode/varnode"
 GRANT = "ControlledAccessGrants"
+TERMINAL_STATES = {"COMPLETE", "EXECUTOR_ERROR", "SYSTEM_ERROR", "CANCELED"}
 
 
 def varnode(*args: str, **kwargs) -> subprocess.CompletedProcess:
@@ -347,7 +348,10 @@ def site_keys(export: Path) -> set[tuple]:
 def test_a_broken_dataset_shows_its_failing_rule_in_the_hub_report(federation):
     report = json.loads((federation["out"] / "hub_report.json").read_text())
     broken = next(node for node in report["nodes"] if node["name"] == "node-c-broken")
+    assert broken["error"].startswith("varnode: the pipeline failed on dataset broken")
     assert "rule " in broken["error"] and "failed" in broken["error"]
+    hub_output = federation["hub"].stdout
+    assert "node-c-broken: EXECUTOR_ERROR (varnode: the pipeline failed" in hub_output
     assert "last" in broken["error"] and "<sample>" in broken["error"]  # the log, redacted
     names = read_sample_names(federation["data"]["node-c"] / "samples.tsv")
     assert not any(name in broken["error"] for name in names)
@@ -410,6 +414,23 @@ def test_refused_requests_create_no_run(federation):
     for passport, params, fields, status in cases:
         response = submit(server, passport, params, **fields)
         assert response.status_code == status, (params, fields, response.text)
+    # The same rules for a JSON body (sapporo accepts both)
+    for body in (
+        {"workflow_params": {"dataset": "sim-node-a", "config": {"samples": "/x.tsv"}}},
+        {"workflow_params": good, "workflow_attachment_obj": [{"file_name": "Snakefile"}]},
+    ):
+        response = httpx.post(
+            f"{server.url}/runs",
+            json={
+                "workflow_type": "SMK",
+                "workflow_type_version": "1.0",
+                "workflow_engine": "snakemake",
+                "workflow_url": WORKFLOW_URL,
+                **body,
+            },
+            headers={"Authorization": f"Bearer {token}"},
+        )
+        assert response.status_code == 400, response.text
     assert runs_on(server, token) == before
     assert sorted(os.listdir(runs_dir)) == dirs_before
 
@@ -458,31 +479,41 @@ def test_cancel_stops_the_run_and_leaves_no_snakemake_behind(federation):
         f"{server.url}/runs/{run_id}/cancel", headers={"Authorization": f"Bearer {token}"}
     )
     assert cancel.status_code == 200
-    assert (
-        wait_for_state(server, token, run_id, {"CANCELED", "EXECUTOR_ERROR", "SYSTEM_ERROR"})
-        == "CANCELED"
-    )
+    assert wait_for_state(server, token, run_id, TERMINAL_STATES) == "CANCELED"
     time.sleep(1)
     assert snakemake_processes(run_dir) == []
     assert not list((run_dir / "outputs").iterdir())
 
 
 def test_runs_survive_a_server_restart(federation):
+    """A finished run and one running while the service restarts: both are there after it,
+    the running one completes and serves its outputs."""
     server = federation["servers"]["node-a"]
     token = federation["token"]
     completed = [run for run in runs_on(server, token) if run["state"] == "COMPLETE"]
     assert completed
+    response = submit(server, token, {"dataset": "sim-node-a", "config": {"export": {"floor": 3}}})
+    assert response.status_code == 200, response.text
+    running = response.json()["run_id"]
+    wait_for_state(server, token, running, {"RUNNING"})
     server.stop()
     server.start()
-    run_id = completed[0]["run_id"]
     info = httpx.get(f"{server.url}/service-info").json()
     assert list(info["workflow_type_versions"]) == ["SMK"] and "node-a" in info["name"]
-    log = httpx.get(
-        f"{server.url}/runs/{run_id}", headers={"Authorization": f"Bearer {token}"}
-    ).json()
-    assert log["state"] == "COMPLETE"
-    names = {output["file_name"] for output in log["outputs"]}
-    assert "export/manifest.json" in names and "run.json" in names
+    assert wait_for_state(server, token, running, TERMINAL_STATES, timeout=600) == "COMPLETE"
+    for run_id in (completed[0]["run_id"], running):
+        log = httpx.get(
+            f"{server.url}/runs/{run_id}", headers={"Authorization": f"Bearer {token}"}
+        ).json()
+        assert log["state"] == "COMPLETE"
+        names = {output["file_name"] for output in log["outputs"]}
+        assert "export/manifest.json" in names and "run.json" in names
+        manifest = httpx.get(
+            f"{server.url}/runs/{run_id}/outputs/export/manifest.json",
+            headers={"Authorization": f"Bearer {token}"},
+        ).json()
+        assert manifest["node_id"] == "node-a"
+    assert manifest["floor"] == 3
 
 
 def test_hub_cancels_a_node_past_the_timeout_and_reports_an_unreachable_one(federation):

@@ -57,6 +57,7 @@ REPORT_COLUMNS = [
     "error",
 ]
 HTTP_TIMEOUT = 60.0
+ERROR_LINES = 80
 
 
 def default_workflow_url() -> str:
@@ -193,7 +194,10 @@ class Hub:
         log = response.json() if response.status_code == 200 else {}
         if run.state != "COMPLETE":
             stderr = (log.get("run_log") or {}).get("stderr") or ""
-            run.error = "\n".join(stderr.strip().splitlines()[-60:]) or run.error or run.state
+            # The node's message comes first (what failed, the rule's log); sapporo may add
+            # its own lines after it.
+            lines = stderr.strip().splitlines()[:ERROR_LINES]
+            run.error = "\n".join(lines) or run.error or run.state
             return
         run.error = None
         try:
@@ -330,10 +334,8 @@ def configure(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     report = hub_run(args.nodes, args.dataset, args.params, args.outdir)
     for node in report["nodes"]:
-        print(
-            f"{node['name']}: {node['state']}"
-            + (f" ({node['error'].splitlines()[-1]})" if node["error"] else "")
-        )
+        first_line = (node["error"] or "").split("\n", 1)[0]
+        print(f"{node['name']}: {node['state']}" + (f" ({first_line})" if first_line else ""))
     if report["incomplete"]:
         print(
             f"{args.outdir}: INCOMPLETE, failed: {', '.join(report['failed_nodes'])}",
