@@ -9,7 +9,7 @@ DEMO_DIR := resources/demo
 PYTHON_STAMP := $(VENV)/.installed
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 
-.PHONY: setup system-tools test-tools demo test lint
+.PHONY: setup system-tools test-tools demo demo-node test lint
 
 setup: system-tools $(PYTHON_STAMP)
 
@@ -36,6 +36,11 @@ demo: setup
 		snakemake --cores $(CORES) --workflow-profile workflow/profiles/default \
 			--configfile $(DEMO_DIR)/config.yaml; \
 	fi
+
+# The demo data served by a local GA4GH WES node (development identity provider);
+# prints the hub command that runs across it.
+demo-node: setup
+	$(VENV)/bin/varnode node demo --outdir resources/demo-node
 
 # pytest exits 5 when it collected nothing: a suite that tests nothing must fail loudly.
 test: setup test-tools

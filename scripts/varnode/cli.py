@@ -43,6 +43,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "unstamp-report": ("varnode.report_stamps", "a fastp/MultiQC HTML report without run time"),
     "run-crate": ("varnode.run_crate", "write the run's Workflow Run RO-Crate (checksums, jobs)"),
     "verify": ("varnode.verify", "check a run's checksums; --rerun: rerun it and compare outputs"),
+    "node": ("varnode.federation.node", "GA4GH WES run service of a node (sapporo): serve"),
+    "hub": ("varnode.federation.hub", "run at every node of hub.yaml over WES, then merge"),
 }
 
 
