@@ -10,13 +10,12 @@ from __future__ import annotations
 import json
 import os
 from datetime import UTC, datetime
-from importlib import metadata as package_metadata
 from pathlib import Path
 from typing import Any
 
 from varnode import __version__
 from varnode.errors import VarnodeError
-from varnode.report.metadata import sha256_of
+from varnode.report.metadata import package_versions, sha256_of
 
 MANIFEST = "manifest.json"
 FORMAT_VERSION = 1
@@ -30,13 +29,7 @@ def created_at() -> str:
 
 
 def software() -> dict[str, str | None]:
-    versions: dict[str, str | None] = {"varnode": __version__}
-    for name in PYTHON_PACKAGES:
-        try:
-            versions[name] = package_metadata.version(name)
-        except package_metadata.PackageNotFoundError:
-            versions[name] = None
-    return versions
+    return {"varnode": __version__, **package_versions(PYTHON_PACKAGES)}
 
 
 def file_entries(directory: Path, kinds: dict[str, str]) -> list[dict[str, Any]]:

@@ -111,14 +111,19 @@ def tool_versions(files: list[Path]) -> list[dict[str, str]]:
     return entries
 
 
-def python_packages() -> dict[str, str | None]:
-    versions: dict[str, str | None] = {"python": platform.python_version()}
-    for name in PYTHON_PACKAGES:
+def package_versions(names) -> dict[str, str | None]:
+    """Installed version of each Python package (None where it is not installed)."""
+    versions: dict[str, str | None] = {}
+    for name in names:
         try:
             versions[name] = package_metadata.version(name)
         except package_metadata.PackageNotFoundError:
             versions[name] = None
     return versions
+
+
+def python_packages() -> dict[str, str | None]:
+    return {"python": platform.python_version(), **package_versions(PYTHON_PACKAGES)}
 
 
 def collect(args: argparse.Namespace) -> dict[str, Any]:
