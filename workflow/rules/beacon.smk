@@ -39,12 +39,10 @@ rule index_beacon:
         runtime=lambda wc, attempt: 30 * attempt,
     params:
         outdir=lambda wc, output: os.path.dirname(output.individuals),
-        labels=lambda wc, input: (
-            f"--phenotype-index {input.index}" if input.index else ""
-        ),
+        labels=lambda wc, input: quoted_option("--phenotype-index", input.index),
     shell:
         "python -m varnode beacon index --sheet {input.sheet:q} --annotated {input.tables:q}"
-        " {params.labels} -o {params.outdir:q} > {log} 2>&1"
+        " {params.labels} -o {params.outdir:q} > {log:q} 2>&1"
 
 
 # BFF files for nodes that run their own Beacon v2, from the node export and the tables
@@ -73,4 +71,4 @@ rule write_beacon_bff:
         outdir=lambda wc, output: os.path.dirname(output[0]),
     shell:
         "python -m varnode beacon bff --export {params.export:q} --tables {params.tables:q}"
-        " -o {params.outdir:q} > {log} 2>&1"
+        " -o {params.outdir:q} > {log:q} 2>&1"
