@@ -20,6 +20,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from varnode.annotation_table import COLUMNS as ANNOTATION_COLUMNS
+from varnode.federation.sites import PARQUET_SCHEMA
 
 DATASET = "node-a"
 FLOOR = 10
@@ -221,18 +222,8 @@ def export_rows(planted: Site | None = None) -> list[dict]:
     return rows
 
 
-EXPORT_SCHEMA = pa.schema(
-    [
-        ("CHROM", pa.string()),
-        ("POS", pa.int64()),
-        ("REF", pa.string()),
-        ("ALT", pa.string()),
-        ("POPULATION", pa.string()),
-        ("AF", pa.float64()),
-    ]
-    + [(c, pa.int64()) for c in ("AC", "AC_HET", "AC_HOM", "AC_HEMI", "AN")]
-    + [("GENE", pa.string())]
-)
+# The exporter's own Parquet schema (issue 18): the fixture writes what a node writes.
+EXPORT_SCHEMA = PARQUET_SCHEMA
 
 
 def write_export(folder: Path, planted: Site | None = None) -> Path:
