@@ -144,7 +144,7 @@ def test_defaults_are_filled_in_and_reference_without_index_is_accepted(
     assert not Path(f"{reference}.fai").exists()  # built by the workflow, not demanded
     assert sheet.samples == ["A"]
     assert config["callers"] == ["bcftools"]
-    assert config["reference"]["shard_size"] == 10_000_000
+    assert config["calling"]["scatter"] == 5 and config["cohort"]["scatter"] == 50
     assert config["params"]["bwa_mem"] == "-M"
 
 
@@ -241,13 +241,13 @@ def test_every_config_schema_error_and_sheet_problem_is_reported_at_once(
     tmp_path: Path, reference: Path, fastqs: Path
 ) -> None:
     config = make_config(tmp_path, reference, fastqs, callers=["gatk4"], calers=["x"])
-    config["reference"]["shard_size"] = 5
+    config["calling"] = {"scatter": 0}
     with pytest.raises(VarnodeError) as error:
         check_config(config)
     lines = problem_lines(error)
     assert len(lines) == 3
     assert any("callers[0]: 'gatk4'" in line for line in lines)
-    assert any("reference.shard_size: 5 is less than the minimum" in line for line in lines)
+    assert any("calling.scatter: 0 is less than the minimum" in line for line in lines)
     assert any("'calers' was unexpected" in line for line in lines)
 
     config = make_config(tmp_path, reference, fastqs)
