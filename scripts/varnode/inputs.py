@@ -54,18 +54,52 @@ class Unit:
 
 @dataclass
 class SampleSheet:
+    """The sheet's units, looked up by sample and unit through an index: the workflow asks
+    for a sample's units once per job, so a scan of every unit would make planning
+    quadratic in the number of samples."""
+
     path: Path
     units: list[Unit] = field(default_factory=list)
+    _index: dict[str, dict[str, Unit]] = field(default_factory=dict, repr=False, compare=False)
+    _indexed: int = field(default=-1, repr=False, compare=False)
+
+    def _by_sample(self) -> dict[str, dict[str, Unit]]:
+        if self._indexed != len(self.units):  # units are appended while the sheet is read
+            self._index = {}
+            for unit in self.units:
+                self._index.setdefault(unit.sample, {})[unit.unit] = unit
+            self._indexed = len(self.units)
+        return self._index
 
     @property
     def samples(self) -> list[str]:
-        return list(dict.fromkeys(unit.sample for unit in self.units))
+        return list(self._by_sample())
 
     def units_of(self, sample: str) -> list[Unit]:
-        return [unit for unit in self.units if unit.sample == sample]
+        return list(self._by_sample()[sample].values())
 
     def unit(self, sample: str, unit: str) -> Unit:
-        return next(u for u in self.units if u.sample == sample and u.unit == unit)
+        return self._by_sample()[sample][unit]
+
+
+def names_pattern(names: list[str]) -> str:
+    """A regex matching exactly `names`, as a prefix tree: Snakemake matches the sample
+    wildcard against every file it plans, and a plain alternation of thousands of names
+    is tried name by name."""
+    tree: dict = {}
+    for name in names:
+        node = tree
+        for character in name:
+            node = node.setdefault(character, {})
+        node[""] = {}
+
+    def render(node: dict) -> str:
+        branches = [re.escape(key) + render(child) for key, child in sorted(node.items()) if key]
+        if "" in node:
+            branches.append("")
+        return branches[0] if len(branches) == 1 else f"(?:{'|'.join(branches)})"
+
+    return render(tree) if names else "(?!)"
 
 
 def _report(problems: list[str], what: str) -> None:

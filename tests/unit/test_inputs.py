@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from varnode.errors import VarnodeError
-from varnode.inputs import check_config, load_sample_sheet
+from varnode.inputs import SampleSheet, Unit, check_config, load_sample_sheet, names_pattern
 
 HEADER = "sample\tunit\tplatform\tfq1\tfq2\tsex\thpo\n"
 
@@ -284,3 +284,31 @@ def test_check_inputs_on_a_missing_or_malformed_config_errors_without_traceback(
     assert f"varnode check-inputs: error: config {config}" in result.stderr
     assert message in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_names_pattern_matches_exactly_the_names() -> None:
+    import re
+
+    names = ["NA12878", "NA1287", "NA12878.b", "S-1", "S_1", "x"]
+    pattern = re.compile(names_pattern(names))
+    assert all(pattern.fullmatch(name) for name in names)
+    for other in ["NA128", "NA12878.", "S", "S.1", "xx", "", "NA12878.bc"]:
+        assert not pattern.fullmatch(other), other
+    assert not re.fullmatch(names_pattern([]), "")
+    # As a wildcard constraint: `{sample}.{caller}` splits where a listed name ends.
+    split = re.fullmatch(
+        f"(?P<sample>{pattern.pattern})\\.(?P<caller>bcftools)", "NA12878.b.bcftools"
+    )
+    assert split["sample"] == "NA12878.b"
+
+
+def test_sheet_lookups_follow_units_added_after_a_lookup(tmp_path: Path) -> None:
+    def unit(sample: str, name: str) -> Unit:
+        return Unit(sample, name, "ILLUMINA", tmp_path / "1.fq", tmp_path / "2.fq")
+
+    sheet = SampleSheet(tmp_path / "sheet.tsv", [unit("B", "L1"), unit("A", "L1")])
+    assert sheet.samples == ["B", "A"]
+    sheet.units.append(unit("B", "L2"))
+    assert sheet.samples == ["B", "A"]
+    assert [u.unit for u in sheet.units_of("B")] == ["L1", "L2"]
+    assert sheet.unit("B", "L2") == unit("B", "L2")

@@ -5,6 +5,7 @@ from snakemake.iocontainers import Namedlist
 
 from varnode.cohort_members import members_table
 from varnode.errors import VarnodeError
+from varnode.inputs import names_pattern
 from varnode.outputs import partial_path
 from varnode.regions import contig_index, plan_shards, shard_names
 
@@ -41,7 +42,7 @@ CALLERS = _usable_callers()
 
 
 wildcard_constraints:
-    sample="|".join(SHEET.samples),
+    sample=names_pattern(SHEET.samples),
     caller="|".join(CALLERS) or "none",
     unit="[A-Za-z0-9._-]+",
     shard=r"shard\d+",
