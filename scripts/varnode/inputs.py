@@ -309,7 +309,7 @@ def config_schema_problems(config: Any, schema_file: Path) -> list[str]:
 
 
 def resource_file_problems(config: dict[str, Any]) -> list[str]:
-    """Problems of the reference, regions, known-site, truth and annotation files."""
+    """Problems of the reference, regions, truth and annotation files."""
     fasta = Path(config["reference"]["fasta"])
     if not fasta.is_file():
         return [f"config reference.fasta: file not found: {fasta}"]
@@ -318,12 +318,10 @@ def resource_file_problems(config: dict[str, Any]) -> list[str]:
     regions = config["reference"].get("regions")
     if regions:
         problems += resource_problems("reference.regions", regions, bed_contigs, contigs)
-    vcfs = [(f"known_sites[{i}]", path) for i, path in enumerate(config["known_sites"])]
-    vcfs += [("benchmark.truth", config["benchmark"]["truth"])]
-    for key, path in vcfs:
-        if path:
-            found = indexed_vcf_problems(key, path)
-            problems += found or resource_problems(key, path, vcf_contigs, contigs)
+    truth = config["benchmark"]["truth"]
+    if truth:
+        found = indexed_vcf_problems("benchmark.truth", truth)
+        problems += found or resource_problems("benchmark.truth", truth, vcf_contigs, contigs)
     return problems + annotation_problems(config, contigs) + filter_problems(config["filters"])
 
 

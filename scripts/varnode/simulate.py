@@ -82,7 +82,6 @@ def _config_text(outdir: Path, seed: int) -> str:
         "reference": {"fasta": str(outdir / "reference.fa")},
         # A few shards, as on a genome, however short the simulated one is.
         "calling": {"scatter": 3},
-        "known_sites": [],
         # The simulated genome has no gene models or known-variant catalogues.
         "annotation": {"gff3": "", "dbsnp": "", "population_af": {"vcf": ""}, "clinvar": ""},
         # Score the first sample's calls against its planted truth (rule benchmark_calls).

@@ -195,27 +195,25 @@ def test_bed_contig_missing_from_reference(tmp_path: Path, reference: Path, fast
     assert "reference.regions" in line and "the reference lacks: chr1 (" in line
 
 
-def test_known_sites_contig_missing_from_reference(
+def test_truth_vcf_contig_missing_from_reference(
     tmp_path: Path, fastqs: Path, shared_data: Path
 ) -> None:
     # A reference whose only contig is named differently from the dbSNP slice's chr22.
     reference = tmp_path / "ref.fa"
     reference.write_text(">22\nACGT\n")
     dbsnp = shared_data / "known_variants" / "dbsnp_146.hg38.vcf.gz"
-    config = make_config(tmp_path, reference, fastqs, known_sites=[str(dbsnp)])
+    config = make_config(tmp_path, reference, fastqs, benchmark={"truth": str(dbsnp)})
     with pytest.raises(VarnodeError) as error:
         check_config(config)
     (line,) = problem_lines(error)
-    assert "known_sites[0]" in line and "chr22" in line
+    assert "benchmark.truth" in line and "chr22" in line
 
 
-def test_known_sites_matching_reference_pass(
-    tmp_path: Path, fastqs: Path, shared_data: Path
-) -> None:
+def test_vcfs_matching_reference_pass(tmp_path: Path, fastqs: Path, shared_data: Path) -> None:
     reference = shared_data / "reference" / "GRCh38_chr22_16570000-16610000.fa"
-    known = [str(p) for p in sorted((shared_data / "known_variants").glob("*.vcf.gz"))]
-    config = make_config(tmp_path, reference, fastqs, known_sites=known)
-    assert check_config(config).samples == ["A"]
+    for vcf in sorted((shared_data / "known_variants").glob("*.vcf.gz")):
+        config = make_config(tmp_path, reference, fastqs, benchmark={"truth": str(vcf)})
+        assert check_config(config).samples == ["A"]
 
 
 def test_bom_and_crlf_from_a_spreadsheet_export_are_accepted(fastqs: Path) -> None:
@@ -251,13 +249,13 @@ def test_every_config_schema_error_and_sheet_problem_is_reported_at_once(
     assert any("'calers' was unexpected" in line for line in lines)
 
     config = make_config(tmp_path, reference, fastqs)
-    config["known_sites"] = [str(tmp_path / "absent.vcf.gz")]
+    config["benchmark"] = {"truth": str(tmp_path / "absent.vcf.gz")}
     write_sheet(fastqs, "A\tL1\tPACBIO\ta_R1.fq.gz\ta_R2.fq.gz\t\t")
     with pytest.raises(VarnodeError) as error:
         check_config(config)
     lines = problem_lines(error)
     assert len(lines) == 2
-    assert "known_sites[0]: file not found" in lines[0]
+    assert "benchmark.truth: file not found" in lines[0]
     assert "row 2" in lines[1] and "column platform" in lines[1]
 
 

@@ -246,7 +246,7 @@ def test_sample_sheet_and_config_pass_the_pipelines_checks(tmp_path, monkeypatch
     assert sheet.samples == ["SIM1", "SIM2", "SIM3"]
     assert sheet.units_of("SIM2")[0].fq1 == (out / "reads/SIM2_R1.fastq.gz").resolve()
     overrides = yaml.safe_load((out / "config.yaml").read_text())
-    assert overrides["known_sites"] == [] and overrides["calling"]["scatter"] == 3
+    assert overrides["calling"]["scatter"] == 3
     assert overrides["benchmark"] == {"truth": str(out / "truth/SIM1.vcf.gz"), "sample": "SIM1"}
     # As `make demo` runs it without ../shared: the shipped config, overridden.
     shutil.copytree(REPO / "config", tmp_path / "run" / "config")
