@@ -1,7 +1,8 @@
 """Shared fixtures: the real test data, and real Snakemake runs on it.
 
-`make_workdir` builds a run folder whose config is the repository's own, with the
-shared-data paths made absolute, so the tests exercise what a user runs. The
+`make_workdir` builds a run folder whose config is the repository's own with the test
+config (.test/config/) laid over it as `make demo` does, the shared-data paths made
+absolute, so the tests exercise what a user runs. The
 session-wide `pipeline_run` runs the whole default target once; tests only read it.
 """
 
@@ -18,6 +19,7 @@ import pytest
 import yaml
 
 REPO = Path(__file__).resolve().parents[1]
+TEST_CONFIG = REPO / ".test" / "config"
 SHARED_DATA = (REPO.parent / "shared" / "data").resolve()
 
 
@@ -54,28 +56,41 @@ def snakemake(workdir: Path, *args: str, check: bool = True) -> subprocess.Compl
     return result
 
 
+def merge_config(base: dict, overrides: dict) -> dict:
+    """Snakemake's --configfile merge: nested mappings are updated key by key."""
+    result = dict(base)
+    for key, value in overrides.items():
+        both_dicts = isinstance(value, dict) and isinstance(result.get(key), dict)
+        result[key] = merge_config(result[key], value) if both_dicts else value
+    return result
+
+
 def write_workdir(
     workdir: Path, shared_data: Path, hpo: dict[str, str] | None = None, **overrides
 ) -> Path:
-    """Copy config/ into `workdir`, pointing its relative shared-data paths at `shared_data`.
+    """Copy config/ into `workdir` with the test config laid over config.yaml and the test
+    sheet as samples.tsv, their relative shared-data paths pointed at `shared_data`.
 
     `hpo` gives samples HPO terms in the sheet; `overrides` replace top-level config keys.
     """
     config_dir = workdir / "config"
     shutil.copytree(REPO / "config", config_dir, dirs_exist_ok=True)
     config_file = config_dir / "config.yaml"
-    text = config_file.read_text().replace("../shared/data", str(shared_data))
-    config = yaml.safe_load(text)
+    shipped = yaml.safe_load(config_file.read_text())
+    test = yaml.safe_load(
+        (TEST_CONFIG / "config.yaml").read_text().replace("../shared/data", str(shared_data))
+    )
+    config = merge_config(shipped, test) | {"samples": "config/samples.tsv"}
     config.update(overrides)
     config_file.write_text(yaml.safe_dump(config, sort_keys=False))
-    sheet = config_dir / "samples.tsv"
-    header, *rows = sheet.read_text().replace("../../shared/data", str(shared_data)).splitlines()
+    sheet_text = (TEST_CONFIG / "samples.tsv").read_text()
+    header, *rows = sheet_text.replace("../../../shared/data", str(shared_data)).splitlines()
     hpo_column = header.split("\t").index("hpo")
     for number, row in enumerate(rows):
         fields = row.split("\t")
         fields[hpo_column] = (hpo or {}).get(fields[0], fields[hpo_column])
         rows[number] = "\t".join(fields)
-    sheet.write_text("\n".join([header, *rows]) + "\n")
+    (config_dir / "samples.tsv").write_text("\n".join([header, *rows]) + "\n")
     return workdir
 
 

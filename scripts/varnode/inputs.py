@@ -55,18 +55,52 @@ class Unit:
 
 @dataclass
 class SampleSheet:
+    """The sheet's units, looked up by sample and unit through an index: the workflow asks
+    for a sample's units once per job, so a scan of every unit would make planning
+    quadratic in the number of samples."""
+
     path: Path
     units: list[Unit] = field(default_factory=list)
+    _index: dict[str, dict[str, Unit]] = field(default_factory=dict, repr=False, compare=False)
+    _indexed: int = field(default=-1, repr=False, compare=False)
+
+    def _by_sample(self) -> dict[str, dict[str, Unit]]:
+        if self._indexed != len(self.units):  # units are appended while the sheet is read
+            self._index = {}
+            for unit in self.units:
+                self._index.setdefault(unit.sample, {})[unit.unit] = unit
+            self._indexed = len(self.units)
+        return self._index
 
     @property
     def samples(self) -> list[str]:
-        return list(dict.fromkeys(unit.sample for unit in self.units))
+        return list(self._by_sample())
 
     def units_of(self, sample: str) -> list[Unit]:
-        return [unit for unit in self.units if unit.sample == sample]
+        return list(self._by_sample()[sample].values())
 
     def unit(self, sample: str, unit: str) -> Unit:
-        return next(u for u in self.units if u.sample == sample and u.unit == unit)
+        return self._by_sample()[sample][unit]
+
+
+def names_pattern(names: list[str]) -> str:
+    """A regex matching exactly `names`, as a prefix tree: Snakemake matches the sample
+    wildcard against every file it plans, and a plain alternation of thousands of names
+    is tried name by name."""
+    tree: dict = {}
+    for name in names:
+        node = tree
+        for character in name:
+            node = node.setdefault(character, {})
+        node[""] = {}
+
+    def render(node: dict) -> str:
+        branches = [re.escape(key) + render(child) for key, child in sorted(node.items()) if key]
+        if "" in node:
+            branches.append("")
+        return branches[0] if len(branches) == 1 else f"(?:{'|'.join(branches)})"
+
+    return render(tree) if names else "(?!)"
 
 
 def _report(problems: list[str], what: str) -> None:
@@ -305,7 +339,7 @@ def config_schema_problems(config: Any, schema_file: Path) -> list[str]:
 
 
 def resource_file_problems(config: dict[str, Any]) -> list[str]:
-    """Problems of the reference, regions, known-site, truth and annotation files."""
+    """Problems of the reference, regions, truth and annotation files."""
     fasta = Path(config["reference"]["fasta"])
     if not fasta.is_file():
         return [f"config reference.fasta: file not found: {fasta}"]
@@ -314,12 +348,10 @@ def resource_file_problems(config: dict[str, Any]) -> list[str]:
     regions = config["reference"].get("regions")
     if regions:
         problems += resource_problems("reference.regions", regions, bed_contigs, contigs)
-    vcfs = [(f"known_sites[{i}]", path) for i, path in enumerate(config["known_sites"])]
-    vcfs += [("benchmark.truth", config["benchmark"]["truth"])]
-    for key, path in vcfs:
-        if path:
-            found = indexed_vcf_problems(key, path)
-            problems += found or resource_problems(key, path, vcf_contigs, contigs)
+    truth = config["benchmark"]["truth"]
+    if truth:
+        found = indexed_vcf_problems("benchmark.truth", truth)
+        problems += found or resource_problems("benchmark.truth", truth, vcf_contigs, contigs)
     return problems + annotation_problems(config, contigs) + filter_problems(config["filters"])
 
 

@@ -1,10 +1,12 @@
-"""Region shards: the genome cut into BED files of about equal size for scattered calling.
+"""Region shards: the genome cut into a configured number of BED files of equal length.
 
-Long contigs are cut into windows; short ones (alts, decoys, unplaced scaffolds, of
-which GRCh38 has thousands) are packed together so the shard count stays near
-genome size / shard size instead of one job per tiny contig.
+Calling is scattered over a fixed number of region groups (config `calling.scatter`,
+the cohort's `cohort.scatter`), so the job count per sample does not grow with the
+genome: the (target-restricted) genome is cut into that many parts of equal length,
+long contigs cut where a part is full, short ones (alts, decoys, unplaced scaffolds, of
+which GRCh38 has thousands) packed together.
 
-The plan is a pure function of (.fai, targets, size), computed when the workflow is
+The plan is a pure function of (.fai, targets, count), computed when the workflow is
 parsed (`plan_shards`), so every job is known from the start: no checkpoint, whose
 re-evaluation makes Snakemake skip its incomplete-output checks on resume.
 """
@@ -49,15 +51,14 @@ def read_bed(bed: str | Path) -> list[Interval]:
     return intervals
 
 
-def shard(contigs: list[tuple[str, int]], size: int) -> list[list[Interval]]:
-    """Cut and pack `contigs` (in reference order) into shards of about `size` bp."""
+def shard(intervals: list[Interval], size: int) -> list[list[Interval]]:
+    """Cut and pack `intervals` (in reference order) into shards of about `size` bp."""
     shards: list[list[Interval]] = []
     current: list[Interval] = []
     filled = 0
-    for name, length in contigs:
-        start = 0
-        while start < length:
-            end = min(length, start + size - filled)
+    for name, start, stop in intervals:
+        while start < stop:
+            end = min(stop, start + size - filled)
             current.append((name, start, end))
             filled += end - start
             start = end
@@ -69,34 +70,37 @@ def shard(contigs: list[tuple[str, int]], size: int) -> list[list[Interval]]:
     return shards
 
 
-def restrict(shards: list[list[Interval]], targets: list[Interval]) -> list[list[Interval]]:
-    """Intersect each shard with target regions; shards left empty are dropped."""
+def restrict(contigs: list[tuple[str, int]], targets: list[Interval]) -> list[Interval]:
+    """The target intervals on the reference's contigs, merged, in reference order."""
     by_contig: dict[str, list[tuple[int, int]]] = {}
     for contig, start, end in sorted(targets):
-        by_contig.setdefault(contig, []).append((start, end))
-    restricted = []
-    for intervals in shards:
-        kept = [
-            (contig, max(start, t_start), min(end, t_end))
-            for contig, start, end in intervals
-            for t_start, t_end in by_contig.get(contig, ())
-            if t_start < end and t_end > start
-        ]
-        if kept:
-            restricted.append(kept)
-    return restricted
+        merged = by_contig.setdefault(contig, [])
+        if merged and start <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], end))
+        else:
+            merged.append((start, end))
+    return [
+        (name, max(start, 0), min(end, length))
+        for name, length in contigs
+        for start, end in by_contig.get(name, ())
+        if start < length
+    ]
 
 
-def plan_shards(fai: str | Path, targets: str | Path | None, size: int) -> list[list[Interval]]:
-    """The shards of a reference (its .fai), restricted to an optional target BED."""
-    if size < 1:
-        raise VarnodeError(f"shard size must be positive, got {size}")
-    shards = shard(read_fai(fai), size)
+def plan_shards(fai: str | Path, targets: str | Path | None, count: int) -> list[list[Interval]]:
+    """`count` shards of equal length covering the reference (its .fai), or the targets.
+
+    Fewer when the regions are shorter than `count` bp."""
+    if count < 1:
+        raise VarnodeError(f"scatter count must be positive, got {count}")
+    contigs = read_fai(fai)
+    intervals = [(name, 0, length) for name, length in contigs]
     if targets:
-        shards = restrict(shards, read_bed(targets))
-        if not shards:
+        intervals = restrict(contigs, read_bed(targets))
+        if not intervals:
             raise VarnodeError(f"{targets}: no target overlaps the reference contigs")
-    return shards
+    total = sum(end - start for _, start, end in intervals)
+    return shard(intervals, max(1, -(-total // count)))
 
 
 def shard_names(count: int) -> list[str]:
@@ -152,11 +156,11 @@ def contig_index(fasta: str | Path, cache: str | Path) -> Path:
 def configure(parser) -> None:
     parser.add_argument("fai", help="reference .fai index")
     parser.add_argument("outdir", help="folder for shardNNNN.bed files")
-    parser.add_argument("--size", type=int, default=10_000_000, help="shard size in bp")
+    parser.add_argument("--scatter", type=int, required=True, help="number of shards")
     parser.add_argument("--targets", default="", help="optional BED to restrict shards to")
 
 
 def run(args) -> int:
-    paths = write_shards(plan_shards(args.fai, args.targets, args.size), args.outdir)
+    paths = write_shards(plan_shards(args.fai, args.targets, args.scatter), args.outdir)
     print(f"{len(paths)} shards written to {args.outdir}")
     return 0

@@ -74,12 +74,11 @@ PROFILES = {
 # Checksums are Workflow Run RO-Crate terms; declared inline so that reading the crate
 # needs no context document beyond RO-Crate 1.1's.
 CHECKSUM_TERMS = {"sha256": "https://w3id.org/ro/terms/workflow-run#sha256"}
-# Config keys naming input files (lists of files end in []).
+# Config keys naming input files.
 FILE_PARAMETERS = (
     "samples",
     "reference.fasta",
     "reference.regions",
-    "known_sites[]",
     "filters",
     "annotation.gff3",
     "annotation.dbsnp",
@@ -107,7 +106,7 @@ def input_id(path: str) -> str:
 
 def config_value(config: dict[str, Any], dotted: str) -> Any:
     value: Any = config
-    for key in dotted.removesuffix("[]").split("."):
+    for key in dotted.split("."):
         if not isinstance(value, dict) or key not in value:
             return None
         value = value[key]
@@ -139,14 +138,13 @@ def run_inputs(
     """
     inputs = [(path, "configfile") for path in config_files]
     for parameter in FILE_PARAMETERS:
-        value = config_value(config, parameter)
-        for path in value if isinstance(value, list) else [value]:
-            if not path:
-                continue
-            inputs.append((str(path), parameter))
-            for suffix in INDEX_SUFFIXES:
-                if parameter != "samples" and Path(f"{path}{suffix}").is_file():
-                    inputs.append((f"{path}{suffix}", parameter))
+        path = config_value(config, parameter)
+        if not path:
+            continue
+        inputs.append((str(path), parameter))
+        for suffix in INDEX_SUFFIXES:
+            if parameter != "samples" and Path(f"{path}{suffix}").is_file():
+                inputs.append((f"{path}{suffix}", parameter))
     inputs.extend((path, "samples.fastq") for path in sheet_fastqs(Path(sample_sheet)))
     run_dir = os.path.realpath(".")
     unique: dict[str, str] = {}
@@ -333,7 +331,7 @@ def build(args: argparse.Namespace) -> tuple[dict[str, Any], list[str]]:
     parameters, values = add_parameters(crate, workflow, run["config"])
     config_files = [item["path"] for item in run["config_files"]]
     inputs = [
-        builder.add_input(path, parameters[parameter.removesuffix("[]")])
+        builder.add_input(path, parameters[parameter])
         for path, parameter in run_inputs(run["config"], config_files, run["sample_sheet"]["path"])
     ]
     outputs = add_outputs(builder, workflow)

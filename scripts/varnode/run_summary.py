@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -97,19 +98,22 @@ def failed_jobs(log_text: str) -> list[FailedJob]:
     return list(failed.values())
 
 
-def owner(name: str, samples: list[str]) -> str | None:
+def owner(name: str, samples: Collection[str]) -> str | None:
     """The sample a path belongs to: the longest sample name it contains between
-    separators (so 'S1.b.bam' is S1.b's, not S1's)."""
-    matching = [
-        sample for sample in samples if re.search(rf"(^|[/.-]){re.escape(sample)}([/.]|$)", name)
-    ]
+    separators (so 'S1.b.bam' is S1.b's, not S1's).
+
+    Candidates are the path's pieces between separators, looked up in `samples` (pass a
+    set): a search for every sample in every path would be quadratic in the cohort."""
+    starts = [0] + [i + 1 for i, character in enumerate(name) if character in "/.-"]
+    ends = [i for i, character in enumerate(name) if character in "/."] + [len(name)]
+    matching = [name[s:e] for s in starts for e in ends if e > s and name[s:e] in samples]
     return max(matching, key=len, default=None)
 
 
 def targets_by_sample(targets: list[str], samples: list[str]) -> dict[str, list[str]]:
     by_sample: dict[str, list[str]] = {sample: [] for sample in samples}
     for target in targets:
-        sample = owner(target, samples)
+        sample = owner(target, by_sample.keys())
         if sample is not None:
             by_sample[sample].append(target)
     return by_sample
@@ -125,7 +129,7 @@ def stale_outputs(results: Path, samples: list[str]) -> dict[str, list[str]]:
             if found:
                 named.add(found["sample"])
     stale = sorted(named - set(samples))
-    everyone = stale + list(samples)
+    everyone = set(stale + list(samples))
     outputs: dict[str, list[str]] = {}
     for sample in stale:
         files = {

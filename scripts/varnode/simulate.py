@@ -20,7 +20,6 @@ pool, one per sample), and no output carries a timestamp. See varnode.simulation
 
 from __future__ import annotations
 
-import math
 from pathlib import Path
 
 import numpy as np
@@ -41,7 +40,6 @@ from varnode.simulation.variants import (
 )
 
 SHEET_HEADER = ("sample", "unit", "platform", "fq1", "fq2", "sex", "hpo")
-MIN_SHARD_SIZE = 1_000  # the config schema's minimum
 
 
 def configure(parser) -> None:
@@ -98,15 +96,16 @@ def _check(args) -> None:
             raise VarnodeError(message)
 
 
-def _config_text(outdir: Path, genome_length: int, seed: int) -> str:
-    shard_size = max(MIN_SHARD_SIZE, math.ceil(genome_length / 3 / 1000) * 1000)
+def _config_text(outdir: Path, seed: int) -> str:
     overrides = {
         "samples": str(outdir / "samples.tsv"),
-        "reference": {"fasta": str(outdir / "reference.fa"), "shard_size": shard_size},
-        "known_sites": [],
+        "reference": {"fasta": str(outdir / "reference.fa")},
+        # A few shards, as on a genome, however short the simulated one is.
+        "calling": {"scatter": 3},
         # The simulated genome has no gene models or known-variant catalogues.
         "annotation": {"gff3": "", "dbsnp": "", "population_af": {"vcf": ""}, "clinvar": ""},
         # Score the first sample's calls against its planted truth (rule benchmark_calls).
+        "cohort": {"scatter": 3},
         "benchmark": {
             "truth": str(outdir / "truth" / "SIM1.vcf.gz"),
             "regions": str(outdir / "truth" / "confident.bed"),
@@ -191,7 +190,6 @@ def run(args) -> int:
         )
         print(f"{sample}: {len(variants.sites)} variants planted, {pairs} read pairs")
     write_text_atomic(outdir / "samples.tsv", "\n".join(sheet) + "\n")
-    genome_length = sum(len(contig.sequence) for contig in contigs)
-    write_text_atomic(outdir / "config.yaml", _config_text(outdir, genome_length, args.seed))
+    write_text_atomic(outdir / "config.yaml", _config_text(outdir, args.seed))
     print(f"dataset written to {outdir} (run: snakemake --configfile {outdir}/config.yaml)")
     return 0

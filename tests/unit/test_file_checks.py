@@ -88,13 +88,13 @@ def write_vcf(folder: Path, name: str = "known.vcf") -> Path:
 
 def test_indexed_vcf_passes(tmp_path: Path) -> None:
     vcf = pysam.tabix_index(str(write_vcf(tmp_path)), preset="vcf")
-    assert indexed_vcf_problems("known_sites[0]", vcf) == []
+    assert indexed_vcf_problems("annotation.dbsnp", vcf) == []
 
 
 def test_csi_indexed_vcf_passes_and_its_contigs_are_read(tmp_path: Path) -> None:
     vcf = pysam.tabix_index(str(write_vcf(tmp_path)), preset="vcf", csi=True)
     assert Path(f"{vcf}.csi").is_file() and not Path(f"{vcf}.tbi").exists()
-    assert indexed_vcf_problems("known_sites[0]", vcf) == []
+    assert indexed_vcf_problems("annotation.dbsnp", vcf) == []
     assert vcf_contigs(vcf) == {"chr1"}
 
 
@@ -108,15 +108,15 @@ def test_vcf_without_index_is_refused(tmp_path: Path) -> None:
 def test_unreadable_index_is_refused(tmp_path: Path) -> None:
     vcf = pysam.tabix_index(str(write_vcf(tmp_path)), preset="vcf")
     Path(f"{vcf}.tbi").write_bytes(b"not an index")
-    (problem,) = indexed_vcf_problems("known_sites[1]", vcf)
-    assert f"config known_sites[1]: index {vcf}.tbi cannot be read" in problem
+    (problem,) = indexed_vcf_problems("annotation.clinvar", vcf)
+    assert f"config annotation.clinvar: index {vcf}.tbi cannot be read" in problem
 
 
 def test_truncated_and_plain_gzip_vcfs_are_refused(tmp_path: Path) -> None:
     vcf = Path(pysam.tabix_index(str(write_vcf(tmp_path)), preset="vcf"))
     data = vcf.read_bytes()
     vcf.write_bytes(data[: len(data) - 28])  # drop the BGZF end-of-file block
-    (problem,) = indexed_vcf_problems("known_sites[0]", vcf)
+    (problem,) = indexed_vcf_problems("annotation.dbsnp", vcf)
     assert "lacks the BGZF end-of-file block" in problem and str(vcf) in problem
     plain = tmp_path / "plain.vcf.gz"
     plain.write_bytes(gzip.compress(write_vcf(tmp_path, "p.vcf").read_bytes()))

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from varnode.errors import VarnodeError
-from varnode.inputs import check_config, load_sample_sheet
+from varnode.inputs import SampleSheet, Unit, check_config, load_sample_sheet, names_pattern
 
 HEADER = "sample\tunit\tplatform\tfq1\tfq2\tsex\thpo\n"
 
@@ -144,7 +144,7 @@ def test_defaults_are_filled_in_and_reference_without_index_is_accepted(
     assert not Path(f"{reference}.fai").exists()  # built by the workflow, not demanded
     assert sheet.samples == ["A"]
     assert config["callers"] == ["bcftools"]
-    assert config["reference"]["shard_size"] == 10_000_000
+    assert config["calling"]["scatter"] == 5 and config["cohort"]["scatter"] == 50
     assert config["params"]["bwa_mem"] == "-M"
 
 
@@ -195,27 +195,25 @@ def test_bed_contig_missing_from_reference(tmp_path: Path, reference: Path, fast
     assert "reference.regions" in line and "the reference lacks: chr1 (" in line
 
 
-def test_known_sites_contig_missing_from_reference(
+def test_truth_vcf_contig_missing_from_reference(
     tmp_path: Path, fastqs: Path, shared_data: Path
 ) -> None:
     # A reference whose only contig is named differently from the dbSNP slice's chr22.
     reference = tmp_path / "ref.fa"
     reference.write_text(">22\nACGT\n")
     dbsnp = shared_data / "known_variants" / "dbsnp_146.hg38.vcf.gz"
-    config = make_config(tmp_path, reference, fastqs, known_sites=[str(dbsnp)])
+    config = make_config(tmp_path, reference, fastqs, benchmark={"truth": str(dbsnp)})
     with pytest.raises(VarnodeError) as error:
         check_config(config)
     (line,) = problem_lines(error)
-    assert "known_sites[0]" in line and "chr22" in line
+    assert "benchmark.truth" in line and "chr22" in line
 
 
-def test_known_sites_matching_reference_pass(
-    tmp_path: Path, fastqs: Path, shared_data: Path
-) -> None:
+def test_vcfs_matching_reference_pass(tmp_path: Path, fastqs: Path, shared_data: Path) -> None:
     reference = shared_data / "reference" / "GRCh38_chr22_16570000-16610000.fa"
-    known = [str(p) for p in sorted((shared_data / "known_variants").glob("*.vcf.gz"))]
-    config = make_config(tmp_path, reference, fastqs, known_sites=known)
-    assert check_config(config).samples == ["A"]
+    for vcf in sorted((shared_data / "known_variants").glob("*.vcf.gz")):
+        config = make_config(tmp_path, reference, fastqs, benchmark={"truth": str(vcf)})
+        assert check_config(config).samples == ["A"]
 
 
 def test_bom_and_crlf_from_a_spreadsheet_export_are_accepted(fastqs: Path) -> None:
@@ -241,23 +239,23 @@ def test_every_config_schema_error_and_sheet_problem_is_reported_at_once(
     tmp_path: Path, reference: Path, fastqs: Path
 ) -> None:
     config = make_config(tmp_path, reference, fastqs, callers=["gatk4"], calers=["x"])
-    config["reference"]["shard_size"] = 5
+    config["calling"] = {"scatter": 0}
     with pytest.raises(VarnodeError) as error:
         check_config(config)
     lines = problem_lines(error)
     assert len(lines) == 3
     assert any("callers[0]: 'gatk4'" in line for line in lines)
-    assert any("reference.shard_size: 5 is less than the minimum" in line for line in lines)
+    assert any("calling.scatter: 0 is less than the minimum" in line for line in lines)
     assert any("'calers' was unexpected" in line for line in lines)
 
     config = make_config(tmp_path, reference, fastqs)
-    config["known_sites"] = [str(tmp_path / "absent.vcf.gz")]
+    config["benchmark"] = {"truth": str(tmp_path / "absent.vcf.gz")}
     write_sheet(fastqs, "A\tL1\tPACBIO\ta_R1.fq.gz\ta_R2.fq.gz\t\t")
     with pytest.raises(VarnodeError) as error:
         check_config(config)
     lines = problem_lines(error)
     assert len(lines) == 2
-    assert "known_sites[0]: file not found" in lines[0]
+    assert "benchmark.truth: file not found" in lines[0]
     assert "row 2" in lines[1] and "column platform" in lines[1]
 
 
@@ -284,3 +282,31 @@ def test_check_inputs_on_a_missing_or_malformed_config_errors_without_traceback(
     assert f"varnode check-inputs: error: config {config}" in result.stderr
     assert message in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_names_pattern_matches_exactly_the_names() -> None:
+    import re
+
+    names = ["NA12878", "NA1287", "NA12878.b", "S-1", "S_1", "x"]
+    pattern = re.compile(names_pattern(names))
+    assert all(pattern.fullmatch(name) for name in names)
+    for other in ["NA128", "NA12878.", "S", "S.1", "xx", "", "NA12878.bc"]:
+        assert not pattern.fullmatch(other), other
+    assert not re.fullmatch(names_pattern([]), "")
+    # As a wildcard constraint: `{sample}.{caller}` splits where a listed name ends.
+    split = re.fullmatch(
+        f"(?P<sample>{pattern.pattern})\\.(?P<caller>bcftools)", "NA12878.b.bcftools"
+    )
+    assert split["sample"] == "NA12878.b"
+
+
+def test_sheet_lookups_follow_units_added_after_a_lookup(tmp_path: Path) -> None:
+    def unit(sample: str, name: str) -> Unit:
+        return Unit(sample, name, "ILLUMINA", tmp_path / "1.fq", tmp_path / "2.fq")
+
+    sheet = SampleSheet(tmp_path / "sheet.tsv", [unit("B", "L1"), unit("A", "L1")])
+    assert sheet.samples == ["B", "A"]
+    sheet.units.append(unit("B", "L2"))
+    assert sheet.samples == ["B", "A"]
+    assert [u.unit for u in sheet.units_of("B")] == ["L1", "L2"]
+    assert sheet.unit("B", "L2") == unit("B", "L2")

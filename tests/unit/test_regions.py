@@ -18,7 +18,8 @@ from varnode.regions import (
 
 
 def test_long_contigs_are_cut_and_short_ones_packed() -> None:
-    shards = shard([("chr1", 25), ("chrUn_a", 3), ("chrUn_b", 4), ("chrM", 2)], size=10)
+    contigs = [("chr1", 0, 25), ("chrUn_a", 0, 3), ("chrUn_b", 0, 4), ("chrM", 0, 2)]
+    shards = shard(contigs, size=10)
     assert shards == [
         [("chr1", 0, 10)],
         [("chr1", 10, 20)],
@@ -29,40 +30,56 @@ def test_long_contigs_are_cut_and_short_ones_packed() -> None:
     assert covered == 25 + 3 + 4 + 2
 
 
-def test_targets_restrict_shards_and_drop_empty_ones() -> None:
-    shards = shard([("chr1", 30)], size=10)
-    restricted = restrict(shards, [("chr1", 2, 4), ("chr1", 8, 12), ("chr2", 0, 5)])
-    assert restricted == [[("chr1", 2, 4), ("chr1", 8, 10)], [("chr1", 10, 12)]]
+def test_targets_are_merged_clipped_and_kept_in_reference_order() -> None:
+    contigs = [("chr2", 10), ("chr1", 30)]
+    targets = [("chr1", 2, 4), ("chr1", 3, 12), ("chr2", 8, 15), ("chrX", 0, 5)]
+    assert restrict(contigs, targets) == [("chr2", 8, 10), ("chr1", 2, 12)]
 
 
 def test_cli_writes_numbered_beds(tmp_path: Path) -> None:
     fai = tmp_path / "ref.fa.fai"
     fai.write_text("chr22\t40001\t7\t60\t61\n")
-    assert main(["shard-regions", str(fai), str(tmp_path / "shards"), "--size", "15000"]) == 0
+    assert main(["shard-regions", str(fai), str(tmp_path / "shards"), "--scatter", "3"]) == 0
     beds = sorted((tmp_path / "shards").glob("*.bed"))
     assert [bed.name for bed in beds] == ["shard0001.bed", "shard0002.bed", "shard0003.bed"]
-    assert beds[2].read_text() == "chr22\t30000\t40001\n"
+    assert beds[2].read_text() == "chr22\t26668\t40001\n"
 
 
 def test_cli_rejects_a_malformed_fai(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     fai = tmp_path / "ref.fa.fai"
     fai.write_text("chr22 40001\n")
-    assert main(["shard-regions", str(fai), str(tmp_path / "out")]) == 2
+    assert main(["shard-regions", str(fai), str(tmp_path / "out"), "--scatter", "3"]) == 2
     assert "line 1: not a .fai line" in capsys.readouterr().err
     assert not (tmp_path / "out").exists()
 
 
-def test_plan_is_a_function_of_fai_targets_and_size(tmp_path: Path) -> None:
+def test_plan_is_a_function_of_fai_targets_and_count(tmp_path: Path) -> None:
     fai = tmp_path / "ref.fa.fai"
     fai.write_text("chr1\t30\t6\t30\t31\nchr2\t5\t43\t5\t6\n")
     targets = tmp_path / "targets.bed"
     targets.write_text("chr1\t2\t4\nchr2\t0\t5\n")
-    assert plan_shards(fai, None, 10) == shard([("chr1", 30), ("chr2", 5)], 10)
-    assert plan_shards(fai, targets, 10) == [[("chr1", 2, 4)], [("chr2", 0, 5)]]
+    assert plan_shards(fai, None, 4) == shard([("chr1", 0, 30), ("chr2", 0, 5)], 9)
+    assert plan_shards(fai, targets, 2) == [[("chr1", 2, 4), ("chr2", 0, 2)], [("chr2", 2, 5)]]
+    assert len(plan_shards(fai, targets, 100)) == 7  # never more shards than bases
     assert shard_names(3) == ["shard0001", "shard0002", "shard0003"]
     assert shard_names(12345)[0] == "shard00001"
-    with pytest.raises(VarnodeError, match="shard size must be positive"):
+    with pytest.raises(VarnodeError, match="scatter count must be positive"):
         plan_shards(fai, None, 0)
+
+
+def test_grch38_shaped_genome_gets_the_configured_number_of_balanced_shards(
+    tmp_path: Path,
+) -> None:
+    """3,000 short alts/decoys do not add jobs: the count is the configured one."""
+    fai = tmp_path / "GRCh38.fa.fai"
+    contigs = [(f"chr{n}", 250_000_000 - n * 5_000_000) for n in range(1, 23)]
+    contigs += [(f"chrUn_decoy{n}", 1_000 + n) for n in range(3_000)]
+    fai.write_text("".join(f"{name}\t{length}\t0\t60\t61\n" for name, length in contigs))
+    shards = plan_shards(fai, None, 5)
+    lengths = [sum(end - start for _, start, end in intervals) for intervals in shards]
+    assert len(shards) == 5
+    assert max(lengths) - min(lengths) <= 5
+    assert sum(lengths) == sum(length for _, length in contigs)
 
 
 def test_contig_index_uses_the_users_fai_or_builds_one(tmp_path: Path) -> None:

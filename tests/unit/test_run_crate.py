@@ -138,16 +138,15 @@ def test_inputs_are_every_configured_file_with_indexes_and_the_sheets_fastqs(tmp
     config = {
         "samples": "config/samples.tsv",
         "reference": {"fasta": "data/ref.fa", "regions": ""},
-        "known_sites": ["data/known.vcf.gz"],
-        "annotation": {"gff3": "", "population_af": {"vcf": ""}},
+        "annotation": {"gff3": "", "dbsnp": "data/known.vcf.gz", "population_af": {"vcf": ""}},
     }
     inputs = run_inputs(config, ["config/config.yaml"], "config/samples.tsv")
     assert inputs == [
         ("/abs/r2.fq.gz", "samples.fastq"),
         ("config/config.yaml", "configfile"),
         ("config/samples.tsv", "samples"),
-        ("data/known.vcf.gz", "known_sites[]"),
-        ("data/known.vcf.gz.tbi", "known_sites[]"),
+        ("data/known.vcf.gz", "annotation.dbsnp"),
+        ("data/known.vcf.gz.tbi", "annotation.dbsnp"),
         ("data/r1.fq.gz", "samples.fastq"),
         ("data/r2.fq.gz", "samples.fastq"),  # absolute in the sheet, inside the run folder
         ("data/ref.fa", "reference.fasta"),

@@ -12,7 +12,7 @@ import pysam
 import pytest
 import yaml
 
-from tests.conftest import REPO
+from tests.conftest import REPO, merge_config
 from varnode.cli import main
 from varnode.inputs import check_config, load_sample_sheet
 from varnode.simulation.reads import ErrorModel, error_probability, sequence_reads
@@ -240,22 +240,13 @@ def test_given_reference_is_kept_and_n_runs_get_no_variants_or_reads(tmp_path):
     assert sequences and not any("N" in s for s in sequences)
 
 
-def merged(base: dict, overrides: dict) -> dict:
-    """Snakemake's --configfile merge: nested mappings are updated key by key."""
-    result = dict(base)
-    for key, value in overrides.items():
-        both_dicts = isinstance(value, dict) and isinstance(result.get(key), dict)
-        result[key] = merged(result[key], value) if both_dicts else value
-    return result
-
-
 def test_sample_sheet_and_config_pass_the_pipelines_checks(tmp_path, monkeypatch):
     out = simulate(tmp_path / "sim", "--length", "5000", "--depth", "2", "--samples", "3")
     sheet = load_sample_sheet(out / "samples.tsv")
     assert sheet.samples == ["SIM1", "SIM2", "SIM3"]
     assert sheet.units_of("SIM2")[0].fq1 == (out / "reads/SIM2_R1.fastq.gz").resolve()
     overrides = yaml.safe_load((out / "config.yaml").read_text())
-    assert overrides["known_sites"] == [] and overrides["reference"]["shard_size"] >= 1000
+    assert overrides["calling"]["scatter"] == 3
     assert overrides["benchmark"] == {
         "truth": str(out / "truth/SIM1.vcf.gz"),
         "regions": str(out / "truth/confident.bed"),
@@ -265,7 +256,7 @@ def test_sample_sheet_and_config_pass_the_pipelines_checks(tmp_path, monkeypatch
     shutil.copytree(REPO / "config", tmp_path / "run" / "config")
     monkeypatch.chdir(tmp_path / "run")
     shipped = yaml.safe_load(Path("config/config.yaml").read_text())
-    assert check_config(merged(shipped, overrides)).samples == sheet.samples
+    assert check_config(merge_config(shipped, overrides)).samples == sheet.samples
 
 
 @pytest.mark.parametrize(

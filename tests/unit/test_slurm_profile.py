@@ -1,4 +1,6 @@
-"""The SLURM profile's groups name rules that exist; the per-shard callers stay separate jobs.
+"""The SLURM profile's groups name rules that exist; a sample's per-shard callers join its
+variants group, the cohort's shards stay separate jobs (submissions per sample on GRCh38:
+tests/workflow/test_shipped_config.py).
 
 Snakemake silently ignores a `groups:` entry for a rule it does not know, so a renamed rule
 would quietly fall out of its group and cost a cluster job per step again.
@@ -37,11 +39,13 @@ def test_group_components_name_groups() -> None:
     assert set(settings["group-components"]) <= set(settings["groups"].values())
 
 
-def test_scatter_rules_are_not_grouped() -> None:
-    scatter = {rule for rule in workflow_rules() if rule.startswith("call_variants_")}
-    scatter.add("genotype_cohort_shard")
-    assert scatter & workflow_rules(), "no per-shard rules found"
-    assert not scatter & set(profile()["groups"])
+def test_sample_shards_join_their_chain_and_cohort_shards_stay_apart() -> None:
+    callers = {rule for rule in workflow_rules() if rule.startswith("call_variants_")}
+    assert callers, "no per-shard calling rules found"
+    groups = profile()["groups"]
+    assert {groups.get(rule) for rule in callers} == {groups["gather_shards"]}
+    assert "genotype_cohort_shard" in workflow_rules()
+    assert "genotype_cohort_shard" not in groups
 
 
 def test_profile_runs_on_slurm_with_retries() -> None:

@@ -1,4 +1,3 @@
-SHARD_BED = "resources/reference/shards/{shard}.bed"
 ALIGNMENT = f"results/aligned/{{sample}}.{ALIGNMENT_EXT}"
 ALIGNMENT_INDEX = f"{ALIGNMENT}.{ALIGNMENT_INDEX_EXT}"
 
@@ -16,7 +15,7 @@ rule call_variants_bcftools:
         idx=ALIGNMENT_INDEX,
         ref=GENOME,
         fai=f"{GENOME}.fai",
-        regions=SHARD_BED,
+        regions=CALLING_BED,
     output:
         temp("results/calls/shards/{sample}/bcftools/{shard}.vcf.gz"),
     log:
@@ -47,7 +46,7 @@ rule call_variants_freebayes:
         idx=ALIGNMENT_INDEX,
         ref=GENOME,
         fai=f"{GENOME}.fai",
-        regions=SHARD_BED,
+        regions=CALLING_BED,
     output:
         temp("results/calls/shards/{sample}/freebayes/{shard}.vcf.gz"),
     log:
@@ -98,7 +97,7 @@ rule call_variants_gatk:
         ref=GENOME,
         fai=f"{GENOME}.fai",
         dict="resources/reference/genome.dict",
-        regions=SHARD_BED,
+        regions=CALLING_BED,
     output:
         temp("results/calls/shards/{sample}/gatk/{shard}.vcf.gz"),
     log:

@@ -55,7 +55,7 @@ rule genotype_cohort_shard:
         idxs=expand(ALIGNMENT_INDEX, sample=SHEET.samples),
         ref=GENOME,
         fai=f"{GENOME}.fai",
-        regions=SHARD_BED,
+        regions=COHORT_BED,
         members=COHORT_MEMBERS,
     output:
         temp("results/cohort/shards/{shard}.bcf"),

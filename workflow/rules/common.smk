@@ -7,6 +7,7 @@ from snakemake.iocontainers import Namedlist
 
 from varnode.cohort_members import members_table
 from varnode.errors import VarnodeError
+from varnode.inputs import names_pattern
 from varnode.outputs import partial_path
 from varnode.regions import contig_index, plan_shards, shard_names
 
@@ -45,7 +46,7 @@ CALLERS = _usable_callers()
 
 
 wildcard_constraints:
-    sample="|".join(SHEET.samples),
+    sample=names_pattern(SHEET.samples),
     caller="|".join(CALLERS) or "none",
     unit="[A-Za-z0-9._-]+",
     shard=r"shard\d+",
@@ -99,14 +100,21 @@ def quoted_option(option, path):
 
 # Region shards are planned when the workflow is parsed, from the reference's .fai (the
 # user's own if up to date, else one built here), so the whole plan is known from the
-# start and no checkpoint is needed.
-SHARD_SIZE = config["reference"]["shard_size"]
+# start and no checkpoint is needed. Calling and the cohort each cut the genome into
+# their configured number of shards, whatever its size (varnode/regions.py).
 SHARD_TARGETS = config["reference"]["regions"]
+SCATTER = {
+    "calling": config["calling"]["scatter"],
+    "cohort": config["cohort"]["scatter"],
+}
 try:
     SHARD_FAI = str(
         contig_index(config["reference"]["fasta"], "resources/reference/contig_index")
     )
-    REGION_SHARDS = shard_names(len(plan_shards(SHARD_FAI, SHARD_TARGETS, SHARD_SIZE)))
+    SHARDS = {
+        plan: shard_names(len(plan_shards(SHARD_FAI, SHARD_TARGETS, count)))
+        for plan, count in SCATTER.items()
+    }
 except VarnodeError as error:
     sys.exit(f"varnode: invalid input, nothing was started.\n{error}")
 
@@ -114,12 +122,12 @@ except VarnodeError as error:
 def shard_vcfs(wildcards):
     return [
         f"results/calls/shards/{wildcards.sample}/{wildcards.caller}/{shard}.vcf.gz"
-        for shard in REGION_SHARDS
+        for shard in SHARDS["calling"]
     ]
 
 
 def cohort_shards(wildcards):
-    return [f"results/cohort/shards/{shard}.bcf" for shard in REGION_SHARDS]
+    return [f"results/cohort/shards/{shard}.bcf" for shard in SHARDS["cohort"]]
 
 
 def cohort_members():

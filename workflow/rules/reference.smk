@@ -66,14 +66,20 @@ rule index_reference_bwa:
         " && python -m varnode publish {output:q} >> {log:q} 2>&1"
 
 
-# One job writes every shard's BED, from the same .fai and plan the workflow was parsed
-# with (common.smk), so the BEDs and the planned shard jobs always agree.
+CALLING_BED = "resources/reference/shards/calling/{shard}.bed"
+COHORT_BED = "resources/reference/shards/cohort/{shard}.bed"
+
+
+# One job writes every shard's BED, for calling and for the cohort, from the same .fai
+# and plans the workflow was parsed with (common.smk), so the BEDs and the planned shard
+# jobs always agree.
 rule write_region_shards:
     input:
         fai=SHARD_FAI,
         targets=SHARD_TARGETS or [],
     output:
-        expand("resources/reference/shards/{shard}.bed", shard=REGION_SHARDS),
+        calling=expand(CALLING_BED, shard=SHARDS["calling"]),
+        cohort=expand(COHORT_BED, shard=SHARDS["cohort"]),
     log:
         "logs/write_region_shards/genome.log",
     benchmark:
@@ -85,11 +91,16 @@ rule write_region_shards:
         mem_mb=500,
         runtime=10,
     params:
-        size=SHARD_SIZE,
+        scatter=SCATTER,
         targets=lambda wc, input: quoted_option("--targets", input.targets),
         staging="resources/reference/.partial.shards",
     shell:
         "rm -rf {params.staging:q}"
-        " && python -m varnode shard-regions {input.fai:q} {params.staging:q}"
-        " --size {params.size:q} {params.targets} > {log:q} 2>&1"
-        " && python -m varnode publish --staging {params.staging:q} {output:q} >> {log:q} 2>&1"
+        " && python -m varnode shard-regions {input.fai:q} {params.staging:q}/calling"
+        " --scatter {params.scatter[calling]:q} {params.targets} > {log:q} 2>&1"
+        " && python -m varnode shard-regions {input.fai:q} {params.staging:q}/cohort"
+        " --scatter {params.scatter[cohort]:q} {params.targets} >> {log:q} 2>&1"
+        " && python -m varnode publish --staging {params.staging:q}/calling"
+        " {output.calling:q} >> {log:q} 2>&1"
+        " && python -m varnode publish --staging {params.staging:q}/cohort"
+        " {output.cohort:q} >> {log:q} 2>&1"
