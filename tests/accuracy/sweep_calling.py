@@ -46,6 +46,23 @@ OPTIONS = {
         ("--max-depth 1000 --min-MQ 20 --indel-bias 2", "--multiallelic-caller"),
         ("--max-depth 1000 --min-MQ 20 --open-prob 30", "--multiallelic-caller"),
         ("--max-depth 1000 --min-MQ 20 --tandem-qual 250", "--multiallelic-caller"),
+        # issue 16 (b): bcftools' indel and BAQ options, scored with --callers bcftools
+        ("--max-depth 1000 --min-MQ 20 --no-BAQ", "--multiallelic-caller"),
+        ("--max-depth 1000 --min-MQ 20 --redo-BAQ", "--multiallelic-caller"),
+        ("--max-depth 1000 --min-MQ 20 --full-BAQ", "--multiallelic-caller"),
+        ("--max-depth 1000 --min-MQ 20 --tandem-qual 100", "--multiallelic-caller"),
+        ("--max-depth 1000 --min-MQ 20 --tandem-qual 1000", "--multiallelic-caller"),
+        ("--max-depth 1000 --min-MQ 20 --open-prob 50", "--multiallelic-caller"),
+        ("--max-depth 1000 --min-MQ 20 --ext-prob 10", "--multiallelic-caller"),
+        ("--max-depth 1000 --min-MQ 20 --ext-prob 30", "--multiallelic-caller"),
+        ("--max-depth 1000 --min-MQ 20 --min-ireads 1", "--multiallelic-caller"),
+        ("--max-depth 1000 --min-MQ 20 --gap-frac 0.02", "--multiallelic-caller"),
+        ("--max-depth 1000 --min-MQ 20 --gap-frac 0.1", "--multiallelic-caller"),
+        ("--max-depth 1000 --min-MQ 20 --indel-size 200", "--multiallelic-caller"),
+        ("--max-depth 1000 --min-MQ 20 --indel-bias 0.75", "--multiallelic-caller"),
+        ("--max-depth 1000 --min-MQ 20", "--multiallelic-caller --prior 0.01"),
+        ("--max-depth 1000 --min-MQ 20", "--multiallelic-caller --prior 0.0001"),
+        ("--max-depth 1000 --min-MQ 20", "--consensus-caller"),
     ],
     "freebayes": [
         ("--min-alternate-fraction 0.2 --min-mapping-quality 20 --min-base-quality 20", ""),
@@ -171,6 +188,10 @@ def main() -> int:
         "--filters", action="append", default=[], help="filters YAML to score (repeatable)"
     )
     parser.add_argument("--filters-out", help="TSV of the site filters' scores")
+    parser.add_argument(
+        "--callers", nargs="+", choices=sorted(OPTIONS), default=sorted(OPTIONS),
+        help="callers whose option sets to sweep (default: all)",
+    )  # fmt: skip
     parser.add_argument("datasets", nargs="+", help="NAME=BAM,REF,TRUTH[,BED]")
     args = parser.parse_args()
     rows, filter_rows = [], []
@@ -181,7 +202,8 @@ def main() -> int:
             regions = RegionFilter(read_bed(bed[0]) if bed else None)
             truth = load(truth_vcf, ref, None, bed[0] if bed else None, pass_only=False)
             fetch = pysam.FastaFile(ref).fetch
-            for caller, option_sets in OPTIONS.items():
+            for caller in args.callers:
+                option_sets = OPTIONS[caller]
                 for number, options in enumerate(option_sets):
                     out = Path(work) / f"{name}.{caller}.{number}.vcf.gz"
                     call(caller, options, bam, ref, out)
