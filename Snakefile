@@ -6,9 +6,9 @@ import sys
 sys.path.insert(0, f"{workflow.basedir}/scripts")
 
 from varnode.errors import VarnodeError
-from varnode.inputs import check_config
-from varnode.live_runs import refuse_unlock_beside_live_runs
-from varnode.run_summary import write_run_summary
+from varnode.inputs.check import check_config
+from varnode.runtime.live_runs import refuse_unlock_beside_live_runs
+from varnode.runtime.run_summary import write_run_summary
 
 refusal = refuse_unlock_beside_live_runs(sys.argv, os.getcwd())
 if refusal:

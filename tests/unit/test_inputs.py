@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 from varnode.errors import VarnodeError
-from varnode.inputs import SampleSheet, Unit, check_config, load_sample_sheet, names_pattern
+from varnode.inputs.check import check_config
+from varnode.inputs.sheet import SampleSheet, Unit, load_sample_sheet, names_pattern
 
 HEADER = "sample\tunit\tplatform\tfq1\tfq2\tsex\thpo\n"
 

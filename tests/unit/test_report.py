@@ -12,9 +12,10 @@ import pytest
 
 from varnode.accuracy.variants import Variant
 from varnode.cli import main
-from varnode.consensus import Decision, vcf_text
+from varnode.consensus.combine import Decision, vcf_text
 from varnode.errors import VarnodeError
-from varnode.report import builders, cohort_vcf, metadata, parsers, plots, tables
+from varnode.provenance import metadata
+from varnode.report import builders, cohort_vcf, parsers, plots, tables
 from varnode.report.pages import Table, format_value
 from varnode.simulation.files import write_indexed_vcf
 

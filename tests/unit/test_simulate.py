@@ -14,7 +14,8 @@ import yaml
 
 from tests.conftest import REPO, merge_config
 from varnode.cli import main
-from varnode.inputs import check_config, load_sample_sheet
+from varnode.inputs.check import check_config
+from varnode.inputs.sheet import load_sample_sheet
 from varnode.simulation.reads import ErrorModel, error_probability, sequence_reads
 from varnode.simulation.variants import left_align
 

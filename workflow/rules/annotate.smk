@@ -1,4 +1,4 @@
-from varnode.annotation_resources import (
+from varnode.annotate.resources import (
     ANNOTATION_STEP,
     annotation_steps,
     known_variant_steps,
