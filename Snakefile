@@ -34,7 +34,7 @@ include: "workflow/rules/consensus.smk"
 include: "workflow/rules/annotate.smk"
 include: "workflow/rules/cohort.smk"
 include: "workflow/rules/beacon.smk"
-include: "workflow/rules/benchmark.smk"
+include: "workflow/rules/accuracy.smk"
 include: "workflow/rules/report.smk"
 include: "workflow/rules/export.smk"
 

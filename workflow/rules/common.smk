@@ -191,7 +191,7 @@ def report_inputs(wildcards):
             sample=SHEET.samples,
             call_set=CONSENSUS_SETS,
         ),
-        *BENCHMARK_TABLES,
+        *ACCURACY_TABLES,
     ]
 
 

@@ -79,10 +79,10 @@ def resource_file_problems(config: dict[str, Any]) -> list[str]:
     regions = config["reference"].get("regions")
     if regions:
         problems += resource_problems("reference.regions", regions, bed_contigs, contigs)
-    truth = config["benchmark"]["truth"]
+    truth = config["accuracy"]["truth"]
     if truth:
-        found = indexed_vcf_problems("benchmark.truth", truth)
-        problems += found or resource_problems("benchmark.truth", truth, vcf_contigs, contigs)
+        found = indexed_vcf_problems("accuracy.truth", truth)
+        problems += found or resource_problems("accuracy.truth", truth, vcf_contigs, contigs)
     return problems + annotation_problems(config, contigs) + filter_problems(config["filters"])
 
 

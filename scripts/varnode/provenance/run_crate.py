@@ -84,8 +84,8 @@ FILE_PARAMETERS = (
     "annotation.dbsnp",
     "annotation.population_af.vcf",
     "annotation.clinvar",
-    "benchmark.truth",
-    "benchmark.regions",
+    "accuracy.truth",
+    "accuracy.regions",
 )
 INDEX_SUFFIXES = (".tbi", ".csi")
 

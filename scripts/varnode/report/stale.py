@@ -16,7 +16,7 @@ PER_SAMPLE_OUTPUTS = (
     "qc/*/{sample}.*",
     "annotated/{sample}.*",
     "prioritised/{sample}.*",
-    "benchmark/{sample}.*",
+    "accuracy/{sample}.*",
     "report/sample-{sample}.html",
     "report/stale/sample-{sample}.html",
 )

@@ -11,7 +11,7 @@ Writes, under --outdir:
                                    (--reads art)
   samples.tsv                      the pipeline's sample sheet (paths relative to it)
   config.yaml                      overrides for `snakemake --configfile <outdir>/config.yaml`
-                                   (including a benchmark of SIM1's calls against its truth)
+                                   (including an accuracy check of SIM1's calls against its truth)
 
 The same seed and arguments give the same bytes: every random draw comes from numpy
 generators spawned from the seed (one for the reference, one for the cohort's variant
@@ -104,9 +104,9 @@ def _config_text(outdir: Path, seed: int) -> str:
         "calling": {"scatter": 3},
         # The simulated genome has no gene models or known-variant catalogues.
         "annotation": {"gff3": "", "dbsnp": "", "population_af": {"vcf": ""}, "clinvar": ""},
-        # Score the first sample's calls against its planted truth (rule benchmark_calls).
+        # Score the first sample's calls against its planted truth (rule assess_accuracy).
         "cohort": {"scatter": 3},
-        "benchmark": {
+        "accuracy": {
             "truth": str(outdir / "truth" / "SIM1.vcf.gz"),
             "regions": str(outdir / "truth" / "confident.bed"),
             "sample": "SIM1",

@@ -1,43 +1,43 @@
-# Calling accuracy against a truth set: off unless config benchmark.truth is set.
-# `snakemake benchmark_calls` runs just this (and what it needs).
-BENCHMARK = config["benchmark"]
-BENCHMARK_SAMPLE = BENCHMARK["sample"] or SHEET.samples[0]
-if BENCHMARK["truth"] and BENCHMARK_SAMPLE not in SHEET.samples:
+# Calling accuracy against a truth set: off unless config accuracy.truth is set.
+# `snakemake assess_accuracy` runs just this (and what it needs).
+ACCURACY = config["accuracy"]
+ACCURACY_SAMPLE = ACCURACY["sample"] or SHEET.samples[0]
+if ACCURACY["truth"] and ACCURACY_SAMPLE not in SHEET.samples:
     sys.exit(
-        f"varnode: config benchmark.sample {BENCHMARK_SAMPLE!r} is not in the sample sheet"
+        f"varnode: config accuracy.sample {ACCURACY_SAMPLE!r} is not in the sample sheet"
         f" ({', '.join(SHEET.samples)}); nothing was started."
     )
-BENCHMARK_TABLES = (
+ACCURACY_TABLES = (
     expand(
-        "results/benchmark/{sample}.{caller}.accuracy.{ext}",
-        sample=BENCHMARK_SAMPLE,
+        "results/accuracy/{sample}.{caller}.accuracy.{ext}",
+        sample=ACCURACY_SAMPLE,
         caller=CALLERS + CONSENSUS_SETS,
         ext=["tsv", "json"],
     )
-    if BENCHMARK["truth"]
+    if ACCURACY["truth"]
     else []
 )
 
-TARGETS += BENCHMARK_TABLES
+TARGETS += ACCURACY_TABLES
 
 
-rule benchmark_calls:
+rule assess_accuracy:
     input:
-        BENCHMARK_TABLES,
+        ACCURACY_TABLES,
 
 
 rule compare_calls:
     input:
         vcf=calls_to_compare,
         tbi=lambda wc: f"{calls_to_compare(wc)}.tbi",
-        truth=BENCHMARK["truth"] or [],
+        truth=ACCURACY["truth"] or [],
         ref=GENOME,
         fai=f"{GENOME}.fai",
-        regions=BENCHMARK["regions"] or [],
+        regions=ACCURACY["regions"] or [],
     output:
-        tsv="results/benchmark/{sample}.{caller}.accuracy.tsv",
-        json="results/benchmark/{sample}.{caller}.accuracy.json",
-        discrepancies="results/benchmark/{sample}.{caller}.accuracy.discrepancies.tsv",
+        tsv="results/accuracy/{sample}.{caller}.accuracy.tsv",
+        json="results/accuracy/{sample}.{caller}.accuracy.json",
+        discrepancies="results/accuracy/{sample}.{caller}.accuracy.discrepancies.tsv",
     log:
         "logs/compare_calls/{sample}.{caller}.log",
     benchmark:
