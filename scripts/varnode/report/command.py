@@ -10,33 +10,13 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from varnode.common.atomic import write_text_atomic
+from varnode.common.config import section_settings
 from varnode.errors import VarnodeError
 from varnode.report import builders, cohort_vcf, parsers, tables
 from varnode.report.pages import Block, Table, copy_raw, write_json, write_page
 from varnode.report.stale import stale_outputs
 from varnode.report.tables import Section
-
-SCHEMA = Path(__file__).resolve().parents[3] / "workflow" / "schemas" / "config.schema.yaml"
-
-
-def default_settings() -> dict[str, Any]:
-    """The `report` section's defaults, from the config schema (their single home)."""
-    schema = yaml.safe_load(SCHEMA.read_text())
-    properties = schema["properties"]["report"]["properties"]
-    return {name: spec["default"] for name, spec in properties.items()}
-
-
-def settings_from(text: str | None) -> dict[str, Any]:
-    settings = default_settings()
-    if text:
-        try:
-            settings.update(json.loads(text))
-        except json.JSONDecodeError as error:
-            raise VarnodeError(f"--settings: not valid JSON ({error.msg})") from None
-    return settings
 
 
 def _json_argument(option: str, text: str) -> Any:
@@ -56,7 +36,7 @@ def load_run(path: Path) -> tuple[dict[str, Any] | None, str | None]:
 
 
 def build(args: argparse.Namespace) -> list[Path]:
-    settings = settings_from(args.settings)
+    settings = section_settings("--settings", args.settings, "report")
     results, out_dir = args.results, args.output_dir
     write_dir = args.staging or out_dir
     link = partial(copy_raw, results=results, out_dir=write_dir)
