@@ -32,6 +32,7 @@ def read_tsv(path: Path) -> list[dict[str, str]]:
         return list(csv.DictReader(handle, delimiter="\t"))
 
 
+@pytest.mark.tools
 def test_table_reports_csq_consequences_per_allele(genome, tmp_path):
     fasta, gff3 = genome
     calls = [(RYR1_MISSENSE, "0/1"), (CFTR_STOP_GAINED, "1/1"), (INTERGENIC, "0|1")]

@@ -1,0 +1,5 @@
+import sys
+
+from varnode.cli import main
+
+sys.exit(main())
