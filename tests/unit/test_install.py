@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 import sysconfig
@@ -27,11 +28,18 @@ REPO = Path(__file__).resolve().parents[2]
 def installed(tmp_path_factory) -> Path:
     """bin/ of a fresh venv holding the built wheel of this checkout."""
     root = tmp_path_factory.mktemp("install")
+    # Built from a copy: setuptools leaves a build/ folder beside the sources.
+    source = root / "source"
+    source.mkdir()
+    for name in ("pyproject.toml", "README.md"):
+        shutil.copyfile(REPO / name, source / name)
+    skipped = shutil.ignore_patterns("__pycache__", "*.egg-info")
+    shutil.copytree(REPO / "scripts", source / "scripts", ignore=skipped)
     wheels = root / "wheels"
     run = {"check": True, "capture_output": True, "text": True}
     subprocess.run(
         [sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps",
-         "--wheel-dir", str(wheels), str(REPO)],
+         "--wheel-dir", str(wheels), str(source)],
         **run,
     )  # fmt: skip
     venv = root / "venv"

@@ -1,5 +1,0 @@
-import sys
-
-from varnode.cli import main
-
-sys.exit(main())

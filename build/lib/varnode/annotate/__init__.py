@@ -1,1 +1,0 @@
-"""Annotation: configured resources and steps, the annotated-variant table."""

@@ -1,1 +1,0 @@
-"""Cohort statistics: members, allele counts, sample QC, relatedness."""

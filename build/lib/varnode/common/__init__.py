@@ -1,1 +1,0 @@
-"""Helpers every stage uses: atomic writes, checksums, publishing checked outputs."""

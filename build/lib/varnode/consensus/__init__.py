@@ -1,1 +1,0 @@
-"""One call set from two callers, decided per record (varnode consensus)."""

@@ -1,1 +1,0 @@
-"""Declarative site and genotype filters (varnode filter)."""

@@ -1,1 +1,0 @@
-"""Start-up checks of the config, the sample sheet and the files they name (check-inputs)."""

@@ -1,1 +1,0 @@
-"""Phenotypes: HPO index, phenopackets, variant prioritisation, phenotype queries."""

@@ -1,1 +1,0 @@
-"""What ran: run metadata, Workflow Run RO-Crate, job records, timings, verification."""

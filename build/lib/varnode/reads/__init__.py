@@ -1,1 +1,0 @@
-"""Checks of the reads: FASTQ pairs read to their end, fastp's logs."""

@@ -1,1 +1,0 @@
-"""Reference preparation: region shards of the genome."""
