@@ -34,20 +34,30 @@ def schema_defaults(node: dict[str, Any]) -> Any:
     return value
 
 
-def config_default(*keys: str) -> Any:
-    """The default of config key `keys` (e.g. "cohort", "sex", "x_contigs"): a command's
-    option takes it, so a command run by hand behaves as the pipeline's default run."""
+def schema_node(*keys: str) -> dict[str, Any]:
     node = yaml.safe_load(CONFIG_SCHEMA.read_text())
     for key in keys:
         node = node["properties"][key]
-    return schema_defaults(node)
+    return node
 
 
-def merged(defaults: dict[str, Any], given: dict[str, Any]) -> dict[str, Any]:
-    result = dict(defaults)
-    for key, value in given.items():
-        nested = isinstance(value, dict) and isinstance(result.get(key), dict)
-        result[key] = merged(result[key], value) if nested else value
+def config_default(*keys: str) -> Any:
+    """The default of config key `keys` (e.g. "cohort", "sex", "x_contigs"): a command's
+    option takes it, so a command run by hand behaves as the pipeline's default run."""
+    return schema_defaults(schema_node(*keys))
+
+
+def filled(node: dict[str, Any], value: Any) -> Any:
+    """`value` with the defaults validation fills in: absent keys of objects with
+    properties get theirs; given values stay as they are."""
+    if "properties" not in node or not isinstance(value, dict):
+        return value
+    result = dict(value)
+    for name, child in node["properties"].items():
+        if name in result:
+            result[name] = filled(child, result[name])
+        elif (default := schema_defaults(child)) is not None:
+            result[name] = default
     return result
 
 
@@ -62,4 +72,4 @@ def section_settings(option: str, text: str | None, *keys: str) -> dict[str, Any
             raise VarnodeError(f"{option}: not valid JSON ({error.msg})") from None
     if not isinstance(given, dict):
         raise VarnodeError(f"{option}: expected a JSON object, found {text!r:.40}")
-    return merged(config_default(*keys), given)
+    return filled(schema_node(*keys), given)
