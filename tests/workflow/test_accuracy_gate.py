@@ -59,7 +59,7 @@ def accuracy(reports: dict) -> dict:
 
 
 def test_the_truths_incomplete_locus_is_left_unjudged(reports: dict) -> None:
-    # GIAB writes G>*,C at 14,660 without the deletion its * refers to (README).
+    # GIAB writes G>*,C at 14,660 without the deletion its * refers to (docs/filtering.md).
     for caller, report in reports.items():
         assert report["incomplete_truth"] == [{"chrom": "chr22", "pos": 14660}], caller
         rows = {(row["method"], row["type"]): row for row in report["metrics"]}
