@@ -5,6 +5,12 @@ SHARD_VCFS = expand(
     "results/calls/shards/{{sample}}/{{caller}}/{shard}.vcf.gz",
     shard=SHARDS["calling"],
 )
+# Each caller's version command (run.json and the run's crate record the output).
+CALLER_VERSION_COMMANDS = {
+    "bcftools": "bcftools --version",
+    "freebayes": "freebayes --version",
+    "gatk": "gatk --version",
+}
 
 TARGETS += expand(
     "results/calls/{sample}.{caller}.vcf.gz{index}",

@@ -35,15 +35,14 @@ REPORT_SOURCES = {
 }
 # Each tool's own version command; its raw output is kept and parsed by run-metadata.
 # bwa has no version flag: it prints its usage (with "Version:") and exits 1.
+# The callers' are call.smk's.
 VERSION_COMMANDS = {
     "fastp": "fastp --version 2>&1",
     "bwa": "bwa 2>&1 || [ $? -eq 1 ]",
     "samtools": "samtools --version",
-    "bcftools": "bcftools --version",
     "mosdepth": "mosdepth --version",
-    "freebayes": "freebayes --version",
-    "gatk": "gatk --version",
     "multiqc": "multiqc --version",
+    **CALLER_VERSION_COMMANDS,
 }
 VERSIONED_TOOLS = ["fastp", "bwa", "samtools", "bcftools", "mosdepth", "multiqc"] + [
     caller for caller in CALLERS if caller != "bcftools"
