@@ -38,6 +38,27 @@ def test_sub_packages_import_each_other_without_a_circle():
     assert "common" in order and "errors" in order
 
 
+def module_name(path: Path) -> str:
+    parts = ("varnode", *path.relative_to(PACKAGE).with_suffix("").parts)
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def test_modules_import_each_other_without_a_circle():
+    modules = {module_name(path): path for path in PACKAGE.rglob("*.py")}
+    graph = {
+        name: {
+            target
+            for target in imported_modules(path)
+            if target in modules and target != name and not name.startswith(f"{target}.")
+        }
+        for name, path in modules.items()
+    }
+    try:
+        list(TopologicalSorter(graph).static_order())
+    except CycleError as error:
+        raise AssertionError(f"import circle: {' -> '.join(error.args[1])}") from None
+
+
 def test_only_the_entry_point_imports_the_cli():
     for path in PACKAGE.rglob("*.py"):
         if path.name != "__main__.py":
