@@ -49,8 +49,8 @@ rule all:
 # Printed and written to results/report/run_summary.{html,txt} at the end of every run,
 # successful or not: which samples finished, which failed (job and log), stale outputs.
 onsuccess:
-    print(write_run_summary(True, log, SHEET.samples, TARGETS))
+    print(write_run_summary(True, log, SHEET.samples, TARGETS, SAMPLE_OUTPUTS))
 
 
 onerror:
-    print(write_run_summary(False, log, SHEET.samples, TARGETS))
+    print(write_run_summary(False, log, SHEET.samples, TARGETS, SAMPLE_OUTPUTS))

@@ -1,4 +1,5 @@
-"""`varnode report --sources` for a results folder laid out as the pipeline lays it out."""
+"""`varnode report --sources` and `--sample-outputs` for a results folder laid out as the
+pipeline lays it out (workflow/rules/report.smk REPORT_SOURCES, common.smk SAMPLE_OUTPUTS)."""
 
 from __future__ import annotations
 
@@ -27,3 +28,28 @@ SOURCES = {
 
 def sources(results: Path) -> str:
     return json.dumps({role: f"{results}/{pattern}" for role, pattern in SOURCES.items()})
+
+
+SAMPLE_OUTPUTS = {
+    "named_by": [
+        "aligned/{sample}.bam",
+        "aligned/{sample}.cram",
+        "report/sample-{sample}.html",
+        "report/stale/sample-{sample}.html",
+    ],
+    "outputs": [
+        "aligned/{sample}.*",
+        "calls/{sample}.*",
+        "qc/*/{sample}.*",
+        "annotated/{sample}.*",
+        "prioritised/{sample}.*",
+        "accuracy/{sample}.*",
+        "report/sample-{sample}.html",
+        "report/stale/sample-{sample}.html",
+    ],
+}
+
+
+def layout_arguments(results: Path) -> list[str]:
+    """--sources and --sample-outputs of a report over `results`."""
+    return ["--sources", sources(results), "--sample-outputs", json.dumps(SAMPLE_OUTPUTS)]

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.unit.report_sources import SOURCES, sources
+from tests.unit.report_sources import SOURCES, layout_arguments
 from varnode.accuracy.variants import Variant
 from varnode.cli import main
 from varnode.consensus.combine import Decision, vcf_text
@@ -225,8 +225,7 @@ def test_report_command_writes_pages_and_notes_missing_inputs(tmp_path):
     code = main(
         [
             "report",
-            "--sources",
-            sources(results),
+            *layout_arguments(results),
             "--results",
             str(results),
             "--sample-sheet",
@@ -298,7 +297,7 @@ def test_cohort_page_states_why_a_one_sample_cohort_has_no_relatedness(tmp_path)
     (results / "cohort/sample_qc.json").write_text(json.dumps({"outlier_test": outlier_test}))
     (tmp_path / "samples.tsv").write_text("sample\tunit\nNA12878\tL1\n")
     out = tmp_path / "report"
-    arguments = ["--sources", sources(results), "--results", str(results)]
+    arguments = [*layout_arguments(results), "--results", str(results)]
     arguments += ["--sample-sheet", str(tmp_path / "samples.tsv")]
     assert main(["report", *arguments, "--callers", "bcftools", "-o", str(out)]) == 0
     cohort = (out / "cohort.html").read_text()
@@ -334,13 +333,8 @@ def test_sample_page_shows_consensus_decisions_and_accuracy_of_each_call_set(tmp
             "haplotype_genotype\tALL\t635\t632\t3\t635\t632\t3\t0.99\t0.99\t0.99\n"
         )
     out = tmp_path / "report"
-    argv = [
-        "report",
-        "--sources",
-        sources(results),
-        "--sample-sheet",
-        str(tmp_path / "samples.tsv"),
-    ]
+    argv = ["report", *layout_arguments(results), "--results", str(results)]
+    argv += ["--sample-sheet", str(tmp_path / "samples.tsv")]
     assert main([*argv, "--callers", "bcftools", "-o", str(out)]) == 0
     page = (out / "sample-NA12878.html").read_text()
     assert "Calling accuracy against the truth set" in page

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tests.unit.report_sources import sources
+from tests.unit.report_sources import SAMPLE_OUTPUTS, layout_arguments
 from varnode.cli import main
 from varnode.report.stale import stale_outputs
 from varnode.runtime.run_summary import failed_jobs, summarise, write_run_summary
@@ -84,7 +84,7 @@ def test_summary_names_finished_failed_and_stale_samples(tmp_path: Path, monkeyp
     for path in ("aligned/A.bam", "aligned/S1.b.bam", "aligned/S1.bam", "calls/S1.x.vcf.gz"):
         touch(results / path)
     touch(results / "report/sample-S1.html")
-    summary = summarise(False, SNAKEMAKE_LOG, ["A", "B", "S1.b"], targets, results)
+    summary = summarise(False, SNAKEMAKE_LOG, ["A", "B", "S1.b"], targets, results, SAMPLE_OUTPUTS)
     status = {row["sample"]: row for row in summary.samples}
     assert status["A"]["status"] == "finished"
     assert status["B"]["status"] == "failed"
@@ -99,7 +99,7 @@ def test_summary_names_finished_failed_and_stale_samples(tmp_path: Path, monkeyp
             "results/report/sample-S1.html",
         ]
     }
-    text = write_run_summary(False, None, ["A", "B", "S1.b"], targets)
+    text = write_run_summary(False, None, ["A", "B", "S1.b"], targets, SAMPLE_OUTPUTS)
     assert "STALE: S1 is not in the sample sheet" in text
     page = (results / "report/run_summary.html").read_text()
     assert "results/calls/S1.x.vcf.gz" in page and "Run FAILED" in page
@@ -110,7 +110,7 @@ def test_summary_names_snakemakes_log_from_the_run_folder(tmp_path: Path, monkey
     monkeypatch.chdir(tmp_path)
     log = tmp_path / ".snakemake" / "log" / "run.snakemake.log"
     touch(log)
-    write_run_summary(True, str(log), ["A"], [])
+    write_run_summary(True, str(log), ["A"], [], SAMPLE_OUTPUTS)
     page = (tmp_path / "results/report/run_summary.html").read_text()
     assert ".snakemake/log/run.snakemake.log" in page and str(tmp_path) not in page
 
@@ -121,7 +121,7 @@ def test_report_moves_a_removed_samples_page_aside_and_lists_its_outputs(tmp_pat
     touch(out / "sample-gone.html")
     sheet = tmp_path / "samples.tsv"
     sheet.write_text("sample\tunit\nkept\tL1\n")
-    arguments = ["--sources", sources(results), "--results", str(results)]
+    arguments = [*layout_arguments(results), "--results", str(results)]
     arguments += ["--sample-sheet", str(sheet), "--callers", "bcftools"]
     assert main(["report", *arguments, "-o", str(out)]) == 0
     assert not (out / "sample-gone.html").exists()
@@ -129,6 +129,6 @@ def test_report_moves_a_removed_samples_page_aside_and_lists_its_outputs(tmp_pat
     index = (out / "index.html").read_text()
     assert "Stale outputs: samples no longer in the sample sheet" in index
     assert f"{results}/aligned/gone.bam" in index
-    assert stale_outputs(results, ["kept"]) == {
+    assert stale_outputs(results, ["kept"], SAMPLE_OUTPUTS) == {
         "gone": [f"{results}/aligned/gone.bam", f"{results}/report/stale/sample-gone.html"]
     }

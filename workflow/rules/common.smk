@@ -19,6 +19,27 @@ GENOME = "resources/reference/genome.fa"
 TOOL_VERSION = "results/report/versions/{tool}.txt"
 # An annotation step's output (annotate.smk).
 ANNOTATION_STEP = "results/annotated/steps/{sample}.{caller}.{step}.bcf"
+# Where each sample's files are under results/ (patterns over {sample}): outputs of
+# samples no longer in the sheet are found by the files named after a sample and listed
+# on the report's index page and in the end-of-run summary (varnode.report.stale).
+SAMPLE_OUTPUTS = {
+    "named_by": [
+        "aligned/{sample}.bam",
+        "aligned/{sample}.cram",
+        "report/sample-{sample}.html",
+        "report/stale/sample-{sample}.html",
+    ],
+    "outputs": [
+        "aligned/{sample}.*",
+        "calls/{sample}.*",
+        "qc/*/{sample}.*",
+        "annotated/{sample}.*",
+        "prioritised/{sample}.*",
+        "accuracy/{sample}.*",
+        "report/sample-{sample}.html",
+        "report/stale/sample-{sample}.html",
+    ],
+}
 # Rules run the varnode CLI as `python -m varnode` from this checkout, so a conda env
 # needs only the package's dependencies, not the package.
 shell.prefix(

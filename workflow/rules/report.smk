@@ -262,6 +262,7 @@ rule report_html:
     params:
         settings=json.dumps(config["report"]),
         sources=lambda wc: json.dumps(REPORT_SOURCES),
+        sample_outputs=lambda wc: json.dumps(SAMPLE_OUTPUTS),
         callers=CALLERS,
         outdir=lambda wc, output: os.path.dirname(output.index),
         staging=f"{REPORT}/.partial.pages",
@@ -269,7 +270,8 @@ rule report_html:
         "rm -rf {params.staging:q}"
         " && python -m varnode report --results results"
         " --sample-sheet {input.sample_sheet:q} --callers {params.callers:q}"
-        " --sources {params.sources:q} --settings {params.settings:q}"
+        " --sources {params.sources:q} --sample-outputs {params.sample_outputs:q}"
+        " --settings {params.settings:q}"
         " -o {params.outdir:q} --staging {params.staging:q}"
         " > {log:q} 2>&1"
         " && python -m varnode publish --staging {params.staging:q} {output:q} >> {log:q} 2>&1"

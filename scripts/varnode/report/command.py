@@ -106,7 +106,8 @@ def build(args: argparse.Namespace) -> list[Path]:
         for page_report, page in zip(reports, sample_pages, strict=True)
     }
     index = builders.index_page(reports, settings["qc_thresholds"], extra_links, raw_links)
-    index.blocks.insert(1, _stale_block(results, out_dir, list(units)))
+    layout = _json_argument("--sample-outputs", args.sample_outputs)
+    index.blocks.insert(1, _stale_block(results, out_dir, list(units), layout))
     for page in [index, *sample_pages, cohort_page]:
         write_page(page, write_dir, run, run_problem)
         write_json(write_dir / "tables" / f"{Path(page.filename).stem}.json", page.tables())
@@ -115,11 +116,11 @@ def build(args: argparse.Namespace) -> list[Path]:
     return written
 
 
-def _stale_block(results: Path, out_dir: Path, samples: list[str]) -> Block:
+def _stale_block(results: Path, out_dir: Path, samples: list[str], layout: dict) -> Block:
     """Outputs of samples no longer in the sheet: listed, and their pages moved to stale/
     so that no page of the report's folder shows an old sample as current."""
     block = Block("stale", "Stale outputs: samples no longer in the sample sheet")
-    stale = stale_outputs(results, samples)
+    stale = stale_outputs(results, samples, layout)
     for page in out_dir.glob("sample-*.html"):
         sample = page.name.removeprefix("sample-").removesuffix(".html")
         if sample not in samples:
@@ -156,6 +157,12 @@ def configure(parser: argparse.ArgumentParser) -> None:
         required=True,
         help="JSON: each input file's role -> its path pattern ({sample}, {unit}, {caller},"
         " {stage}, {call_set}); the pipeline passes its report rule's REPORT_SOURCES",
+    )
+    parser.add_argument(
+        "--sample-outputs",
+        required=True,
+        help='JSON: where a sample\'s files are under --results, {"named_by": [...],'
+        ' "outputs": [...]} (patterns over {sample}); the pipeline passes SAMPLE_OUTPUTS',
     )
     parser.add_argument(
         "--results",

@@ -115,7 +115,12 @@ class RunSummary:
 
 
 def summarise(
-    succeeded: bool, log_text: str, samples: list[str], targets: list[str], results: Path
+    succeeded: bool,
+    log_text: str,
+    samples: list[str],
+    targets: list[str],
+    results: Path,
+    sample_outputs: dict[str, list[str]],
 ) -> RunSummary:
     jobs = failed_jobs(log_text)
     expected = targets_by_sample(targets, samples)
@@ -138,7 +143,7 @@ def summarise(
             }
         )
     other = [job for job in jobs if job.sample not in samples]
-    return RunSummary(succeeded, rows, other, stale_outputs(results, samples))
+    return RunSummary(succeeded, rows, other, stale_outputs(results, samples, sample_outputs))
 
 
 def _wildcards(job: FailedJob) -> str:
@@ -206,12 +211,14 @@ def write_run_summary(
     snakemake_logs: str | list[str] | None,
     samples: list[str],
     targets: list[str],
+    sample_outputs: dict[str, list[str]],
     results: str = "results",
 ) -> str:
-    """Summarise the run whose Snakemake log(s) are given; returns the printed text."""
+    """Summarise the run whose Snakemake log(s) are given; returns the printed text.
+    `sample_outputs`: where a sample's files are (varnode.report.stale)."""
     logs = [snakemake_logs] if isinstance(snakemake_logs, str) else list(snakemake_logs or [])
     log_text = "".join(Path(log).read_text(errors="replace") for log in logs if Path(log).is_file())
-    summary = summarise(succeeded, log_text, samples, targets, Path(results))
+    summary = summarise(succeeded, log_text, samples, targets, Path(results), sample_outputs)
     try:
         write_summary(summary, Path(results) / "report", ", ".join(map(in_run, logs)) or None)
     except OSError as error:  # the run's own outcome stands; say why the file is missing
