@@ -99,6 +99,11 @@ def load_node_config(path: Path) -> dict[str, Any]:
         validate(node, str(NODE_SCHEMA))
     except WorkflowError as error:
         raise VarnodeError(f"node config {path}: {error}") from None
+    if not (REPO / "workflow" / "profiles" / node["profile"] / "config.yaml").is_file():
+        raise VarnodeError(
+            f"node config {path}: profile {node['profile']!r} is not a folder of"
+            f" {REPO / 'workflow' / 'profiles'} with a config.yaml"
+        )
     node["state_dir"] = str(path.parent / node["state_dir"])
     for dataset in node["datasets"].values():
         dataset["config"] = str(path.parent / dataset["config"])
