@@ -38,6 +38,8 @@ wildcard_constraints:
     tool="|".join(VERSION_COMMANDS),
 
 
+# The filtered stage counts PASS records only (its VCF is soft-filtered: failing records
+# stay, marked in FILTER); the raw stage counts every record. MultiQC reads both files.
 rule stats_variants:
     input:
         "results/calls/{sample}.{caller}{stage}.vcf.gz",
@@ -54,9 +56,10 @@ rule stats_variants:
         mem_mb=500,
         runtime=lambda wc, attempt: 30 * attempt,
     params:
+        pass_only=lambda wildcards: ["--apply-filters", "PASS"] if wildcards.stage else [],
         partial=partial_outputs,
     shell:
-        "bcftools stats {input:q} > {params.partial:q} 2> {log:q}"
+        "bcftools stats {params.pass_only:q} {input:q} > {params.partial:q} 2> {log:q}"
         " && python -m varnode publish --log {log:q} {output:q} >> {log:q} 2>&1"
 
 

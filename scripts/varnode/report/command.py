@@ -15,7 +15,7 @@ import yaml
 from varnode.atomic import write_text_atomic
 from varnode.errors import VarnodeError
 from varnode.report import builders, cohort_vcf, parsers, tables
-from varnode.report.pages import Block, Table, copy_raw, write_json, write_page
+from varnode.report.pages import Block, Table, copy_raw, link_in_results, write_json, write_page
 from varnode.report.tables import Section
 from varnode.run_summary import stale_outputs
 
@@ -26,6 +26,13 @@ def default_settings() -> dict[str, Any]:
     """The `report` section's defaults, from the config schema (their single home)."""
     schema = yaml.safe_load(SCHEMA.read_text())
     properties = schema["properties"]["report"]["properties"]
+    return {name: spec["default"] for name, spec in properties.items()}
+
+
+def _cohort_qc_defaults() -> dict[str, Any]:
+    """The cohort.qc section's defaults: the one outlier rule of every cohort table."""
+    schema = yaml.safe_load(SCHEMA.read_text())
+    properties = schema["properties"]["cohort"]["properties"]["qc"]["properties"]
     return {name: spec["default"] for name, spec in properties.items()}
 
 
@@ -52,53 +59,33 @@ def build(args: argparse.Namespace) -> list[Path]:
     settings = settings_from(args.settings)
     results, out_dir = args.results, args.output_dir
     write_dir = args.staging or out_dir
-    link = partial(copy_raw, results=results, out_dir=write_dir)
-    units = tables.read_units(args.sample_sheet)
-    reports = [
-        tables.load_sample(results, sample, sample_units, args.callers)
-        for sample, sample_units in units.items()
-    ]
-    for report in reports:
+    link = partial(copy_raw, results=results, out_dir=write_dir, report_dir=out_dir)
+    sheet = tables.read_sheet(args.sample_sheet)
+    reports = []
+    for sample, (sample_units, terms) in sheet.items():
+        report = tables.load_sample(results, sample, sample_units, args.callers)
+        report.hpo_terms = terms
         report.metrics = tables.sample_metrics(report, settings["coverage_thresholds"])
         report.qc_status, report.qc_reasons = tables.qc_status(
             report.metrics, settings["qc_thresholds"]
         )
+        reports.append(report)
+    term_names = _term_names(args.phenotype_index) if any(r.hpo_terms for r in reports) else {}
 
     run, run_problem = load_run(out_dir / "run.json")
     written = []
     sample_pages = [
-        builders.sample_page(report, settings["coverage_thresholds"], link) for report in reports
+        builders.sample_page(report, settings["coverage_thresholds"], link, term_names)
+        for report in reports
     ]
-
     cohort = results / "cohort"
-    sample_qc = tables.load_file(parsers.read_tsv, cohort / "sample_qc.tsv")
-    sample_qc_outliers = (
-        tables.outliers(sample_qc.value, next(iter(sample_qc.value[0])), settings["outlier_mad"])
-        if sample_qc.available and sample_qc.value
-        else set()
-    )
-    relatedness = tables.load_file(parsers.read_tsv, cohort / "relatedness.tsv")
-    skipped = parsers.skip_reason(cohort / "relatedness.tsv")
-    if skipped:
-        relatedness = Section(value={"skipped": skipped}, sources=relatedness.sources)
-    elif relatedness.available:
-        relatedness = _derive(relatedness, tables.relatedness_matrix)
-    outlier_test = tables.load_file(parsers.read_json, cohort / "sample_qc.json")
+    sample_qc, relatedness, outlier_test, rule = load_cohort(cohort, args)
     cohort_summary = tables.load_file(
         partial(cohort_vcf.summarise_cohort_vcf, af_bins=settings["af_bins"]),
         cohort / "cohort.vcf.gz",
     )
-    metric_rows = [report.metrics for report in reports]
     cohort_page = builders.cohort_page(
-        reports,
-        settings["outlier_mad"],
-        tables.outliers(metric_rows, "sample", settings["outlier_mad"]),
-        sample_qc,
-        sample_qc_outliers,
-        outlier_test.value.get("outlier_test") if outlier_test.available else None,
-        relatedness,
-        cohort_summary,
-        link,
+        reports, rule, sample_qc, outlier_test, relatedness, cohort_summary, link
     )
 
     multiqc = out_dir / "multiqc" / "multiqc_report.html"
@@ -117,14 +104,63 @@ def build(args: argparse.Namespace) -> list[Path]:
         ]
         for page_report, page in zip(reports, sample_pages, strict=True)
     }
-    index = builders.index_page(reports, settings["qc_thresholds"], extra_links, raw_links)
-    index.blocks.insert(1, _stale_block(results, out_dir, list(units)))
+    files = {
+        report.sample: builders.deliverables(
+            results, report.sample, args.callers, bool(report.hpo_terms)
+        )
+        for report in reports
+    }
+    index = builders.index_page(
+        reports,
+        settings["qc_thresholds"],
+        extra_links,
+        raw_links,
+        builders.cohort_findings(sample_qc, relatedness),
+        builders.deliverables_table(
+            reports, files, partial(link_in_results, report_dir=out_dir), results
+        ),
+    )
+    stale = _stale_block(results, out_dir, list(sheet))
+    # First-screen news only when there is something stale; else a line at the end.
+    index.blocks.insert(2 if stale.tables else len(index.blocks), stale)
     for page in [index, *sample_pages, cohort_page]:
         write_page(page, write_dir, run, run_problem)
         write_json(write_dir / "tables" / f"{Path(page.filename).stem}.json", page.tables())
         written.append(write_dir / page.filename)
     _write_metrics(builders.sample_metrics_table(reports), write_dir)
     return written
+
+
+def load_cohort(
+    cohort: Path, args: argparse.Namespace
+) -> tuple[Section, Section, str | None, tables.OutlierRule]:
+    """The cohort stage's sample QC, relatedness summary, how its outlier test ran, and
+    its outlier rule (from sample_qc.json when there, else the command's options)."""
+    sample_qc = tables.load_file(parsers.read_tsv, cohort / "sample_qc.tsv")
+    qc_json = tables.load_file(parsers.read_json, cohort / "sample_qc.json")
+    recorded = qc_json.value.get("thresholds", {}) if qc_json.available else {}
+    rule = tables.OutlierRule(
+        recorded.get("outlier_mads", args.outlier_mads),
+        recorded.get("min_samples_for_outliers", args.min_samples_for_outliers),
+    )
+    relatedness_path = cohort / "relatedness.tsv"
+    skipped = parsers.skip_reason(relatedness_path)
+    if skipped:
+        relatedness = Section(value={"skipped": skipped}, sources=[relatedness_path])
+    else:
+        relatedness = tables.load_file(tables.relatedness_summary, relatedness_path)
+    outlier_test = qc_json.value.get("outlier_test") if qc_json.available else None
+    return sample_qc, relatedness, outlier_test, rule
+
+
+def _term_names(index_path: Path | None) -> dict[str, str]:
+    """HPO id -> term name, from the phenotype index (none given: ids are shown alone)."""
+    if index_path is None:
+        return {}
+    from varnode.phenotype import PhenotypeIndex, term_id
+
+    index = PhenotypeIndex.load(index_path)
+    return {term_id(term): name for term, name in index.names.items()}
 
 
 def _stale_block(results: Path, out_dir: Path, samples: list[str]) -> Block:
@@ -154,14 +190,6 @@ def _write_metrics(table: Table, out_dir: Path) -> None:
     write_json(out_dir / "tables" / "sample_metrics.json", [table])
 
 
-def _derive(section: Section, derive) -> Section:
-    """Apply a further step to a loaded section; its failure makes the section unavailable."""
-    try:
-        return Section(value=derive(section.value, section.sources[0]), sources=section.sources)
-    except VarnodeError as error:
-        return Section(problem=str(error), sources=section.sources)
-
-
 def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--results",
@@ -187,6 +215,26 @@ def configure(parser: argparse.ArgumentParser) -> None:
         type=Path,
         default=Path("results/report"),
         help="report folder; run.json and multiqc/ are read from it if present",
+    )
+    parser.add_argument(
+        "--phenotype-index",
+        type=Path,
+        default=None,
+        help="phenotype index (varnode phenotype-index): HPO term names on the candidate tables",
+    )
+    qc_defaults = _cohort_qc_defaults()
+    parser.add_argument(
+        "--outlier-mads",
+        type=float,
+        default=qc_defaults["outlier_mads"],
+        help="cohort outlier rule when results/cohort/sample_qc.json does not record it"
+        " (config cohort.qc.outlier_mads)",
+    )
+    parser.add_argument(
+        "--min-samples-for-outliers",
+        type=int,
+        default=qc_defaults["min_samples_for_outliers"],
+        help="the same rule's minimum cohort size (config cohort.qc.min_samples_for_outliers)",
     )
     parser.add_argument(
         "--staging",
