@@ -177,6 +177,8 @@ rule report_html:
         run=f"{REPORT}/run.json",
         multiqc=f"{REPORT}/multiqc/multiqc_report.html",
         sample_sheet=config["samples"],
+        # HPO term names on the candidate tables
+        index=PHENOTYPE_INDEX if PHENOTYPED_SAMPLES else [],
     output:
         index=report(
             f"{REPORT}/index.html", caption="../report/index.rst", category="Report"
@@ -203,14 +205,19 @@ rule report_html:
     params:
         settings=json.dumps(config.get("report", {})),
         callers=CALLERS,
+        terms=lambda wc, input: quoted_option("--phenotype-index", input.index),
+        # The cohort's one outlier rule (sample QC), for every table of the cohort page.
+        outliers=config["cohort"]["qc"],
         outdir=lambda wc, output: os.path.dirname(output.index),
         staging=f"{REPORT}/.partial.pages",
     shell:
         "rm -rf {params.staging:q}"
         " && python -m varnode report --results results"
         " --sample-sheet {input.sample_sheet:q} --callers {params.callers:q}"
-        " --settings {params.settings:q} -o {params.outdir:q} --staging {params.staging:q}"
-        " > {log:q} 2>&1"
+        " --settings {params.settings:q} {params.terms}"
+        " --outlier-mads {params.outliers[outlier_mads]:q}"
+        " --min-samples-for-outliers {params.outliers[min_samples_for_outliers]:q}"
+        " -o {params.outdir:q} --staging {params.staging:q} > {log:q} 2>&1"
         " && python -m varnode publish --staging {params.staging:q} {output:q} >> {log:q} 2>&1"
 
 

@@ -3,6 +3,7 @@ index pages. Every number shown is in a `Table`, which is also written as TSV.""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -64,10 +65,11 @@ CANDIDATE_COLUMNS = [
     "zygosity",
     "clinvar_significance",
     "variant",
-    "id",
-    "hpo_terms",
+    "phenotype_match",
     "explanation",
 ]
+# The explanation's phenotype part (varnode prioritise): the gene's closest HPO term.
+CLOSEST_TERM = re.compile(r"closest: HP:\d+ .+? ~ (HP:\d+) (.+?) ([\d.]+)\)")
 # HGVS protein notation, under whichever name the variant table gives it (preferred first).
 PROTEIN_COLUMNS = ("hgvs_p", "protein_hgvs", "hgvsp", "protein_change")
 CANDIDATE_ROWS = 200
@@ -121,6 +123,7 @@ def sample_page(
             rows,
             shown=_metric_labels(rows),
             collapsed=False,
+            tiles=True,
         )
     )
     blocks.append(summary)
@@ -313,7 +316,7 @@ def _candidate_blocks(
         if block.problem:
             continue
         block.notes.append(f"Patient phenotype (sample sheet): {named}.")
-        rows = [_candidate_row(row, term_names) for row in section.value]
+        rows = [_candidate_row(row) for row in section.value]
         shown = rows[:CANDIDATE_ROWS]
         if len(rows) > len(shown):
             block.notes.append(
@@ -349,7 +352,12 @@ def _term_name(term: str, term_names: dict[str, str]) -> str:
     return f"{name} ({term})" if name else term
 
 
-def _candidate_row(row: dict[str, str], term_names: dict[str, str]) -> dict[str, Any]:
+def _closest_term(explanation: str) -> str:
+    match = CLOSEST_TERM.search(explanation)
+    return f"{match[2]} ({match[1]}) {float(match[3]):.2f}" if match else ""
+
+
+def _candidate_row(row: dict[str, str]) -> dict[str, Any]:
     typed = _typed(row)
     protein = next((row[c] for c in PROTEIN_COLUMNS if row.get(c)), "")
     frequency = typed.get("population_af")
@@ -357,9 +365,7 @@ def _candidate_row(row: dict[str, str], term_names: dict[str, str]) -> dict[str,
         **{column: typed.get(column) for column in CANDIDATE_COLUMNS},
         "protein_change": protein,
         "variant": "{}:{} {}>{}".format(*(row.get(c, "") for c in ("chrom", "pos", "ref", "alt"))),
-        "hpo_terms": "; ".join(
-            _term_name(term, term_names) for term in (row.get("hpo_terms") or "").split(";") if term
-        ),
+        "phenotype_match": _closest_term(row.get("explanation") or ""),
         "_rare": not isinstance(frequency, int | float) or frequency < RARE_FOR_COMPOUND,
         "_damaging": severity(row.get("consequence") or "") >= DAMAGING,
     }
@@ -659,9 +665,12 @@ def cohort_page(
     metrics_block = Block("sample-metrics", "Sequencing QC per sample")
     metrics_block.notes.append(rule.describe(len(reports)))
     metric_rows = [report.metrics for report in reports]
-    metrics_block.tables.append(
-        sample_metrics_table(reports, outliers(metric_rows, "sample", rule))
-    )
+    table = sample_metrics_table(reports, outliers(metric_rows, "sample", rule))
+    # Rates, not the counts behind them, and no reasons (on the index page): a table that
+    # fits the page. All columns: tables/sample_metrics.tsv.
+    table.name = "cohort.sample_metrics"
+    table.columns = [c for c in table.columns if c in COHORT_METRICS or c.startswith("breadth_")]
+    metrics_block.tables.append(table)
     blocks.append(metrics_block)
 
     qc_block = _block(
@@ -675,9 +684,18 @@ def cohort_page(
             flags = [f for f in str(row.get("flags") or "").split(";") if f and f != "PASS"]
             if flags:
                 qc_block.items.append(("warn", f"{row['sample']}: {', '.join(flags)}", None))
-        columns = list(rows[0]) if rows else ["(no rows)"]
+        columns = [c for c in SAMPLE_QC_SHOWN if rows and c in rows[0]] or ["(no rows)"]
+        qc_block.notes.append(
+            "▸ opens a sample's sex evidence; every column: raw input (sample_qc.tsv)."
+        )
         qc_block.tables.append(
-            Table("cohort.sample_qc", columns, rows, highlight=flagged_cells(rows))
+            Table(
+                "cohort.sample_qc",
+                columns,
+                rows,
+                highlight=flagged_cells(rows),
+                detail="sex_evidence" if "sex_evidence" in columns else None,
+            )
         )
     blocks.append(qc_block)
     blocks.append(_relatedness_block(relatedness, link))
@@ -736,6 +754,38 @@ def cohort_page(
     return Page("cohort.html", "Cohort", blocks, contents=True)
 
 
+COHORT_METRICS = (
+    "sample",
+    "qc_status",
+    "reads_before_trimming",
+    "reads_kept_rate",
+    "q30_rate",
+    "mapping_rate",
+    "properly_paired_rate",
+    "error_rate",
+    "insert_size_mean",
+    "duplicate_rate",
+    "mean_depth",
+)
+# The cohort sample-QC columns on the page (the raw table has a few more counts).
+SAMPLE_QC_SHOWN = (
+    "sample",
+    "sheet_sex",
+    "inferred_sex",
+    "call_rate",
+    "n_snv",
+    "n_indel",
+    "ti_tv",
+    "n_het",
+    "n_hom_alt",
+    "het_hom_ratio",
+    "x_het_fraction",
+    "mean_depth_autosomes",
+    "x_depth_ratio",
+    "y_depth_ratio",
+    "flags",
+    "sex_evidence",
+)
 # Sample-QC flags (varnode sample-qc) -> the column whose cell they concern.
 FLAG_COLUMNS = {
     "low_call_rate": "call_rate",
@@ -782,8 +832,9 @@ def _relatedness_block(relatedness: Section, link: RawLinker) -> Block:
         )
     )
     columns = ["sample_a", "sample_b", "flag", "kinship", "n_sites"]
-    block.tables.append(Table("cohort.related_pairs", columns, summary["related"]))
-    if not summary["related"]:
+    if summary["related"]:
+        block.tables.append(Table("cohort.related_pairs", columns, summary["related"]))
+    else:
         block.notes.append("No related pairs among the pairs with enough informative sites.")
     if summary["insufficient"]:
         block.tables.append(

@@ -80,6 +80,13 @@ COLUMNS = {
         "Mean depth", "depth", "mean read depth over the reference (mosdepth, total row)"
     ),
     # cohort sample QC (varnode sample-qc)
+    "sheet_sex": Column("Sheet sex", "text", "sex given in the sample sheet"),
+    "inferred_sex": Column("Inferred sex", "text", "sex inferred from X heterozygosity and depth"),
+    "n_snv": Column("SNVs", "count", "SNV calls of the sample in the cohort VCF"),
+    "n_indel": Column("Indels", "count", "indel calls of the sample in the cohort VCF"),
+    "n_het": Column("Het", "count", "heterozygous calls"),
+    "n_hom_alt": Column("Hom-alt", "count", "homozygous ALT calls"),
+    "flags": Column("Flags", "text", "sample-QC flags (PASS: none)"),
     "call_rate": Column("Call rate", "percent", "autosomal cohort sites with a call"),
     "ti_tv": Column("Ti/Tv", "ratio", "transitions / transversions of the sample's SNVs"),
     "het_hom_ratio": Column("Het/hom", "ratio", "heterozygous / homozygous-ALT calls"),
@@ -95,6 +102,18 @@ COLUMNS = {
     "phenotype_score": Column("Phenotype", "score", "gene-to-patient phenotype similarity"),
     "variant_score": Column("Variant", "score", "weighted consequence, rarity, ClinVar, zygosity"),
     "population_af": Column("Pop. AF", "af", "allele frequency in the population data"),
+    "rank": Column("Rank", "text", "rank by score (1 = best)"),
+    "gene": Column("Gene", "text", "gene of the most severe consequence (bcftools csq)"),
+    "protein_change": Column("Protein", "text", "protein change (HGVS p. notation)"),
+    "consequence": Column("Consequence", "text", "most severe consequence (bcftools csq)"),
+    "zygosity": Column("Zygosity", "text", "the sample's genotype class"),
+    "clinvar_significance": Column("ClinVar", "text", "ClinVar clinical significance"),
+    "variant": Column("Variant", "text", "chromosome:position REF>ALT"),
+    "phenotype_match": Column(
+        "Phenotype match",
+        "text",
+        "the gene's HPO term closest to the patient's terms, and its Lin similarity",
+    ),
 }
 
 

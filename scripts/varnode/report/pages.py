@@ -64,6 +64,8 @@ class Table:
     row_data: list[dict[str, str]] = field(default_factory=list)
     # shown open even when long (the table the page is about)
     collapsed: bool | None = None
+    # a metric/value table laid out as tiles (a first screen, not a long column)
+    tiles: bool = False
     # (value of the first column, column) -> text shown instead of the value (the TSV
     # keeps the value), e.g. "BAM" for a file's path, a metric's readable name
     shown: dict[tuple[str, str], str] = field(default_factory=dict)

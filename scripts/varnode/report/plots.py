@@ -58,9 +58,13 @@ def coverage_plot(
         axes.axvline(threshold, color="#888888", linestyle=":", linewidth=0.8)
         axes.annotate(
             f"{threshold}{TIMES}: {100 * breadth:.1f} %",
-            (threshold, min(breadth, 0.95)),
-            xytext=(3, 4),
+            (threshold, 0.04),
+            xycoords=("data", "axes fraction"),
+            xytext=(-3, 0),
             textcoords="offset points",
+            rotation=90,
+            ha="right",
+            va="bottom",
             fontsize=8,
             color="#444444",
         )
@@ -121,7 +125,8 @@ def grouped_bar_plot(
     for index, (name, values) in enumerate(series.items()):
         positions = [group + index * width - 0.4 + width / 2 for group in range(len(groups))]
         axes.bar(positions, values, width=width, label=name)
-    axes.set_xticks(range(len(groups)), groups, rotation=30 if len(groups) > 6 else 0)
+    rotation = 90 if len(groups) > 12 else 30 if len(groups) > 6 else 0
+    axes.set_xticks(range(len(groups)), groups, rotation=rotation)
     axes.set_xlabel(xlabel)
     axes.set_ylabel(ylabel)
     if len(series) > 1:
