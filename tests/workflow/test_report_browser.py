@@ -20,7 +20,6 @@ from urllib.parse import unquote, urlparse
 
 import pytest
 
-
 playwright_api = pytest.importorskip("playwright.sync_api")
 
 CHROMIUM = Path("/usr/bin/chromium")
