@@ -11,9 +11,9 @@ from typing import Any
 
 import numpy as np
 
-from varnode.consequences import severity
-from varnode.kinship import DEGREES
-from varnode.prioritise import DAMAGING, RARE_FOR_COMPOUND
+from varnode.annotate.consequences import severity
+from varnode.cohort.relatedness import DEGREES
+from varnode.phenotype.prioritise import DAMAGING, RARE_FOR_COMPOUND
 from varnode.report import display, plots
 from varnode.report.pages import Block, Page, Table
 from varnode.report.tables import OutlierRule, SampleReport, Section, outliers
@@ -383,7 +383,7 @@ def _accuracy_block(report: SampleReport, link: RawLinker) -> Block:
             if row["type"] != "ALL"
         ]
         block.notes.append(
-            "PASS calls against config benchmark.truth (varnode compare): allele = same"
+            "PASS calls against config accuracy.truth (varnode compare): allele = same"
             " position and alleles; haplotype_genotype = same diploid haplotype sequences."
         )
         block.tables.append(Table(f"{report.sample}.accuracy", list(rows[0]), rows))

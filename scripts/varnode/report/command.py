@@ -12,12 +12,12 @@ from typing import Any
 
 import yaml
 
-from varnode.atomic import write_text_atomic
+from varnode.common.atomic import write_text_atomic
 from varnode.errors import VarnodeError
 from varnode.report import builders, cohort_vcf, parsers, tables
 from varnode.report.pages import Block, Table, copy_raw, link_in_results, write_json, write_page
+from varnode.report.stale import stale_outputs
 from varnode.report.tables import Section
-from varnode.run_summary import stale_outputs
 
 SCHEMA = Path(__file__).resolve().parents[3] / "workflow" / "schemas" / "config.schema.yaml"
 
@@ -157,7 +157,7 @@ def _term_names(index_path: Path | None) -> dict[str, str]:
     """HPO id -> term name, from the phenotype index (none given: ids are shown alone)."""
     if index_path is None:
         return {}
-    from varnode.phenotype import PhenotypeIndex, term_id
+    from varnode.phenotype.index import PhenotypeIndex, term_id
 
     index = PhenotypeIndex.load(index_path)
     return {term_id(term): name for term, name in index.names.items()}
