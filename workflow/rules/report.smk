@@ -56,7 +56,9 @@ rule stats_variants:
         mem_mb=500,
         runtime=lambda wc, attempt: 30 * attempt,
     params:
-        pass_only=lambda wildcards: ["--apply-filters", "PASS"] if wildcards.stage else [],
+        pass_only=lambda wildcards: (
+            ["--apply-filters", "PASS"] if wildcards.stage else []
+        ),
         partial=partial_outputs,
     shell:
         "bcftools stats {params.pass_only:q} {input:q} > {params.partial:q} 2> {log:q}"
