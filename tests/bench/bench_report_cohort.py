@@ -97,7 +97,7 @@ def write_results(root: Path, n_samples: int, seed: int) -> Path:
     return results
 
 
-def measure(n_samples: int, seed: int) -> dict[str, float]:
+def measure(n_samples: int, seed: int, keep: Path | None = None) -> dict[str, float]:
     sys.path.insert(0, str(REPO / "scripts"))
     from varnode.report import builders, command, tables
     from varnode.report.pages import copy_raw, write_page
@@ -154,6 +154,8 @@ def measure(n_samples: int, seed: int) -> dict[str, float]:
         )
         write_page(page, root / "page", None, "not generated")
         built = time.perf_counter() - started
+        if keep:
+            shutil.copytree(out, keep / f"report-{n_samples}", dirs_exist_ok=True)
         return {
             "samples": n_samples,
             "pairs": n_samples * (n_samples - 1) // 2,
@@ -170,8 +172,9 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--samples", type=int, nargs="+", default=[1000])
     parser.add_argument("--seed", type=int, default=21)
+    parser.add_argument("--keep", type=Path, help="copy each report folder here, to look at")
     args = parser.parse_args()
-    rows = [measure(n, args.seed) for n in args.samples]
+    rows = [measure(n, args.seed, args.keep) for n in args.samples]
     columns = list(rows[0])
     print("\t".join(columns))
     for row in rows:

@@ -286,6 +286,7 @@ def _variants_block(report: SampleReport, link: RawLinker) -> Block:
             "variant records",
             "variant counts by type",
             "variant type",
+            plots.paired_colors(len(rows) // 2) if len(rows) % 2 == 0 else None,
         )
     )
     block.tables.append(Table(f"{report.sample}.variants", VARIANT_COLUMNS, rows, collapsed=False))

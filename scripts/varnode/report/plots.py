@@ -118,13 +118,16 @@ def grouped_bar_plot(
     ylabel: str,
     title: str,
     xlabel: str,
+    colors: Sequence[str] | None = None,
 ) -> str:
-    """Bars per group (x) for each named series, side by side."""
+    """Bars per group (x) for each named series, side by side (colours: one per series,
+    default matplotlib's cycle)."""
     figure, axes = plt.subplots(figsize=FIGURE_SIZE)
     width = 0.8 / max(len(series), 1)
     for index, (name, values) in enumerate(series.items()):
         positions = [group + index * width - 0.4 + width / 2 for group in range(len(groups))]
-        axes.bar(positions, values, width=width, label=name)
+        color = colors[index] if colors else None
+        axes.bar(positions, values, width=width, label=name, color=color)
     rotation = 90 if len(groups) > 12 else 30 if len(groups) > 6 else 0
     axes.set_xticks(range(len(groups)), groups, rotation=rotation)
     axes.set_xlabel(xlabel)
@@ -132,6 +135,14 @@ def grouped_bar_plot(
     if len(series) > 1:
         axes.legend(frameon=False, fontsize=8)
     return _to_svg(figure, title)
+
+
+def paired_colors(pairs: int) -> list[str]:
+    """Light then dark of one hue per pair (e.g. a caller's raw and PASS counts)."""
+    cycle = plt.get_cmap("tab20").colors
+    return [
+        matplotlib.colors.to_hex(cycle[(2 * (i // 2) + 1 - i % 2) % 20]) for i in range(2 * pairs)
+    ]
 
 
 def histogram_plot(values: Sequence[float], xlabel: str, ylabel: str, title: str) -> str:
