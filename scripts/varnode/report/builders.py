@@ -75,6 +75,9 @@ PROTEIN_COLUMNS = ("hgvs_p", "protein_hgvs", "hgvsp", "protein_change")
 CANDIDATE_ROWS = 200
 # Per-sample bars while they stay readable; beyond, a histogram over samples.
 BAR_SAMPLES = 40
+# The index's first screen lists at most this many failed samples, flagged samples and
+# related pairs each; the rest are a count with a link to their table.
+ITEMS_PER_KIND = 20
 
 
 def sample_page_name(sample: str) -> str:
@@ -559,7 +562,8 @@ def index_page(
     overview = Block("overview", "At a glance")
     statuses = [report.qc_status for report in reports]
     overview.counts = [(status, statuses.count(status)) for status in ("pass", "warn", "fail")]
-    for report in reports:
+    sample_items = []
+    for report in sorted(reports, key=lambda r: r.qc_status != "fail"):
         if report.qc_status == "pass":
             continue
         failing = [r for r in report.qc_reasons if r.startswith(report.qc_status)]
@@ -569,30 +573,34 @@ def index_page(
             if missing and len(missing) == len(report.qc_reasons)
             else ""
         )
-        overview.items.append(
+        sample_items.append(
             (
                 report.qc_status,
                 text + "; ".join(r.partition(": ")[2] for r in failing),
                 sample_page_name(report.sample),
             )
         )
-    for sample, flags in findings.sample_flags.items():
-        overview.items.append(
-            (
-                "warn",
-                f"{sample}: cohort sample QC flags {', '.join(flags)}",
-                "cohort.html#sample-qc",
-            )
+    flag_items = [
+        ("warn", f"{sample}: cohort sample QC flags {', '.join(flags)}", "cohort.html#sample-qc")
+        for sample, flags in findings.sample_flags.items()
+    ]
+    pair_items = [
+        (
+            "info",
+            f"{pair['sample_a']} and {pair['sample_b']}: {pair['flag']} "
+            f"(kinship {pair['kinship']:.3f})",
+            "cohort.html#relatedness",
         )
-    for pair in findings.related_pairs:
-        overview.items.append(
-            (
-                "info",
-                f"{pair['sample_a']} and {pair['sample_b']}: {pair['flag']} "
-                f"(kinship {pair['kinship']:.3f})",
-                "cohort.html#relatedness",
-            )
-        )
+        for pair in findings.related_pairs
+    ]
+    for items, where in (
+        (sample_items, "#samples"),
+        (flag_items, "cohort.html#sample-qc"),
+        (pair_items, "cohort.html#relatedness"),
+    ):
+        overview.items.extend(items[:ITEMS_PER_KIND])
+        if len(items) > ITEMS_PER_KIND:
+            overview.items.append(("info", f"… and {len(items) - ITEMS_PER_KIND} more", where))
     for problem in findings.problems:
         overview.items.append(("warn", problem, "cohort.html"))
     if not overview.items:
