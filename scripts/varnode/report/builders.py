@@ -819,6 +819,7 @@ def flagged_cells(rows: list[dict[str, Any]]) -> set[tuple[str, str]]:
 
 def _relatedness_block(relatedness: Section, link: RawLinker) -> Block:
     block = _block("relatedness", "Relatedness (KING-robust kinship)", [relatedness], link)
+    block.tables_first = True
     if block.problem:
         return block
     summary = relatedness.value

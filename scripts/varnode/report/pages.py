@@ -156,6 +156,8 @@ class Block:
     raw_groups: list[tuple[str, list[tuple[str, str | None]]]] = field(default_factory=list)
     # filter checkboxes over a table's rows: (table html id, data attribute, label)
     filters: list[tuple[str, str, str]] = field(default_factory=list)
+    # tables above the plots (a list to read first, e.g. the related pairs)
+    tables_first: bool = False
 
 
 @dataclass

@@ -163,10 +163,13 @@ def kinship_histogram(kinship: np.ndarray, boundaries: Sequence[tuple[float, str
         axes.axvline(bound, color="#aa5500", linestyle=":", linewidth=0.8)
         axes.annotate(
             label,
-            (bound, 1),
+            (bound, 0.98),
             xycoords=("data", "axes fraction"),
-            xytext=(2, -10),
+            xytext=(2, 0),
             textcoords="offset points",
+            rotation=90,
+            ha="left",
+            va="top",
             fontsize=7,
             color="#aa5500",
         )
