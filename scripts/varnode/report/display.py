@@ -16,6 +16,11 @@ class Column:
     label: str
     unit: str  # one of FORMATTERS
     definition: str
+    prose: str = ""  # the name in a sentence, when the label is too terse for one
+
+    @property
+    def name(self) -> str:
+        return self.prose or self.label
 
 
 def _reads(value: float) -> str:
@@ -119,7 +124,10 @@ COLUMNS = {
 
 def breadth_column(depth: int) -> Column:
     return Column(
-        f"≥{depth}{TIMES}", "percent", f"reference bases covered by at least {depth} reads"
+        f"≥{depth}{TIMES}",
+        "percent",
+        f"reference bases covered by at least {depth} reads",
+        f"Bases covered ≥{depth}{TIMES}",
     )
 
 
@@ -147,4 +155,4 @@ def metric_text(name: str, value: Any) -> str:
     """`label value` for prose (QC reasons), falling back to the raw name and value."""
     spec = column(name)
     shown = display(name, value)
-    return f"{spec.label if spec else name} {shown if shown is not None else value}"
+    return f"{spec.name if spec else name} {shown if shown is not None else value}"
