@@ -12,6 +12,10 @@ outputs from tests/unit/data/report, copied under every name). Then `varnode rep
 runs as the workflow runs it, and the cohort page's build is timed on its own (the
 parsed inputs in memory, as `varnode report` holds them). No cohort VCF: its summary is
 the cohort stage's cost, measured by bench_cohort.py. Results print as a table.
+
+Measured 2026-12-01 (2 shared cores, nice), 1,000 samples: relatedness.tsv 28.8 MB
+(499,500 pairs) read in 1.0 s, cohort page built and written in 1.4 s, cohort.html
+2.5 MB; the whole `varnode report` 354 s (its 1,000 sample pages), folder 107 MB.
 """
 
 from __future__ import annotations

@@ -482,3 +482,32 @@ def test_sample_page_shows_consensus_decisions_and_accuracy_of_each_call_set(tmp
     ]
     assert "Calling accuracy" not in (out / "sample-broken.html").read_text()
     assert "Consensus of the callers" not in (out / "sample-broken.html").read_text()
+
+
+def test_index_counts_verdicts_and_caps_the_first_screen(tmp_path):
+    reports = []
+    for number in range(25):
+        report = tables.SampleReport(f"S{number:02d}", ["L1"], {}, {}, {}, {})
+        report.metrics = {"sample": report.sample, "mean_depth": 5.0 if number else 30.0}
+        report.qc_status, report.qc_reasons = tables.qc_status(
+            report.metrics, {"mean_depth": {"warn_below": 20, "fail_below": 10}}
+        )
+        reports.append(report)
+    results = tmp_path / "results"
+    (results / "aligned").mkdir(parents=True)
+    (results / "aligned" / "S00.bam").write_text("")
+    files = {
+        r.sample: builders.deliverables(results, r.sample, ["bcftools"], False) for r in reports
+    }
+    table = builders.deliverables_table(reports, files, lambda path: path.name, results)
+    page = builders.index_page(reports, {}, [], {}, builders.CohortFindings(), table)
+    overview = page.blocks[0]
+    assert overview.counts == [("pass", 1), ("warn", 0), ("fail", 24)]
+    assert len(overview.items) == builders.ITEMS_PER_KIND + 1
+    assert overview.items[-1] == ("info", "… and 4 more", "#samples")
+    cells = {cell["column"]: cell for cell in table.cells()[0]}
+    assert (cells["alignments"]["display"], cells["alignments"]["href"]) == ("BAM", "S00.bam")
+    assert (
+        cells["bcftools calls"]["display"] == "missing" and cells["bcftools calls"]["href"] is None
+    )
+    assert "bcftools candidates" not in table.columns  # no HPO terms: not requested
