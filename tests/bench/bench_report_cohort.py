@@ -102,7 +102,9 @@ def write_results(root: Path, n_samples: int, seed: int) -> Path:
 
 
 def measure(n_samples: int, seed: int, keep: Path | None = None) -> dict[str, float]:
-    sys.path.insert(0, str(REPO / "scripts"))
+    sys.path[:0] = [str(REPO / "scripts"), str(REPO)]
+    from tests.unit.report_sources import SOURCES, sources
+    from varnode.common.config import config_default
     from varnode.report import builders, command, tables
     from varnode.report.pages import copy_raw, write_page
     from varnode.report.tables import Section
@@ -118,6 +120,8 @@ def measure(n_samples: int, seed: int, keep: Path | None = None) -> dict[str, fl
                 "-m",
                 "varnode",
                 "report",
+                "--sources",
+                sources(results),
                 "--results",
                 str(results),
                 "--sample-sheet",
@@ -134,16 +138,17 @@ def measure(n_samples: int, seed: int, keep: Path | None = None) -> dict[str, fl
         whole = time.perf_counter() - started
 
         args = command.argparse.Namespace(outlier_mads=4.0, min_samples_for_outliers=10)
+        patterns = {role: f"{results}/{pattern}" for role, pattern in SOURCES.items()}
+        thresholds = config_default("report", "qc_thresholds")
         reports = []
         for sample in [f"S{i:05d}" for i in range(n_samples)]:
-            report = tables.load_sample(results, sample, ["L1"], [])
+            report = tables.load_sample(patterns, sample, ["L1"], [])
             report.metrics = tables.sample_metrics(report, [1, 10, 20])
-            report.qc_status, report.qc_reasons = tables.qc_status(
-                report.metrics, command.default_settings()["qc_thresholds"]
-            )
+            report.qc_status, report.qc_reasons = tables.qc_status(report.metrics, thresholds)
             reports.append(report)
         started = time.perf_counter()
-        sample_qc, relatedness, outlier_test, rule = command.load_cohort(results / "cohort", args)
+        cohort = partial(tables.source, patterns)
+        sample_qc, relatedness, outlier_test, rule = command.load_cohort(cohort, args)
         loaded = time.perf_counter() - started
         link = partial(copy_raw, results=results, out_dir=root / "page")
         started = time.perf_counter()

@@ -12,6 +12,8 @@ from varnode.accuracy.haplotypes import clusters, match_haplotypes
 from varnode.accuracy.variants import Variant
 from varnode.cli import main
 
+pytestmark = pytest.mark.tools  # runs bcftools/bgzip/tabix
+
 # 0-based: a homopolymer of A at 20-25, CA dinucleotide repeat at 60-67.
 REFERENCE = (
     "GATTACAGCTTGCATCGGCT" "AAAAAA" "CGTGCTAGCTTCGAGCCATGGATCCTAGC"

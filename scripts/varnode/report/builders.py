@@ -482,34 +482,22 @@ Deliverable = tuple[str, str, Path]  # (column, label shown, path)
 
 
 def deliverables(
-    results: Path, sample: str, callers: list[str], prioritised: bool
+    path: Callable[..., Path], sample: str, callers: list[str], prioritised: bool
 ) -> list[Deliverable]:
-    """A sample's results a reader takes away, in the pipeline's layout."""
-    alignment = next(
-        (
-            path
-            for path in (results / "aligned" / f"{sample}.{ext}" for ext in ("cram", "bam"))
-            if path.is_file()
-        ),
-        results / "aligned" / f"{sample}.bam",
-    )
+    """A sample's results a reader takes away; `path(role, **fields)` gives each file."""
+    alignment = path("alignments", sample=sample)
     files = [("alignments", alignment.suffix[1:].upper(), alignment)]
     for caller in callers:
         files += [
-            (f"{caller} calls", "VCF", results / "calls" / f"{sample}.{caller}.filtered.vcf.gz"),
-            (f"{caller} annotated", "VCF", results / "annotated" / f"{sample}.{caller}.vcf.gz"),
-            (
-                f"{caller} variants",
-                "TSV",
-                results / "annotated" / f"{sample}.{caller}.variants.tsv",
-            ),
+            (f"{caller} calls", "VCF", path("calls", sample=sample, caller=caller)),
+            (f"{caller} annotated", "VCF", path("annotated_vcf", sample=sample, caller=caller)),
+            (f"{caller} variants", "TSV", path("variant_table", sample=sample, caller=caller)),
         ]
         if prioritised:
-            candidates = results / "prioritised" / f"{sample}.{caller}.candidates.tsv"
+            candidates = path("candidates", sample=sample, caller=caller)
             files.append((f"{caller} candidates", "TSV", candidates))
-    consensus = results / "calls" / f"{sample}.consensus.vcf.gz"
     if len(callers) > 1:
-        files.append(("consensus", "VCF", consensus))
+        files.append(("consensus", "VCF", path("consensus", sample=sample, call_set="consensus")))
     return files
 
 

@@ -1,49 +1,30 @@
 """`varnode report`: the HTML report folder (index, one page per sample, cohort page), the
-TSV/JSON behind every number, and copies of the raw inputs, from a results folder laid
-out as the pipeline writes it. Missing or broken inputs become "not available" notes."""
+TSV/JSON behind every number, and copies of the raw inputs, from the files named by
+--sources (path patterns by role). Missing or broken inputs become "not available" notes."""
 
 from __future__ import annotations
 
 import argparse
 import json
+from collections.abc import Callable
 from functools import partial
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from varnode.common.atomic import write_text_atomic
+from varnode.common.config import config_default, section_settings
 from varnode.errors import VarnodeError
 from varnode.report import builders, cohort_vcf, parsers, tables
 from varnode.report.pages import Block, Table, copy_raw, link_in_results, write_json, write_page
 from varnode.report.stale import stale_outputs
 from varnode.report.tables import Section
 
-SCHEMA = Path(__file__).resolve().parents[3] / "workflow" / "schemas" / "config.schema.yaml"
 
-
-def default_settings() -> dict[str, Any]:
-    """The `report` section's defaults, from the config schema (their single home)."""
-    schema = yaml.safe_load(SCHEMA.read_text())
-    properties = schema["properties"]["report"]["properties"]
-    return {name: spec["default"] for name, spec in properties.items()}
-
-
-def _cohort_qc_defaults() -> dict[str, Any]:
-    """The cohort.qc section's defaults: the one outlier rule of every cohort table."""
-    schema = yaml.safe_load(SCHEMA.read_text())
-    properties = schema["properties"]["cohort"]["properties"]["qc"]["properties"]
-    return {name: spec["default"] for name, spec in properties.items()}
-
-
-def settings_from(text: str | None) -> dict[str, Any]:
-    settings = default_settings()
-    if text:
-        try:
-            settings.update(json.loads(text))
-        except json.JSONDecodeError as error:
-            raise VarnodeError(f"--settings: not valid JSON ({error.msg})") from None
-    return settings
+def _json_argument(option: str, text: str) -> Any:
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as error:
+        raise VarnodeError(f"{option}: not valid JSON ({error.msg})") from None
 
 
 def load_run(path: Path) -> tuple[dict[str, Any] | None, str | None]:
@@ -56,14 +37,15 @@ def load_run(path: Path) -> tuple[dict[str, Any] | None, str | None]:
 
 
 def build(args: argparse.Namespace) -> list[Path]:
-    settings = settings_from(args.settings)
+    settings = section_settings("--settings", args.settings, "report")
     results, out_dir = args.results, args.output_dir
     write_dir = args.staging or out_dir
     link = partial(copy_raw, results=results, out_dir=write_dir, report_dir=out_dir)
+    sources = tables.check_sources(_json_argument("--sources", args.sources))
     sheet = tables.read_sheet(args.sample_sheet)
     reports = []
     for sample, (sample_units, terms) in sheet.items():
-        report = tables.load_sample(results, sample, sample_units, args.callers)
+        report = tables.load_sample(sources, sample, sample_units, args.callers)
         report.hpo_terms = terms
         report.metrics = tables.sample_metrics(report, settings["coverage_thresholds"])
         report.qc_status, report.qc_reasons = tables.qc_status(
@@ -78,11 +60,11 @@ def build(args: argparse.Namespace) -> list[Path]:
         builders.sample_page(report, settings["coverage_thresholds"], link, term_names)
         for report in reports
     ]
-    cohort = results / "cohort"
+    cohort = partial(tables.source, sources)
     sample_qc, relatedness, outlier_test, rule = load_cohort(cohort, args)
     cohort_summary = tables.load_file(
         partial(cohort_vcf.summarise_cohort_vcf, af_bins=settings["af_bins"]),
-        cohort / "cohort.vcf.gz",
+        cohort("cohort_vcf"),
     )
     cohort_page = builders.cohort_page(
         reports, rule, sample_qc, outlier_test, relatedness, cohort_summary, link
@@ -106,7 +88,7 @@ def build(args: argparse.Namespace) -> list[Path]:
     }
     files = {
         report.sample: builders.deliverables(
-            results, report.sample, args.callers, bool(report.hpo_terms)
+            partial(tables.source, sources), report.sample, args.callers, bool(report.hpo_terms)
         )
         for report in reports
     }
@@ -132,18 +114,19 @@ def build(args: argparse.Namespace) -> list[Path]:
 
 
 def load_cohort(
-    cohort: Path, args: argparse.Namespace
+    cohort: Callable[[str], Path], args: argparse.Namespace
 ) -> tuple[Section, Section, str | None, tables.OutlierRule]:
     """The cohort stage's sample QC, relatedness summary, how its outlier test ran, and
-    its outlier rule (from sample_qc.json when there, else the command's options)."""
-    sample_qc = tables.load_file(parsers.read_tsv, cohort / "sample_qc.tsv")
-    qc_json = tables.load_file(parsers.read_json, cohort / "sample_qc.json")
+    its outlier rule (from sample_qc.json when there, else the command's options);
+    `cohort` gives each role's path."""
+    sample_qc = tables.load_file(parsers.read_tsv, cohort("sample_qc"))
+    qc_json = tables.load_file(parsers.read_json, cohort("sample_qc_outlier_test"))
     recorded = qc_json.value.get("thresholds", {}) if qc_json.available else {}
     rule = tables.OutlierRule(
         recorded.get("outlier_mads", args.outlier_mads),
         recorded.get("min_samples_for_outliers", args.min_samples_for_outliers),
     )
-    relatedness_path = cohort / "relatedness.tsv"
+    relatedness_path = cohort("relatedness")
     skipped = parsers.skip_reason(relatedness_path)
     if skipped:
         relatedness = Section(value={"skipped": skipped}, sources=[relatedness_path])
@@ -192,10 +175,17 @@ def _write_metrics(table: Table, out_dir: Path) -> None:
 
 def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
+        "--sources",
+        required=True,
+        help="JSON: each input file's role -> its path pattern ({sample}, {unit}, {caller},"
+        " {stage}, {call_set}); the pipeline passes its report rule's REPORT_SOURCES",
+    )
+    parser.add_argument(
         "--results",
         type=Path,
         default=Path("results"),
-        help="results folder as the pipeline lays it out (default: results)",
+        help="the run's results folder: raw copies are labelled relative to it, and"
+        " outputs of samples no longer in the sheet are looked for in it (default: results)",
     )
     parser.add_argument(
         "--sample-sheet",
@@ -222,18 +212,17 @@ def configure(parser: argparse.ArgumentParser) -> None:
         default=None,
         help="phenotype index (varnode phenotype-index): HPO term names on the candidate tables",
     )
-    qc_defaults = _cohort_qc_defaults()
     parser.add_argument(
         "--outlier-mads",
         type=float,
-        default=qc_defaults["outlier_mads"],
+        default=config_default("cohort", "qc", "outlier_mads"),
         help="cohort outlier rule when results/cohort/sample_qc.json does not record it"
         " (config cohort.qc.outlier_mads)",
     )
     parser.add_argument(
         "--min-samples-for-outliers",
         type=int,
-        default=qc_defaults["min_samples_for_outliers"],
+        default=config_default("cohort", "qc", "min_samples_for_outliers"),
         help="the same rule's minimum cohort size (config cohort.qc.min_samples_for_outliers)",
     )
     parser.add_argument(
