@@ -14,8 +14,9 @@ parsed inputs in memory, as `varnode report` holds them). No cohort VCF: its sum
 the cohort stage's cost, measured by bench_cohort.py. Results print as a table.
 
 Measured 2026-12-01 (2 shared cores, nice), 1,000 samples: relatedness.tsv 28.8 MB
-(499,500 pairs) read in 1.0 s, cohort page built and written in 1.4 s, cohort.html
-2.5 MB; the whole `varnode report` 354 s (its 1,000 sample pages), folder 107 MB.
+(499,500 pairs) read in 1.0 s, cohort page built and written in 1.2 s, cohort.html
+2.5 MB, index.html 2.0 MB; the whole `varnode report` 223 s (mostly its 1,000 sample
+pages; 354 s in a busier run), folder 107 MB.
 """
 
 from __future__ import annotations
@@ -173,6 +174,7 @@ def measure(n_samples: int, seed: int, keep: Path | None = None) -> dict[str, fl
             "cohort_inputs_load_s": loaded,
             "cohort_page_build_s": built,
             "cohort_html_mb": (out / "cohort.html").stat().st_size / 1e6,
+            "index_html_mb": (out / "index.html").stat().st_size / 1e6,
             "report_folder_mb": sum(f.stat().st_size for f in out.rglob("*") if f.is_file()) / 1e6,
         }
 
