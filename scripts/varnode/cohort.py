@@ -17,6 +17,7 @@ import numpy as np
 
 from varnode.allele_counts import read_sexes
 from varnode.atomic import write_text_atomic
+from varnode.common.tables import SAMPLE_QC
 from varnode.errors import VarnodeError
 from varnode.genotype_chunks import DEFAULT_CHUNK_SIZE, INDEL, SNV, GenotypeChunk, read_chunks
 
@@ -259,43 +260,10 @@ def robust_z(values: np.ndarray) -> np.ndarray:
     return np.nan_to_num(z, nan=0.0)
 
 
-TSV_COLUMNS = (
-    "sample",
-    "sheet_sex",
-    "inferred_sex",
-    "call_rate",
-    "n_called_autosomal",
-    "n_autosomal_sites",
-    "n_snv",
-    "n_indel",
-    "ti_tv",
-    "n_het",
-    "n_hom_alt",
-    "het_hom_ratio",
-    "x_variant_calls",
-    "x_het_fraction",
-    "mean_depth_autosomes",
-    "x_depth_ratio",
-    "y_depth_ratio",
-    "sex_evidence",
-    "flags",
-)
-
-
-def _cell(value) -> str:
-    if value is None:
-        return "NA"
-    if isinstance(value, list):
-        return ";".join(value) or "PASS"
-    if isinstance(value, float):
-        return f"{value:.4g}"
-    return str(value)
-
-
 def qc_table(report: dict) -> str:
-    lines = ["\t".join(TSV_COLUMNS)]
-    lines += ["\t".join(_cell(row[c]) for c in TSV_COLUMNS) for row in report["samples"]]
-    return "\n".join(lines) + "\n"
+    """The per-sample table (common.tables.SAMPLE_QC); no flags is PASS."""
+    rows = [{**row, "flags": ";".join(row["flags"]) or "PASS"} for row in report["samples"]]
+    return SAMPLE_QC.to_tsv(SAMPLE_QC.frame(rows))
 
 
 def configure(parser: argparse.ArgumentParser) -> None:

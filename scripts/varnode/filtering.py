@@ -40,6 +40,7 @@ from pathlib import Path
 from cyvcf2 import VCF, Writer
 
 from varnode.atomic import atomic_path, write_text_atomic
+from varnode.common.tables import FILTER_STATS
 from varnode.errors import VarnodeError
 from varnode.filterspec import FilterSpec, MissingTagError, load
 from varnode.genotype_filters import GenotypeFilters
@@ -484,17 +485,16 @@ def stats_table(spec: FilterSpec, stats: Stats) -> dict:
 
 
 def write_stats(path: str, table: dict) -> None:
-    rows = ["level\tfilter\tfailed\tfailed_alone\tevaluated\tdescription"]
-    for level in ("sites", "genotypes"):
-        counts = table[level]
-        rows.append(f"{level[:-1]}\tany\t{counts['failed_any']}\t\t{counts['evaluated']}\t")
-    for item in table["filters"]:
-        evaluated = table[f"{item['level']}s"]["evaluated"]
-        rows.append(
-            f"{item['level']}\t{item['name']}\t{item['failed']}\t{item['failed_alone']}"
-            f"\t{evaluated}\t{item['description']}"
-        )
-    write_text_atomic(path, "\n".join(rows) + "\n")
+    """The table as TSV (common.tables.FILTER_STATS) and as JSON beside it."""
+    rows = [
+        {"level": level[:-1], "filter": "any", "failed": table[level]["failed_any"],
+         "evaluated": table[level]["evaluated"]}
+        for level in ("sites", "genotypes")
+    ] + [
+        {**item, "filter": item["name"], "evaluated": table[f"{item['level']}s"]["evaluated"]}
+        for item in table["filters"]
+    ]  # fmt: skip
+    FILTER_STATS.write(rows, path)
     write_text_atomic(Path(path).with_suffix(".json"), json.dumps(table, indent=2) + "\n")
 
 

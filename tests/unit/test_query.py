@@ -70,7 +70,7 @@ def test_query_returns_carriers_with_a_similar_phenotype(request, results, capsy
     assert [r["sample"] for r in rows] == ["P1"]
     assert rows[0]["callers"] == "bcftools,freebayes"
     assert rows[0]["level"] in ("high", "medium")
-    assert f"chrS:{RYR1_MISSENSE[0]} G>A missense 10A>10T (heterozygous)" in rows[0]["variants"]
+    assert f"chrS:{RYR1_MISSENSE[0]} G>A missense p.Ala10Thr (heterozygous)" in rows[0]["variants"]
     assert "1 more carrier(s) have no HPO terms" in err
 
 

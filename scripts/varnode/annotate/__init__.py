@@ -1,0 +1,1 @@
+"""Annotation stage: consequences, known variants, the variant table."""
