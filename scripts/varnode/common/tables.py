@@ -88,17 +88,19 @@ class TableSchema:
         write_text_atomic(path, self.to_tsv(frame))
         return len(frame)
 
-    def read(self, path: str | Path, comment: str | None = None):
+    def read(self, path: str | Path):
         """Read the table back with its documented dtypes; a header that differs from the
-        schema's is an error naming the file."""
+        schema's is an error naming the file. Leading `##` lines (a note such as
+        relatedness.tsv's `## skipped: ...`) are skipped."""
         import pandas as pd
 
+        notes = _leading_notes(path)
         options = dict(
             sep="\t",
             dtype=self.dtypes,
             keep_default_na=False,
             na_values={name: [""] for name in self.names},
-            comment=comment,
+            skiprows=notes,
         )
         try:
             if self.header:
@@ -136,6 +138,17 @@ class TableSchema:
             for c in self.columns
         ]
         return "\n".join(lines) + "\n"
+
+
+def _leading_notes(path: str | Path) -> int:
+    """How many lines at the top of the file are `##` notes."""
+    count = 0
+    with open(path, encoding="utf-8") as handle:
+        for line in handle:
+            if not line.startswith("##"):
+                break
+            count += 1
+    return count
 
 
 def _typed(value: Any, column: Column) -> Any:
