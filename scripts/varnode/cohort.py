@@ -269,7 +269,14 @@ def qc_table(report: dict) -> str:
 def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("vcf", help="cohort VCF/BCF with GT (and FORMAT/DP for sex by depth)")
     parser.add_argument("--sexes", required=True, help="`varnode cohort-members` table")
-    parser.add_argument("--tsv", required=True, help="output table, one row per sample")
+    parser.add_argument(
+        "-o",
+        "--output",
+        "--tsv",
+        dest="tsv",
+        required=True,
+        help="output table, one row per sample",
+    )
     parser.add_argument("--json", required=True, help="output JSON (table + settings)")
     parser.add_argument("--chunk-size", type=int, default=DEFAULT_CHUNK_SIZE)
     parser.add_argument("--min-call-rate", type=float, default=QcThresholds.min_call_rate)

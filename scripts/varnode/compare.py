@@ -40,7 +40,14 @@ def configure(parser) -> None:
     parser.add_argument("--truth", required=True, help="truth VCF")
     parser.add_argument("--ref", required=True, help="reference FASTA (indexed)")
     parser.add_argument("--regions", help="BED of confident regions to restrict both sides to")
-    parser.add_argument("--out", required=True, help="output prefix (PREFIX.tsv, .json, ...)")
+    parser.add_argument(
+        "-o",
+        "--output",
+        "--out",
+        dest="out",
+        required=True,
+        help="output prefix (PREFIX.tsv, .json, ...)",
+    )
     parser.add_argument("--sample", help="sample column of the calls (default: first)")
     parser.add_argument("--truth-sample", help="sample column of the truth (default: first)")
     parser.add_argument(

@@ -224,7 +224,7 @@ rule check_cohort_samples:
         partial=partial_outputs,
     shell:
         "python -m varnode sample-qc {input.vcf:q} --sexes {input.members:q}"
-        " --tsv {params.partial.tsv:q} --json {params.partial.json:q}"
+        " -o {params.partial.tsv:q} --json {params.partial.json:q}"
         " --chunk-size {params.chunk:q}"
         " --min-call-rate {params.qc[min_call_rate]:q}"
         " --outlier-mads {params.qc[outlier_mads]:q}"
