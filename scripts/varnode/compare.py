@@ -19,8 +19,6 @@ method and type), PREFIX.json (the same plus the inputs) and PREFIX.discrepancie
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 
 from varnode.accuracy import metrics
@@ -28,6 +26,7 @@ from varnode.accuracy.haplotypes import match_haplotypes
 from varnode.accuracy.matching import match_alleles
 from varnode.accuracy.variants import load
 from varnode.atomic import write_text_atomic
+from varnode.common.tables import ACCURACY, DISCREPANCIES
 from varnode.errors import VarnodeError
 
 # (genotype-aware?, simple matching's name, haplotype matching's name)
@@ -56,14 +55,6 @@ def configure(parser) -> None:
     parser.add_argument(
         "--gap", type=int, default=10, help="bp between variants that may interact (10)"
     )
-
-
-def _tsv(rows: list[dict], columns) -> str:
-    buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=list(columns), delimiter="\t", lineterminator="\n")
-    writer.writeheader()
-    writer.writerows({k: ("NA" if v is None else v) for k, v in row.items()} for row in rows)
-    return buffer.getvalue()
 
 
 def compare(args) -> tuple[list[dict], list[dict], dict]:
@@ -95,11 +86,8 @@ def run(args) -> int:
     if args.gap < 0:
         raise VarnodeError(f"--gap {args.gap}: must be >= 0")
     rows, errors, clusters = compare(args)
-    write_text_atomic(f"{args.out}.tsv", _tsv(rows, metrics.COLUMNS))
-    write_text_atomic(
-        f"{args.out}.discrepancies.tsv",
-        _tsv(errors, ("method", "status", "type", "chrom", "pos", "ref", "alt", "genotype")),
-    )
+    ACCURACY.write(rows, f"{args.out}.tsv")
+    DISCREPANCIES.write(errors, f"{args.out}.discrepancies.tsv")
     report = {
         "truth": args.truth,
         "calls": args.calls,

@@ -384,7 +384,59 @@ MEMBERS = TableSchema(
     header=False,
 )
 
-DOCUMENTED = (VARIANTS, VARIANTS_PARQUET, CANDIDATES, FILTER_STATS, SAMPLE_QC, RELATEDNESS, MEMBERS)
+_METHOD = Column(
+    "method",
+    TEXT,
+    "matching method: allele, genotype (exact allele match), haplotype, haplotype_genotype "
+    "(haplotype-aware, as hap.py)",
+)
+ACCURACY = TableSchema(
+    "accuracy",
+    "results/benchmark/{sample}.{call set}.accuracy.tsv",
+    "Precision, recall and F1 of a call set against the truth set in the confident "
+    "regions (config `benchmark`), per matching method and variant type. The same and the "
+    "inputs in `.accuracy.json`.",
+    (
+        _METHOD,
+        Column("type", TEXT, "SNV, INDEL or ALL"),
+        Column("truth_total", INTEGER, "truth variants", "count"),
+        Column("truth_tp", INTEGER, "truth variants found", "count"),
+        Column("fn", INTEGER, "truth variants missed", "count"),
+        Column("query_total", INTEGER, "calls (PASS only unless --all-calls)", "count"),
+        Column("query_tp", INTEGER, "calls matching the truth", "count"),
+        Column("fp", INTEGER, "calls not in the truth", "count"),
+        Column("precision", DECIMAL, "query_tp / query_total (empty: no calls)", "fraction"),
+        Column("recall", DECIMAL, "truth_tp / truth_total (empty: no truth)", "fraction"),
+        Column("f1", DECIMAL, "harmonic mean of precision and recall", "fraction"),
+    ),
+)
+DISCREPANCIES = TableSchema(
+    "accuracy discrepancies",
+    "results/benchmark/{sample}.{call set}.accuracy.discrepancies.tsv",
+    "Every false negative and false positive of the accuracy table, for inspection.",
+    (
+        _METHOD,
+        Column("status", TEXT, "FN (truth variant missed) or FP (call not in the truth)"),
+        Column("type", TEXT, "SNV or INDEL"),
+        _CHROM,
+        _POS,
+        _REF,
+        _ALT,
+        _GENOTYPE,
+    ),
+)
+
+DOCUMENTED = (
+    VARIANTS,
+    VARIANTS_PARQUET,
+    CANDIDATES,
+    FILTER_STATS,
+    SAMPLE_QC,
+    RELATEDNESS,
+    MEMBERS,
+    ACCURACY,
+    DISCREPANCIES,
+)
 
 
 def reference() -> str:
