@@ -1,0 +1,1 @@
+"""Reference stage: region shards, the assembly named in VCF headers."""
