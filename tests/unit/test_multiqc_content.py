@@ -51,7 +51,9 @@ def test_versions_methods_and_sample_names(tmp_path):
     names = load(content / "multiqc_samples.yaml")["sample_names_replace"]
     assert names == {"NA12878 L1": "NA12878", "broken L1": "broken"}
     relatedness = load(content / "cohort_relatedness_mqc.yaml")
-    assert relatedness["plot_type"] == "table" and relatedness["data"]
+    assert relatedness["plot_type"] == "table"
+    assert relatedness["data"]["NA12878 vs testN"]["kinship"] == 0.0
+    assert relatedness["data"]["NA12878 vs testN"]["n_sites"] == 4
 
 
 def test_multiqc_shows_one_general_stats_row_per_sample(tmp_path):
@@ -67,5 +69,7 @@ def test_multiqc_shows_one_general_stats_row_per_sample(tmp_path):
     with (out / "report_data" / "multiqc_general_stats.txt").open() as handle:
         rows = list(csv.DictReader(handle, delimiter="\t"))
     assert sorted(row["Sample"] for row in rows) == ["NA12878", "broken"]
+    with (out / "report_data" / "multiqc_varnode_relatedness.txt").open() as handle:
+        assert len(list(csv.DictReader(handle, delimiter="\t"))) == 3  # every pair kept
     page = (out / "report.html").read_text()
     assert "Methods and citations" in page and str(tmp_path) not in page

@@ -23,10 +23,12 @@ import argparse
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
 import yaml
 
 from varnode import __version__
 from varnode.atomic import write_text_atomic
+from varnode.common.tables import RELATEDNESS, SAMPLE_QC
 from varnode.errors import VarnodeError
 from varnode.report import parsers, tables
 from varnode.report.command import settings_from
@@ -136,18 +138,26 @@ def qc_status_table(reports: list[tables.SampleReport]) -> dict[str, Any]:
     }
 
 
-def _table_section(path: Path, key_columns: list[str], section: dict[str, Any]) -> dict:
-    """A cohort table (TSV) as a MultiQC table, one row per key; a missing table is said."""
-    rows, problem = parsers.attempt(parsers.read_tsv, path)
-    if problem or parsers.skip_reason(path):
-        reason = parsers.skip_reason(path) or problem
+def _table_section(path: Path, schema, key_columns: list[str], section: dict) -> dict:
+    """A cohort table read with its schema (typed values) as a MultiQC table, one row per
+    key; a missing, broken or skipped table is said instead. Pair keys are joined with
+    ' vs ': MultiQC would read a '/' as a folder and keep only the second name."""
+    reason = parsers.skip_reason(path) if path.is_file() else f"{path}: file not found"
+    if not reason:
+        try:
+            frame = schema.read(path)
+        except VarnodeError as error:
+            reason = str(error)
+    if reason:
         return {**section, "plot_type": "html", "data": f"<p>Not available: {reason}</p>"}
-    data = {
-        " / ".join(row[column] for column in key_columns): {
-            column: value for column, value in row.items() if column not in key_columns
+    data = {}
+    for row in frame.astype(object).to_dict("records"):
+        key = " vs ".join(str(row[column]) for column in key_columns)
+        data[key] = {
+            column: None if pd.isna(value) else value
+            for column, value in row.items()
+            if column not in key_columns
         }
-        for row in rows
-    }
     return {**section, "plot_type": "table", "data": data}
 
 
@@ -239,6 +249,7 @@ def write_content(args: argparse.Namespace) -> list[Path]:
         "varnode_qc_status_mqc.yaml": qc_status_table(reports),
         "cohort_sample_qc_mqc.yaml": _table_section(
             cohort / "sample_qc.tsv",
+            SAMPLE_QC,
             ["sample"],
             {
                 "id": "varnode_sample_qc",
@@ -249,6 +260,7 @@ def write_content(args: argparse.Namespace) -> list[Path]:
         ),
         "cohort_relatedness_mqc.yaml": _table_section(
             cohort / "relatedness.tsv",
+            RELATEDNESS,
             ["sample_a", "sample_b"],
             {
                 "id": "varnode_relatedness",
