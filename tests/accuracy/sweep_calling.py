@@ -34,7 +34,7 @@ from cyvcf2 import VCF
 
 from varnode.accuracy.haplotypes import match_haplotypes
 from varnode.accuracy.variants import RegionFilter, Variant, load
-from varnode.regions import read_bed
+from varnode.reference.regions import read_bed
 
 OPTIONS = {
     "bcftools": [
@@ -109,7 +109,7 @@ def features(vcf: Path, caller: str, regions: RegionFilter, pass_only: bool = Fa
 
 def site_filter_rows(filters: str, raw: Path, caller: str, regions, truth, fetch) -> list[dict]:
     """Each site filter alone and all filters together, scored on the calls they keep."""
-    from varnode.filterspec import load as load_filters
+    from varnode.filters.spec import load as load_filters
 
     variants, *_ = features(raw, caller, regions)
     baseline = match_haplotypes(truth, variants, fetch, genotype=True).outcome.query_matched

@@ -11,7 +11,7 @@ import pytest
 from cyvcf2 import VCF
 
 from tests.unit.cohort_vcfs import write_vcf
-from varnode.allele_counts import count_alleles, write_counts
+from varnode.cohort.allele_counts import count_alleles, write_counts
 from varnode.errors import VarnodeError
 
 SAMPLES = ["s1", "s2", "s3", "s4", "s5", "s6"]

@@ -17,14 +17,10 @@ from tests.unit.synthetic_genes import (
     write_gff3,
     write_reference,
 )
-from varnode.annotation_resources import (
-    annotation_problems,
-    annotation_steps,
-    known_variant_steps,
-    step_input,
-)
-from varnode.annotation_table import COLUMNS, most_severe, parse_bcsq, write_table, zygosity
+from varnode.annotate.resources import annotation_steps, known_variant_steps, step_input
+from varnode.annotate.table import COLUMNS, most_severe, parse_bcsq, write_table, zygosity
 from varnode.common.tables import VARIANTS
+from varnode.inputs.annotation import annotation_problems
 
 
 @pytest.fixture(scope="module")

@@ -20,7 +20,7 @@ from tests.unit.filtering_cases import (
     write_vcf,
 )
 from varnode.errors import VarnodeError
-from varnode.filterspec import load
+from varnode.filters.spec import load
 
 REPO = Path(__file__).resolve().parents[2]
 SITE = [

@@ -9,7 +9,7 @@ import pytest
 
 from tests.unit.cohort_vcfs import write_vcf
 from varnode.cli import main
-from varnode.kinship import KingCounts, degree, relatedness, relatedness_rows
+from varnode.cohort.relatedness import KingCounts, degree, relatedness, relatedness_rows
 
 N_SITES = 4000
 

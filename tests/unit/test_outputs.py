@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from varnode.cli import main
-from varnode.outputs import OutputError, partial_path, publish
+from varnode.common.publish import OutputError, partial_path, publish
 
 HEADER = "##fileformat=VCFv4.2\n##contig=<ID=chr1,length=1000>\n"
 COLUMNS = "#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\n"

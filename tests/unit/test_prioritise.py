@@ -18,9 +18,9 @@ from tests.unit.synthetic_genes import (
     write_gff3,
     write_reference,
 )
-from varnode.annotation_table import write_table
+from varnode.annotate.table import write_table
 from varnode.cli import main
-from varnode.prioritise import (
+from varnode.phenotype.prioritise import (
     DEFAULT_WEIGHTS,
     clinvar_score,
     prioritise,

@@ -18,10 +18,15 @@ from tests.unit.synthetic_genes import (
     write_gff3,
     write_reference,
 )
-from varnode.annotation_table import write_table
+from varnode.annotate.table import write_table
 from varnode.cli import main
-from varnode.prioritise import DEFAULT_WEIGHTS, prioritise, read_variant_table, write_candidates
-from varnode.query import load_carriers, query
+from varnode.phenotype.prioritise import (
+    DEFAULT_WEIGHTS,
+    prioritise,
+    read_variant_table,
+    write_candidates,
+)
+from varnode.phenotype.query import load_carriers, query
 
 MYASTHENIC_LIKE = "HP:0003473;HP:0000508;HP:0003198"  # fatigable weakness; ptosis; myopathy
 # sample -> (HPO terms, variants carried, callers)

@@ -12,9 +12,10 @@ import pytest
 
 from varnode.accuracy.variants import Variant
 from varnode.cli import main
-from varnode.consensus import Decision, vcf_text
+from varnode.consensus.combine import Decision, vcf_text
 from varnode.errors import VarnodeError
-from varnode.report import builders, cohort_vcf, metadata, parsers, plots, tables
+from varnode.provenance import metadata
+from varnode.report import builders, cohort_vcf, parsers, plots, tables
 from varnode.report.pages import Table, format_value
 from varnode.simulation.files import write_indexed_vcf
 
@@ -314,7 +315,7 @@ def test_sample_page_shows_consensus_decisions_and_accuracy_of_each_call_set(tmp
         "method\ttype\ttruth_total\ttruth_tp\tfn\tquery_total\tquery_tp\tfp\tprecision\trecall\tf1"
     )
     for call_set, f1 in (("bcftools", "0.985222"), ("consensus", "0.99768")):
-        table = results / "benchmark" / f"NA12878.{call_set}.accuracy.tsv"
+        table = results / "accuracy" / f"NA12878.{call_set}.accuracy.tsv"
         table.parent.mkdir(parents=True, exist_ok=True)
         table.write_text(
             f"{header}\nhaplotype_genotype\tINDEL\t203\t200\t3\t203\t200\t3\t{f1}\t{f1}\t{f1}\n"

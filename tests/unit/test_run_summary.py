@@ -6,7 +6,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from varnode.cli import main
-from varnode.run_summary import failed_jobs, stale_outputs, summarise, write_run_summary
+from varnode.report.stale import stale_outputs
+from varnode.runtime.run_summary import failed_jobs, summarise, write_run_summary
 
 # Excerpts of a real Snakemake 9 log: a job starts, fails, is retried and fails again; a
 # run-level job fails too.

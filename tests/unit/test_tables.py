@@ -7,7 +7,8 @@ import pandas as pd
 import pytest
 
 from varnode.annotate.combine import combine
-from varnode.cohort import qc_table
+from varnode.cohort.relatedness import relatedness_table
+from varnode.cohort.sample_qc import qc_table
 from varnode.common.tables import (
     DECIMAL,
     DOCUMENTED,
@@ -21,7 +22,6 @@ from varnode.common.tables import (
     reference,
 )
 from varnode.errors import VarnodeError
-from varnode.kinship import relatedness_table
 
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "outputs.md"
 EXAMPLES = {TEXT: ["a b;c", "PASS"], INTEGER: [0, 1234567], DECIMAL: [0.25, 0.0625]}

@@ -32,7 +32,7 @@ STAGES = [
     ("per-shard calling", "call_variants_bcftools", ["call_variants_bcftools"]),
     ("gather", "gather_shards", ["gather_shards"]),
     ("cohort shards", "genotype_cohort_shard", ["genotype_cohort_shard"]),
-    ("cohort statistics", "check_cohort_samples", ["check_cohort_samples", "estimate_relatedness"]),
+    ("cohort statistics", "check_sample_qc", ["check_sample_qc", "estimate_relatedness"]),
     ("report", "report_html", []),
 ]
 

@@ -12,7 +12,7 @@ import yaml
 
 from tests.conftest import REPO, merge_config, snakemake
 from tests.grch38_shape import write_grch38_run
-from varnode.inputs import check_config, config_schema_problems
+from varnode.inputs.check import check_config, config_schema_problems
 
 TWO_CALLERS = {"callers": ["bcftools", "freebayes"]}
 MAX_JOBS_PER_SAMPLE = 40

@@ -1,4 +1,4 @@
-from varnode.annotation_resources import (
+from varnode.annotate.resources import (
     ANNOTATION_STEP,
     annotation_steps,
     known_variant_steps,
@@ -8,8 +8,6 @@ from varnode.annotation_resources import (
 # Each configured resource adds a step; each step reads the previous one's output.
 ANNOTATION_STEPS = annotation_steps(config["annotation"])
 KNOWN_VARIANT_STEPS = known_variant_steps(config["annotation"])
-PHENOTYPED_SAMPLES = [s for s in SHEET.samples if SHEET.units_of(s)[0].hpo]
-PHENOTYPE_INDEX = "resources/phenotype/hpo_index.json.gz"
 # Every sample's and caller's variant table in one Parquet file.
 VARIANTS_PARQUET = "results/annotated/variants.parquet"
 
@@ -20,11 +18,6 @@ TARGETS += expand(
     ext=["vcf.gz", "vcf.gz.tbi", "variants.tsv"],
 )
 TARGETS.append(VARIANTS_PARQUET)
-TARGETS += expand(
-    "results/prioritised/{sample}.{caller}.candidates.tsv",
-    sample=PHENOTYPED_SAMPLES,
-    caller=CALLERS,
-)
 
 
 wildcard_constraints:
@@ -115,15 +108,15 @@ rule write_annotated_vcf:
         " && python -m varnode publish --log {log:q} {output:q} >> {log:q} 2>&1"
 
 
-rule tabulate_variants:
+rule write_annotation_table:
     input:
         "results/annotated/{sample}.{caller}.vcf.gz",
     output:
         "results/annotated/{sample}.{caller}.variants.tsv",
     log:
-        "logs/tabulate_variants/{sample}.{caller}.log",
+        "logs/write_annotation_table/{sample}.{caller}.log",
     benchmark:
-        "benchmarks/tabulate_variants/{sample}.{caller}.tsv"
+        "benchmarks/write_annotation_table/{sample}.{caller}.tsv"
     conda:
         "../../envs/varnode.yaml"
     threads: 1
@@ -161,61 +154,4 @@ rule combine_variant_tables:
         partial=partial_outputs,
     shell:
         "python -m varnode combine-variants {input:q} -o {params.partial:q} > {log:q} 2>&1"
-        " && python -m varnode publish --log {log:q} {output:q} >> {log:q} 2>&1"
-
-
-rule index_phenotype_ontology:
-    output:
-        PHENOTYPE_INDEX,
-    log:
-        "logs/index_phenotype_ontology/index.log",
-    benchmark:
-        "benchmarks/index_phenotype_ontology/index.tsv"
-    conda:
-        "../../envs/varnode.yaml"
-    threads: 1
-    resources:
-        mem_mb=lambda wc, attempt: 4000 * attempt,
-        runtime=lambda wc, attempt: 30 * attempt,
-    params:
-        partial=partial_outputs,
-    shell:
-        "python -m varnode phenotype-index --output {params.partial:q} > {log:q} 2>&1"
-        " && python -m varnode publish --log {log:q} {output:q} >> {log:q} 2>&1"
-
-
-rule prioritise_variants:
-    input:
-        table="results/annotated/{sample}.{caller}.variants.tsv",
-        index=PHENOTYPE_INDEX,
-    output:
-        "results/prioritised/{sample}.{caller}.candidates.tsv",
-    log:
-        "logs/prioritise_variants/{sample}.{caller}.log",
-    benchmark:
-        "benchmarks/prioritise_variants/{sample}.{caller}.tsv"
-    conda:
-        "../../envs/varnode.yaml"
-    threads: 1
-    resources:
-        mem_mb=lambda wc, attempt: 2000 * attempt,
-        runtime=lambda wc, attempt: 30 * attempt,
-    params:
-        hpo=lambda wc: ";".join(SHEET.units_of(wc.sample)[0].hpo),
-        ic=config["prioritisation"]["information_content"],
-        weights=" ".join(
-            f"--weight-{name} {value}"
-            for name, value in config["prioritisation"]["weights"].items()
-        ),
-        filtered=(
-            "--include-filtered"
-            if config["prioritisation"]["include_filtered"]
-            else ""
-        ),
-        partial=partial_outputs,
-    shell:
-        "python -m varnode prioritise {input.table:q} --hpo {params.hpo:q}"
-        " --sample {wildcards.sample:q} --index {input.index:q}"
-        " --information-content {params.ic:q} {params.weights}"
-        " {params.filtered} --output {params.partial:q} > {log:q} 2>&1"
         " && python -m varnode publish --log {log:q} {output:q} >> {log:q} 2>&1"

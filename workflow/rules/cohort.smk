@@ -198,7 +198,7 @@ rule extract_cohort_sites:
 
 
 # QC and relatedness read the BCF: it parses several times faster than VCF text.
-rule check_cohort_samples:
+rule check_sample_qc:
     input:
         vcf=COHORT_CALLS,
         members=COHORT_MEMBERS,
@@ -206,9 +206,9 @@ rule check_cohort_samples:
         tsv="results/cohort/sample_qc.tsv",
         json="results/cohort/sample_qc.json",
     log:
-        "logs/check_cohort_samples/cohort.log",
+        "logs/check_sample_qc/cohort.log",
     benchmark:
-        "benchmarks/check_cohort_samples/cohort.tsv"
+        "benchmarks/check_sample_qc/cohort.tsv"
     conda:
         "../../envs/varnode.yaml"
     threads: 1

@@ -5,11 +5,11 @@ import sys
 
 from snakemake.iocontainers import Namedlist
 
-from varnode.cohort_members import members_table
+from varnode.cohort.members import members_table
 from varnode.errors import VarnodeError
-from varnode.inputs import names_pattern
-from varnode.outputs import partial_path
-from varnode.regions import contig_index, plan_shards, shard_names
+from varnode.inputs.sheet import names_pattern
+from varnode.common.publish import partial_path
+from varnode.reference.regions import contig_index, plan_shards, shard_names
 
 GENOME = "resources/reference/genome.fa"
 # The run as a Workflow Run RO-Crate (report.smk), written after every other output.
@@ -191,7 +191,7 @@ def report_inputs(wildcards):
             sample=SHEET.samples,
             call_set=CONSENSUS_SETS,
         ),
-        *BENCHMARK_TABLES,
+        *ACCURACY_TABLES,
     ]
 
 

@@ -7,7 +7,7 @@ import json
 import os
 
 from varnode.federation.callable import CALLABLE_SUFFIX
-from varnode.report.metadata import canonical_sha256
+from varnode.provenance.metadata import canonical_sha256
 
 EXPORT = config["export"]
 EXPORT_DIR = "results/export"

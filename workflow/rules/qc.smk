@@ -12,7 +12,7 @@ TARGETS += [
 
 
 # Each unit's FASTQ pair is read to its end before trimming: fastp accepts a truncated or
-# mismatched pair with exit 0 (see varnode.reads_check).
+# mismatched pair with exit 0 (see varnode.reads.check).
 rule check_reads:
     input:
         unpack(unit_fastqs),

@@ -1,7 +1,7 @@
 import os
 import json
 
-from varnode.run_crate import portable_command
+from varnode.provenance.run_crate import portable_command
 
 import snakemake
 

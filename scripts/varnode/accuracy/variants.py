@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from varnode.errors import VarnodeError
-from varnode.regions import Interval, read_bed
+from varnode.reference.regions import Interval, read_bed
 
 
 @dataclass(frozen=True)

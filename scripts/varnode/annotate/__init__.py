@@ -1,1 +1,1 @@
-"""Annotation stage: consequences, known variants, the variant table."""
+"""Annotation: configured resources and steps, the annotated-variant table."""

@@ -10,7 +10,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from varnode.atomic import atomic_path
+from varnode.common.atomic import atomic_path
 from varnode.common.tables import VARIANTS, VARIANTS_PARQUET
 from varnode.errors import VarnodeError
 

@@ -1,1 +1,1 @@
-"""Shared helpers of every stage."""
+"""Helpers every stage uses: atomic writes, checksums, publishing checked outputs."""

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from varnode.atomic import write_text_atomic
+from varnode.common.atomic import write_text_atomic
 from varnode.errors import VarnodeError
 
 TEXT, INTEGER, DECIMAL = "string", "Int64", "Float64"
@@ -392,9 +392,9 @@ _METHOD = Column(
 )
 ACCURACY = TableSchema(
     "accuracy",
-    "results/benchmark/{sample}.{call set}.accuracy.tsv",
+    "results/accuracy/{sample}.{call set}.accuracy.tsv",
     "Precision, recall and F1 of a call set against the truth set in the confident "
-    "regions (config `benchmark`), per matching method and variant type. The same and the "
+    "regions (config `accuracy`), per matching method and variant type. The same and the "
     "inputs in `.accuracy.json`.",
     (
         _METHOD,
@@ -412,7 +412,7 @@ ACCURACY = TableSchema(
 )
 DISCREPANCIES = TableSchema(
     "accuracy discrepancies",
-    "results/benchmark/{sample}.{call set}.accuracy.discrepancies.tsv",
+    "results/accuracy/{sample}.{call set}.accuracy.discrepancies.tsv",
     "Every false negative and false positive of the accuracy table, for inspection.",
     (
         _METHOD,

@@ -2,7 +2,7 @@
 
 From the cohort's calls (already restricted to PASS sites by the workflow), per allele:
 AC, AN, AF = AC/AN, AC_Hom, AC_Het, AC_Hemi with `bcftools +fill-tags` semantics (see
-varnode.allele_counts), for the whole cohort and each exported stratum. Privacy rules
+varnode.cohort.allele_counts), for the whole cohort and each exported stratum. Privacy rules
 (varnode.federation.strata): a site with a count under the floor is withheld (listed
 without counts); when a stratum, or what subtraction reveals, is under the floor, the
 site's strata are dropped and only its totals remain. Callable regions and a manifest
@@ -26,8 +26,8 @@ from typing import Any
 import numpy as np
 from cyvcf2 import VCF
 
-from varnode.allele_counts import count_alleles, read_sexes
-from varnode.annotation_table import most_severe, parse_bcsq
+from varnode.annotate.table import most_severe, parse_bcsq
+from varnode.cohort.allele_counts import count_alleles, read_sexes
 from varnode.errors import VarnodeError
 from varnode.federation import callable as callable_regions
 from varnode.federation.egress import check_directory
@@ -46,8 +46,8 @@ from varnode.federation.sites import (
     write_sites,
 )
 from varnode.federation.strata import Stratum, node_strata
-from varnode.genotype_chunks import DEFAULT_CHUNK_SIZE, read_chunks
-from varnode.report.metadata import tool_versions
+from varnode.filters.chunks import DEFAULT_CHUNK_SIZE, read_chunks
+from varnode.provenance.metadata import tool_versions
 
 SEX_CODES = ("F", "M", "U")  # as `varnode cohort-members` writes them
 DESCRIPTIVE_FIELDS = ("title", "description", "publisher", "contact", "licence")

@@ -47,7 +47,7 @@ from varnode.federation.passports import (
     bearer_token,
     load_trusted_issuers,
 )
-from varnode.inputs import SCHEMA_DIR, config_schema_problems
+from varnode.inputs.check import SCHEMA_DIR, config_schema_problems
 
 REPO = Path(__file__).resolve().parents[3]
 NODE_SCHEMA = SCHEMA_DIR / "node.schema.yaml"

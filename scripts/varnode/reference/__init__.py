@@ -1,1 +1,1 @@
-"""Reference stage: region shards, the assembly named in VCF headers."""
+"""Reference preparation: region shards of the genome."""

@@ -15,7 +15,7 @@ import subprocess
 import tempfile
 from pathlib import Path
 
-from varnode.atomic import atomic_path
+from varnode.common.atomic import atomic_path
 from varnode.errors import VarnodeError
 
 CONTIG = re.compile(r"^##contig=<(.*)>$")

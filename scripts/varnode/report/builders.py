@@ -224,7 +224,7 @@ def _accuracy_block(report: SampleReport, link: RawLinker) -> Block:
             if row["type"] != "ALL"
         ]
         block.notes.append(
-            "PASS calls against config benchmark.truth (varnode compare): allele = same"
+            "PASS calls against config accuracy.truth (varnode compare): allele = same"
             " position and alleles; haplotype_genotype = same diploid haplotype sequences."
         )
         block.tables.append(Table(f"{report.sample}.accuracy", list(rows[0]), rows))

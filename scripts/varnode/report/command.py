@@ -12,12 +12,12 @@ from typing import Any
 
 import yaml
 
-from varnode.atomic import write_text_atomic
+from varnode.common.atomic import write_text_atomic
 from varnode.errors import VarnodeError
 from varnode.report import builders, cohort_vcf, parsers, tables
 from varnode.report.pages import Block, Table, copy_raw, write_json, write_page
+from varnode.report.stale import stale_outputs
 from varnode.report.tables import Section
-from varnode.run_summary import stale_outputs
 
 SCHEMA = Path(__file__).resolve().parents[3] / "workflow" / "schemas" / "config.schema.yaml"
 

@@ -27,12 +27,12 @@ import pandas as pd
 import yaml
 
 from varnode import __version__
-from varnode.atomic import write_text_atomic
+from varnode.common.atomic import write_text_atomic
 from varnode.common.tables import RELATEDNESS, SAMPLE_QC
 from varnode.errors import VarnodeError
+from varnode.provenance.metadata import parse_tool_version
 from varnode.report import parsers, tables
 from varnode.report.command import settings_from
-from varnode.report.metadata import parse_tool_version
 
 # (tool, what it did, citation); tools the run did not use are left out.
 METHODS = (

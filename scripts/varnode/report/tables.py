@@ -59,7 +59,7 @@ class SampleReport:
     variant_sections: dict[tuple[str, str], Section]  # (caller, "raw"|"filtered")
     filter_sections: dict[str, Section]  # caller -> filter stats
     candidate_sections: dict[str, Section]  # caller -> candidates
-    # call set (caller or consensus) -> accuracy against the truth (config benchmark)
+    # call set (caller or consensus) -> accuracy against the truth (config accuracy)
     accuracy_sections: dict[str, Section] = field(default_factory=dict)
     consensus_section: Section | None = None  # decision counts, when a consensus was made
     metrics: dict[str, Any] = field(default_factory=dict)
@@ -117,7 +117,7 @@ def load_sample(results: Path, sample: str, units: list[str], callers: list[str]
     accuracy_sections = {
         call_set: load_file(parsers.read_tsv, path)
         for call_set in [*callers, "consensus"]
-        if (path := results / "benchmark" / f"{sample}.{call_set}.accuracy.tsv").is_file()
+        if (path := results / "accuracy" / f"{sample}.{call_set}.accuracy.tsv").is_file()
     }
     consensus = results / "calls" / f"{sample}.consensus.vcf.gz"
     return SampleReport(

@@ -1,0 +1,43 @@
+"""The configured annotation steps of a sample's calls and the files each step reads.
+
+Each resource in config's `annotation` section adds a step (csq first, then the
+known-variant resources); each step reads the previous one's output.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+ANNOTATION_STEP = "results/annotated/steps/{sample}.{caller}.{step}.bcf"
+
+
+def known_variant_steps(annotation: dict[str, Any]) -> dict[str, tuple[str, str]]:
+    """Configured known-variant steps, in order: step -> (resource VCF, bcftools -c columns)."""
+    from varnode.annotate.table import CLINVAR_TAGS, POPULATION_AF_TAG
+
+    population = annotation["population_af"]
+    steps = {
+        "ids": (annotation["dbsnp"], "ID"),
+        "population_af": (
+            population["vcf"],
+            f"INFO/{POPULATION_AF_TAG}:=INFO/{population['info_field']}",
+        ),
+        "clinvar": (annotation["clinvar"], ",".join(f"INFO/{tag}" for tag in CLINVAR_TAGS)),
+    }
+    return {step: value for step, value in steps.items() if value[0]}
+
+
+def annotation_steps(annotation: dict[str, Any]) -> list[str]:
+    """All configured annotation steps in the order they run: csq first, then known variants."""
+    return (["consequences"] if annotation["gff3"] else []) + list(known_variant_steps(annotation))
+
+
+def step_input(steps: list[str], sample: str, caller: str, before: str | None = None) -> dict:
+    """The VCF (and its index) that step `before` reads, or that the last step wrote
+    when `before` is None: the previous step's output, or the sample's filtered calls."""
+    done = steps if before is None else steps[: steps.index(before)]
+    if not done:
+        vcf = f"results/calls/{sample}.{caller}.filtered.vcf.gz"
+        return {"vcf": vcf, "index": f"{vcf}.tbi"}
+    vcf = ANNOTATION_STEP.format(sample=sample, caller=caller, step=done[-1])
+    return {"vcf": vcf, "index": f"{vcf}.csi"}

@@ -1,0 +1,1 @@
+"""Cohort statistics: members, allele counts, sample QC, relatedness."""
