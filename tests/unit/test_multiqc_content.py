@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import csv
+import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -15,8 +17,16 @@ from varnode.cli import main
 REPO = Path(__file__).resolve().parents[2]
 
 
-def write_content(tmp_path: Path) -> Path:
+def write_content(tmp_path: Path, units: tuple[str, ...] = ("L1",)) -> Path:
+    """The report fixtures, each unit of NA12878 with fastp's report as the pipeline
+    writes it (its command names the sample and unit: fastp -R '<sample> <unit>')."""
     results = _results_tree(tmp_path)
+    fastp = json.loads((DATA / "NA12878.L1.fastp.json").read_text())
+    for unit in units:
+        fastp["command"] = f"fastp -i r1.fastq.gz -I r2.fastq.gz -R NA12878 {unit}"
+        (results / "qc" / "fastp" / f"NA12878.{unit}.fastp.json").write_text(json.dumps(fastp))
+    rows = [f"NA12878\t{unit}" for unit in units] + ["broken\tL1"]
+    (tmp_path / "samples.tsv").write_text("\n".join(["sample\tunit", *rows]) + "\n")
     content = tmp_path / "content"
     versions = sorted(str(path) for path in (DATA / "versions").glob("*.txt"))
     argv = ["multiqc-content", "--results", str(results), "--sample-sheet",
@@ -56,20 +66,43 @@ def test_versions_methods_and_sample_names(tmp_path):
     assert relatedness["data"]["NA12878 vs testN"]["n_sites"] == 4
 
 
-def test_multiqc_shows_one_general_stats_row_per_sample(tmp_path):
-    content = write_content(tmp_path)
-    results = tmp_path / "results"
+def run_multiqc(tmp_path: Path, content: Path) -> Path:
     out = tmp_path / "multiqc"
+    # fmt: off
     mqc = [sys.executable, "-m", "multiqc", "--force", "--no-ansi",
            "--config", str(REPO / "workflow/report/multiqc_config.yaml"),
            "--config", str(content / "multiqc_samples.yaml"),
            "--outdir", str(out), "--filename", "report.html", "--data-format", "tsv",
-           str(results / "qc"), *map(str, sorted(content.glob("*_mqc*.y*ml")))]  # fmt: skip
+           str(tmp_path / "results" / "qc"), *map(str, sorted(content.glob("*_mqc*.y*ml")))]
+    # fmt: on
     subprocess.run(mqc, check=True, capture_output=True)
+    return out
+
+
+def test_multiqc_shows_one_general_stats_row_per_sample(tmp_path):
+    out = run_multiqc(tmp_path, write_content(tmp_path))
     with (out / "report_data" / "multiqc_general_stats.txt").open() as handle:
         rows = list(csv.DictReader(handle, delimiter="\t"))
     assert sorted(row["Sample"] for row in rows) == ["NA12878", "broken"]
+    assert next(r for r in rows if r["Sample"] == "NA12878")["fastp-pct_surviving_reads"]
     with (out / "report_data" / "multiqc_varnode_relatedness.txt").open() as handle:
         assert len(list(csv.DictReader(handle, delimiter="\t"))) == 3  # every pair kept
     page = (out / "report.html").read_text()
     assert "Methods and citations" in page and str(tmp_path) not in page
+
+
+def test_a_sample_sequenced_in_several_units_is_one_row_with_its_units_under_it(tmp_path):
+    content = write_content(tmp_path, units=("L1", "L2"))
+    assert load(content / "multiqc_samples.yaml")["table_sample_merge"] == {
+        "L1": " L1",
+        "L2": " L2",
+    }
+    page = (run_multiqc(tmp_path, content) / "report.html").read_text()
+    for unit in ("L1", "L2"):
+        # A secondary row (↳) of the NA12878 group, showing the unit's own name.
+        row = re.search(
+            rf'<th[^>]*data-sorting-val="(\w+)"><div[^>]*>[^<]*</div>[^<]*<span[^>]*'
+            rf'data-original-sn="NA12878 {unit}"',
+            page,
+        )
+        assert row and row.group(1) == "NA12878", f"NA12878 {unit} not grouped under NA12878"

@@ -14,7 +14,8 @@ varnode knows, the way nf-core pipelines feed theirs:
 - `software_mqc_versions.yml`: every tool's version, varnode and Snakemake included;
 - `methods_mqc.yaml`: a methods paragraph with versions, and the citations;
 - `multiqc_samples.yaml`: a MultiQC config naming each single-unit sample's per-unit
-  rows (fastp's `<sample> <unit>`) by the sample, so General Stats has one row per sample.
+  rows (fastp's `<sample> <unit>`) by the sample and grouping a multi-unit sample's units
+  under it, so General Stats has one row per sample.
 """
 
 from __future__ import annotations
@@ -221,14 +222,19 @@ def methods(versions: dict[str, str]) -> dict[str, Any]:
 
 
 def sample_names(units: dict[str, list[str]]) -> dict[str, Any]:
-    """MultiQC config: single-unit samples' per-unit names (fastp's report title) become the
-    sample name; samples with several units keep a row per unit."""
-    return {
+    """MultiQC config for one General Stats row per sample: a single-unit sample's per-unit
+    name (fastp's report title `<sample> <unit>`) becomes the sample's; a sample with
+    several units gets one row with its units grouped under it (table_sample_merge)."""
+    config: dict[str, Any] = {
         "sample_names_replace_exact": True,
         "sample_names_replace": {
             f"{sample} {names[0]}": sample for sample, names in units.items() if len(names) == 1
         },
     }
+    shared = sorted({unit for names in units.values() if len(names) > 1 for unit in names})
+    if shared:
+        config["table_sample_merge"] = {unit: f" {unit}" for unit in shared}
+    return config
 
 
 def write_content(args: argparse.Namespace) -> list[Path]:
