@@ -26,6 +26,7 @@ from varnode.annotate.hgvs import NotationError, hgvs_or_raw, to_hgvs_protein
         ("100KLM>100KW", "inframe_altering", "p.Leu101_Met102delinsTrp"),
         ("100KLM>100KWM", "missense", "p.Leu101Trp"),
         ("1M>1?", "start_lost", "p.Met1?"),
+        ("1M>1V", "start_lost", "p.Met1?"),
         ("", "intron", ""),
     ],
 )

@@ -68,7 +68,8 @@ def to_hgvs_protein(change: str, consequence: str = "") -> str:
     ref = _parse_part(ref_text)
     if not alt_text:
         return f"p.{_aa(ref.residues[:1] or 'X')}{ref.start}="
-    if alt_text.endswith("?"):
+    if alt_text.endswith("?") or "start_lost" in kinds:
+        # HGVS: the effect of losing the start codon cannot be predicted (p.Met1?).
         return f"p.{_aa(ref.residues[:1] or 'X')}{ref.start}?"
     alt = _parse_part(alt_text)
     before, after = ref.residues, alt.residues

@@ -26,7 +26,7 @@ from varnode.common.atomic import write_text_atomic
 from varnode.errors import VarnodeError
 
 TEXT, INTEGER, DECIMAL = "string", "Int64", "Float64"
-# How each pandas dtype is named in the docs, and its Parquet (Arrow) type.
+# How each pandas dtype is named in the docs.
 TYPE_NAMES = {TEXT: "text", INTEGER: "integer", DECIMAL: "decimal"}
 
 
