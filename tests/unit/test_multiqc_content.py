@@ -13,6 +13,7 @@ import yaml
 
 from tests.unit.test_report import DATA, _results_tree
 from varnode.cli import main
+from varnode.report.multiqc import run_config
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -58,8 +59,10 @@ def test_versions_methods_and_sample_names(tmp_path):
     assert {"bwa", "freebayes", "mosdepth", "varnode", "snakemake"} <= set(versions)
     methods = load(content / "methods_mqc.yaml")["data"]
     assert f"BWA-MEM (v{versions['bwa']})" in methods and "doi:10.1093/bioinformatics" in methods
-    names = load(content / "multiqc_samples.yaml")["sample_names_replace"]
-    assert names == {"NA12878 L1": "NA12878", "broken L1": "broken"}
+    run_config = load(content / "multiqc_run_config.yaml")
+    assert run_config["sample_names_replace"] == {"NA12878 L1": "NA12878", "broken L1": "broken"}
+    # The fixture's 9,898 reads are counted in thousands, not as 0.0M.
+    assert (run_config["read_count_multiplier"], run_config["read_count_prefix"]) == (0.001, "K")
     relatedness = load(content / "cohort_relatedness_mqc.yaml")
     assert relatedness["plot_type"] == "table"
     assert relatedness["data"]["NA12878 vs testN"]["kinship"] == 0.0
@@ -71,7 +74,7 @@ def run_multiqc(tmp_path: Path, content: Path) -> Path:
     # fmt: off
     mqc = [sys.executable, "-m", "multiqc", "--force", "--no-ansi",
            "--config", str(REPO / "workflow/report/multiqc_config.yaml"),
-           "--config", str(content / "multiqc_samples.yaml"),
+           "--config", str(content / "multiqc_run_config.yaml"),
            "--outdir", str(out), "--filename", "report.html", "--data-format", "tsv",
            str(tmp_path / "results" / "qc"), *map(str, sorted(content.glob("*_mqc*.y*ml")))]
     # fmt: on
@@ -93,7 +96,7 @@ def test_multiqc_shows_one_general_stats_row_per_sample(tmp_path):
 
 def test_a_sample_sequenced_in_several_units_is_one_row_with_its_units_under_it(tmp_path):
     content = write_content(tmp_path, units=("L1", "L2"))
-    assert load(content / "multiqc_samples.yaml")["table_sample_merge"] == {
+    assert load(content / "multiqc_run_config.yaml")["table_sample_merge"] == {
         "L1": " L1",
         "L2": " L2",
     }
@@ -106,3 +109,8 @@ def test_a_sample_sequenced_in_several_units_is_one_row_with_its_units_under_it(
             page,
         )
         assert row and row.group(1) == "NA12878", f"NA12878 {unit} not grouped under NA12878"
+
+
+def test_runs_with_millions_of_reads_count_them_in_millions():
+    config = run_config({"S1": ["L1"], "S2": ["L1"]}, [2_500_000, None])
+    assert (config["read_count_multiplier"], config["read_count_prefix"]) == (0.000001, "M")

@@ -125,7 +125,7 @@ MULTIQC_CONTENT = [
         "coverage_per_contig_mqc.yaml",
         "software_mqc_versions.yml",
         "methods_mqc.yaml",
-        "multiqc_samples.yaml",
+        "multiqc_run_config.yaml",
     )
 ]
 
@@ -165,7 +165,7 @@ rule report_multiqc:
     input:
         qc=lambda wildcards: qc_outputs(),
         content=MULTIQC_CONTENT[:-1],
-        samples=MULTIQC_CONTENT[-1],
+        run_config=MULTIQC_CONTENT[-1],
         config=f"{workflow.basedir}/workflow/report/multiqc_config.yaml",
     output:
         temp(f"{REPORT}/multiqc/multiqc_report.stamped.html"),
@@ -187,7 +187,7 @@ rule report_multiqc:
     shell:
         "rm -rf {params.staging:q}"
         " && multiqc --force --no-ansi --no-data-dir --config {input.config:q}"
-        " --config {input.samples:q} --outdir {params.staging:q}"
+        " --config {input.run_config:q} --outdir {params.staging:q}"
         " --filename {params.filename:q} {input.qc:q} {input.content:q} > {log:q} 2>&1"
         " && python -m varnode publish --staging {params.staging:q} {output:q} >> {log:q} 2>&1"
 

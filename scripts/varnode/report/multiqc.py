@@ -13,9 +13,11 @@ varnode knows, the way nf-core pipelines feed theirs:
   decimals, and undercounts depth where coverage is uneven);
 - `software_mqc_versions.yml`: every tool's version, varnode and Snakemake included;
 - `methods_mqc.yaml`: a methods paragraph with versions, and the citations;
-- `multiqc_samples.yaml`: a MultiQC config naming each single-unit sample's per-unit
-  rows (fastp's `<sample> <unit>`) by the sample and grouping a multi-unit sample's units
-  under it, so General Stats has one row per sample.
+- `multiqc_run_config.yaml`: the MultiQC settings that depend on the run: each
+  single-unit sample's per-unit rows (fastp's `<sample> <unit>`) named by the sample and
+  a multi-unit sample's units grouped under it, so General Stats has one row per sample;
+  reads counted in thousands or millions, whichever suits the run's largest sample (a
+  demo's 9,898 reads are not "0.0M").
 """
 
 from __future__ import annotations
@@ -67,6 +69,10 @@ METHODS = (
      "Mölder F, et al. Sustainable data analysis with Snakemake. F1000Research 10:33 "
      "(2021). doi:10.12688/f1000research.29032.2"),
 )  # fmt: skip
+
+
+# From this many reads in a sample on, MultiQC counts reads in millions.
+MILLION = 1_000_000
 
 
 def _percent(value: float | None) -> float | None:
@@ -221,10 +227,11 @@ def methods(versions: dict[str, str]) -> dict[str, Any]:
     }
 
 
-def sample_names(units: dict[str, list[str]]) -> dict[str, Any]:
-    """MultiQC config for one General Stats row per sample: a single-unit sample's per-unit
-    name (fastp's report title `<sample> <unit>`) becomes the sample's; a sample with
-    several units gets one row with its units grouped under it (table_sample_merge)."""
+def run_config(units: dict[str, list[str]], reads: list[int | None]) -> dict[str, Any]:
+    """MultiQC settings for this run: one General Stats row per sample (a single-unit
+    sample's per-unit name, fastp's report title `<sample> <unit>`, becomes the sample's;
+    a sample with several units gets one row with its units grouped under it), and the
+    read-count unit that suits the run's largest sample."""
     config: dict[str, Any] = {
         "sample_names_replace_exact": True,
         "sample_names_replace": {
@@ -234,6 +241,15 @@ def sample_names(units: dict[str, list[str]]) -> dict[str, Any]:
     shared = sorted({unit for names in units.values() if len(names) > 1 for unit in names})
     if shared:
         config["table_sample_merge"] = {unit: f" {unit}" for unit in shared}
+    most = max((count for count in reads if count is not None), default=0)
+    multiplier, prefix, words = (
+        (0.000001, "M", "millions") if most >= MILLION else (0.001, "K", "thousands")
+    )
+    config |= {
+        "read_count_multiplier": multiplier,
+        "read_count_prefix": prefix,
+        "read_count_desc": words,
+    }
     return config
 
 
@@ -278,7 +294,9 @@ def write_content(args: argparse.Namespace) -> list[Path]:
         "coverage_per_contig_mqc.yaml": coverage_per_contig(reports),
         "software_mqc_versions.yml": versions,
         "methods_mqc.yaml": methods(versions),
-        "multiqc_samples.yaml": sample_names(units),
+        "multiqc_run_config.yaml": run_config(
+            units, [report.metrics.get("reads_before_trimming") for report in reports]
+        ),
     }
     written = []
     for name, content in contents.items():
