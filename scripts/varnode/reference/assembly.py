@@ -3,19 +3,18 @@
 The name goes where GATK and Picard put it, on every contig line (`##contig=<ID=chr1,
 length=248956422,assembly=GRCh38>`, a field the VCF specification lists for contigs);
 `##reference` keeps naming the FASTA the calls were made against. The header is
-rewritten with `bcftools reheader` under a temporary name, then renamed over the file:
+rewritten with `bcftools reheader` under a companion name, then renamed over the file:
 records are copied unchanged (an index must be built afterwards).
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import re
 import subprocess
-import tempfile
 from pathlib import Path
 
-from varnode.common.atomic import atomic_path
 from varnode.errors import VarnodeError
 
 CONTIG = re.compile(r"^##contig=<(.*)>$")
@@ -44,12 +43,20 @@ def _bcftools(*arguments: str) -> str:
 
 
 def set_assembly(path: str | Path, assembly: str) -> None:
+    """Rewrite `path`'s header in place. Its companions have fixed names beside it, so a
+    rerun after a kill overwrites what the kill left (`path` is a rule's partial output,
+    published only once this and the rule's later steps have succeeded)."""
+    path = Path(path)
     header = with_assembly(_bcftools("view", "--header-only", "--no-version", str(path)), assembly)
-    with tempfile.TemporaryDirectory(dir=Path(path).parent) as folder:
-        new_header = Path(folder) / "header.txt"
+    new_header = path.with_name(f"{path.name}.header.txt")
+    rewritten = path.with_name(f"{path.name}.reheadered")
+    try:
         new_header.write_text(header)
-        with atomic_path(path) as partial:
-            _bcftools("reheader", "--header", str(new_header), "-o", str(partial), str(path))
+        _bcftools("reheader", "--header", str(new_header), "-o", str(rewritten), str(path))
+        os.replace(rewritten, path)
+    finally:
+        new_header.unlink(missing_ok=True)
+        rewritten.unlink(missing_ok=True)
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
