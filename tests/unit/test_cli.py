@@ -6,12 +6,10 @@ import pytest
 
 from varnode.cli import COMMANDS, EXAMPLES, GROUPS, build_parser, main
 
-# Commands that write no file of their own (stdout, in place, a service) or whose
-# outputs are positional arguments the pipeline's rules pass (internal commands).
+# Commands that write no file of their own: stdout, a check, in place, a service.
 NO_OUTPUT_OPTION = {
     "check-inputs", "verify", "query", "egress-check", "beacon", "node", "hub",
-    "check-fastp", "publish", "set-assembly", "unstamp-report",
-    "shard-regions", "filter", "consensus",
+    "check-fastp", "publish", "set-assembly",
 }  # fmt: skip
 
 

@@ -214,7 +214,7 @@ rule clean_multiqc_report:
     params:
         partial=partial_outputs,
     shell:
-        "python -m varnode unstamp-report multiqc {input:q} {params.partial:q} > {log:q} 2>&1"
+        "python -m varnode unstamp-report multiqc {input:q} -o {params.partial:q} > {log:q} 2>&1"
         " && python -m varnode publish {output:q} >> {log:q} 2>&1"
 
 

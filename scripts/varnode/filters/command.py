@@ -62,7 +62,12 @@ SHARD_RECORDS = 100_000
 
 def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("input", help="VCF/BCF to filter (bgzipped and indexed to use threads)")
-    parser.add_argument("output", help="output .vcf.gz, .bcf or .vcf (format from the name)")
+    parser.add_argument(
+        "-o",
+        "--output",
+        required=True,
+        help="output .vcf.gz, .bcf or .vcf (format from the name)",
+    )
     parser.add_argument("--filters", required=True, help="filters YAML (config/filters.yaml)")
     parser.add_argument("--stats", required=True, help="per-filter counts TSV (JSON beside it)")
     parser.add_argument("--hard", action="store_true", help="drop failing sites (default: mark)")
