@@ -36,8 +36,8 @@ include: "workflow/rules/phenotype.smk"
 include: "workflow/rules/cohort.smk"
 include: "workflow/rules/beacon.smk"
 include: "workflow/rules/accuracy.smk"
-include: "workflow/rules/report.smk"
 include: "workflow/rules/export.smk"
+include: "workflow/rules/report.smk"
 
 
 rule all:

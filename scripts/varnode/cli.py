@@ -37,10 +37,6 @@ GROUPS: dict[str, dict[str, tuple[str, str]]] = {
             "individuals with a variant in a gene and a similar phenotype",
         ),
         "compare": ("varnode.accuracy.compare", "precision/recall/F1 of calls against a truth VCF"),
-        "report": (
-            "varnode.report.command",
-            "write the HTML report pages and their TSV/JSON tables",
-        ),
         "annotation-table": (
             "varnode.annotate.table",
             "annotated VCF to a table, a row per allele",
@@ -104,6 +100,10 @@ GROUPS: dict[str, dict[str, tuple[str, str]]] = {
             "varnode.provenance.metadata",
             "write run.json: versions, config, hashes, times",
         ),
+        "report": (
+            "varnode.report.command",
+            "write the HTML report pages and their TSV/JSON tables",
+        ),
         "multiqc-content": (
             "varnode.report.multiqc",
             "varnode's sections, versions and methods for MultiQC",
@@ -135,7 +135,6 @@ EXAMPLES: dict[str, list[str]] = {
         "varnode compare results/calls/NA12878.bcftools.filtered.vcf.gz --truth truth.vcf.gz "
         "--regions confident.bed --ref resources/reference/genome.fa -o accuracy/NA12878"
     ],
-    "report": ["varnode report --sample-sheet config/samples.tsv --callers bcftools freebayes"],
     "annotation-table": [
         "varnode annotation-table results/annotated/NA12878.bcftools.vcf.gz "
         "--sample NA12878 --caller bcftools -o NA12878.variants.tsv"

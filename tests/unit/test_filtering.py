@@ -22,6 +22,8 @@ from tests.unit.filtering_cases import (
 from varnode.errors import VarnodeError
 from varnode.filters.spec import load
 
+pytestmark = pytest.mark.tools  # runs bcftools/bgzip/tabix
+
 REPO = Path(__file__).resolve().parents[2]
 SITE = [
     {"name": "LowQual", "description": "QUAL < 30", "field": "QUAL", "fail_if": "<", "value": 30},

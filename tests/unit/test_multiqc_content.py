@@ -11,6 +11,7 @@ from pathlib import Path
 
 import yaml
 
+from tests.unit.report_sources import sources
 from tests.unit.test_report import DATA, _results_tree
 from varnode.cli import main
 from varnode.report.multiqc import run_config
@@ -30,7 +31,7 @@ def write_content(tmp_path: Path, units: tuple[str, ...] = ("L1",)) -> Path:
     (tmp_path / "samples.tsv").write_text("\n".join(["sample\tunit", *rows]) + "\n")
     content = tmp_path / "content"
     versions = sorted(str(path) for path in (DATA / "versions").glob("*.txt"))
-    argv = ["multiqc-content", "--results", str(results), "--sample-sheet",
+    argv = ["multiqc-content", "--sources", sources(results), "--sample-sheet",
             str(tmp_path / "samples.tsv"), "--callers", "bcftools", "--versions", *versions,
             "--snakemake-version", "9.1.0", "-o", str(content)]  # fmt: skip
     assert main(argv) == 0

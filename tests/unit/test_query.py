@@ -68,6 +68,7 @@ def run_query(request, results, capsys, *options) -> tuple[list[dict[str, str]],
     return list(csv.DictReader(out.splitlines(), delimiter="\t")), err
 
 
+@pytest.mark.tools
 def test_query_returns_carriers_with_a_similar_phenotype(request, results, capsys):
     rows, err = run_query(
         request, results, capsys, "--gene", "RYR1", "--phenotype", MYASTHENIC_LIKE
@@ -79,6 +80,7 @@ def test_query_returns_carriers_with_a_similar_phenotype(request, results, capsy
     assert "1 more carrier(s) have no HPO terms" in err
 
 
+@pytest.mark.tools
 def test_lower_threshold_admits_more_and_scores_are_ordered(request, results):
     index = phenotype_index(request.config)
     phenotype, _ = index.resolve(MYASTHENIC_LIKE.split(";"), "q")
@@ -89,6 +91,7 @@ def test_lower_threshold_admits_more_and_scores_are_ordered(request, results):
     assert float(everyone[0]["similarity"]) > float(everyone[1]["similarity"])
 
 
+@pytest.mark.tools
 def test_query_for_another_gene_finds_its_carrier(request, results, capsys):
     rows, _ = run_query(
         request,
@@ -104,6 +107,7 @@ def test_query_for_another_gene_finds_its_carrier(request, results, capsys):
     assert [r["sample"] for r in rows] == ["P3"]
 
 
+@pytest.mark.tools
 def test_query_names_an_unknown_term(request, results, capsys):
     code = main(
         [

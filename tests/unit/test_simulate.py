@@ -56,6 +56,7 @@ def test_same_seed_gives_same_bytes(tmp_path):
     ).read_bytes()
 
 
+@pytest.mark.tools
 def test_truth_is_valid_normalised_and_matches_reference(tmp_path):
     out = simulate(
         tmp_path,
@@ -125,6 +126,7 @@ def test_indel_lengths_are_mostly_short_with_a_long_tail(tmp_path):
     assert max(lengths) >= 10
 
 
+@pytest.mark.tools
 def test_reads_map_back_and_calling_recovers_planted_variants(tmp_path):
     out = simulate(
         tmp_path / "sim",

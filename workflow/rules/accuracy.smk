@@ -1,5 +1,7 @@
 # Calling accuracy against a truth set: off unless config accuracy.truth is set.
 # `snakemake assess_accuracy` runs just this (and what it needs).
+import sys
+
 ACCURACY = config["accuracy"]
 ACCURACY_SAMPLE = ACCURACY["sample"] or SHEET.samples[0]
 if ACCURACY["truth"] and ACCURACY_SAMPLE not in SHEET.samples:
@@ -19,6 +21,12 @@ ACCURACY_TABLES = (
 )
 
 TARGETS += ACCURACY_TABLES
+# What compare_calls scores: a caller's filtered calls, or the consensus (already filtered).
+COMPARED_CALLS = {
+    call_set: f"results/calls/{{sample}}.{call_set}{stem}.vcf.gz"
+    for call_sets, stem in ((CALLERS, ".filtered"), (CONSENSUS_SETS, ""))
+    for call_set in call_sets
+}
 
 
 rule assess_accuracy:
@@ -28,8 +36,8 @@ rule assess_accuracy:
 
 rule compare_calls:
     input:
-        vcf=calls_to_compare,
-        tbi=lambda wc: f"{calls_to_compare(wc)}.tbi",
+        vcf=lambda wc: COMPARED_CALLS[wc.caller].format(sample=wc.sample),
+        tbi=lambda wc: f"{COMPARED_CALLS[wc.caller].format(sample=wc.sample)}.tbi",
         truth=ACCURACY["truth"] or [],
         ref=GENOME,
         fai=f"{GENOME}.fai",

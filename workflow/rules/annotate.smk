@@ -1,9 +1,4 @@
-from varnode.annotate.resources import (
-    ANNOTATION_STEP,
-    annotation_steps,
-    known_variant_steps,
-    step_input,
-)
+from varnode.annotate.resources import annotation_steps, known_variant_steps
 
 # Each configured resource adds a step; each step reads the previous one's output.
 ANNOTATION_STEPS = annotation_steps(config["annotation"])
@@ -26,11 +21,7 @@ wildcard_constraints:
 
 rule annotate_consequences:
     input:
-        unpack(
-            lambda wc: step_input(
-                ANNOTATION_STEPS, wc.sample, wc.caller, "consequences"
-            )
-        ),
+        unpack(lambda wc: step_input(wc, ANNOTATION_STEPS, "consequences")),
         ref=GENOME,
         fai=f"{GENOME}.fai",
         gff3=config["annotation"]["gff3"] or [],
@@ -59,7 +50,7 @@ rule annotate_consequences:
 
 rule annotate_known_variants:
     input:
-        unpack(lambda wc: step_input(ANNOTATION_STEPS, wc.sample, wc.caller, wc.step)),
+        unpack(lambda wc: step_input(wc, ANNOTATION_STEPS, wc.step)),
         resource=lambda wc: KNOWN_VARIANT_STEPS[wc.step][0],
     output:
         bcf=temp(ANNOTATION_STEP),
@@ -86,7 +77,7 @@ rule annotate_known_variants:
 
 rule write_annotated_vcf:
     input:
-        unpack(lambda wc: step_input(ANNOTATION_STEPS, wc.sample, wc.caller)),
+        unpack(lambda wc: step_input(wc, ANNOTATION_STEPS)),
     output:
         vcf="results/annotated/{sample}.{caller}.vcf.gz",
         tbi="results/annotated/{sample}.{caller}.vcf.gz.tbi",

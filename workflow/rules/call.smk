@@ -1,5 +1,10 @@
 ALIGNMENT = f"results/aligned/{{sample}}.{ALIGNMENT_EXT}"
 ALIGNMENT_INDEX = f"{ALIGNMENT}.{ALIGNMENT_INDEX_EXT}"
+# A sample's calls per region shard (reference.smk plans the shards).
+SHARD_VCFS = expand(
+    "results/calls/shards/{{sample}}/{{caller}}/{shard}.vcf.gz",
+    shard=SHARDS["calling"],
+)
 
 TARGETS += expand(
     "results/calls/{sample}.{caller}.vcf.gz{index}",
@@ -125,7 +130,7 @@ rule call_variants_gatk:
 
 rule gather_shards:
     input:
-        shard_vcfs,
+        SHARD_VCFS,
     output:
         temp("results/calls/gathered/{sample}.{caller}.bcf"),
     log:

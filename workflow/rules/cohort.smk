@@ -4,10 +4,13 @@
 # per-sample gVCFs: on the shared data both give the same NA12878 accuracy against GIAB,
 # but the gVCF route reports the depth of a whole reference block, not of the site,
 # which sex inference and the relatedness depth filter rely on.
+from varnode.cohort.members import members_table
+
 COHORT = "results/cohort/cohort.vcf.gz"
 COHORT_MEMBERS = "results/cohort/members.tsv"
 # The joint calls, gathered and normalised: what counts, QC and relatedness all read.
 COHORT_CALLS = "results/cohort/normalized.bcf"
+COHORT_SHARDS = expand("results/cohort/shards/{shard}.bcf", shard=SHARDS["cohort"])
 
 TARGETS += [
     COHORT,
@@ -27,6 +30,8 @@ SEX_CFG = COHORT_CFG["sex"]
 # the sheet file, so only an edit that changes it (a sample added or removed, a sex
 # corrected) rewrites the list and reruns the cohort; per-sample jobs never rerun, nor
 # does the cohort for other sheet edits (an HPO term, say).
+
+
 rule list_cohort_members:
     output:
         COHORT_MEMBERS,
@@ -42,7 +47,7 @@ rule list_cohort_members:
         runtime=10,
     params:
         sheet=config["samples"],
-        members=cohort_members(),
+        members=members_table(SHEET),
         partial=partial_outputs,
     shell:
         "python -m varnode cohort-members {params.sheet:q} -o {params.partial:q} > {log:q} 2>&1"
@@ -84,7 +89,7 @@ rule genotype_cohort_shard:
 
 rule gather_cohort:
     input:
-        shards=cohort_shards,
+        shards=COHORT_SHARDS,
         ref=GENOME,
     output:
         bcf=temp(COHORT_CALLS),

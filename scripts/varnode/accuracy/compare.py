@@ -12,7 +12,10 @@ indels left-aligned and trimmed against the reference); only calls with FILTER P
   haplotype_genotype  same diploid haplotype sequences (vcfeval/hap.py-style)
 
 The gap between allele and haplotype matching is what representation differences
-cost; what haplotype matching still misses is real. Writes PREFIX.tsv (one row per
+cost; what haplotype matching still misses is real. Spanning-deletion (`*`) alleles
+spell nothing; where the truth has one but not the deletion it refers to, the truth is
+incomplete and the variants around it are not judged (counted as unknown, listed as
+UNK_TRUTH/UNK_CALL; see accuracy.haplotypes). Writes PREFIX.tsv (one row per
 method and type), PREFIX.json (the same plus the inputs) and PREFIX.discrepancies.tsv
 (every FN and FP per method).
 """
@@ -22,9 +25,9 @@ from __future__ import annotations
 import json
 
 from varnode.accuracy import metrics
-from varnode.accuracy.haplotypes import match_haplotypes
+from varnode.accuracy.haplotypes import match_haplotypes, unresolved_spanning_deletions
 from varnode.accuracy.matching import match_alleles
-from varnode.accuracy.variants import load
+from varnode.accuracy.variants import load, load_call_set
 from varnode.common.atomic import write_text_atomic
 from varnode.common.tables import ACCURACY, DISCREPANCIES
 from varnode.errors import VarnodeError
@@ -60,21 +63,31 @@ def configure(parser) -> None:
 def compare(args) -> tuple[list[dict], list[dict], dict]:
     import pysam
 
-    truth = load(args.truth, args.ref, args.truth_sample, args.regions, pass_only=False)
+    truth_set = load_call_set(
+        args.truth, args.ref, args.truth_sample, args.regions, pass_only=False
+    )
+    truth = truth_set.variants
     calls = load(args.calls, args.ref, args.sample, args.regions, pass_only=not args.all_calls)
     try:
         fasta = pysam.FastaFile(args.ref)
     except (OSError, ValueError) as error:
         raise VarnodeError(f"--ref {args.ref}: cannot open as indexed FASTA ({error})") from None
+    incomplete = unresolved_spanning_deletions(truth_set.spanning_deletions, truth, fasta.fetch)
     outcomes, clusters = {}, {}
     for genotype, simple_name, haplotype_name in METHODS:
-        outcomes[simple_name] = match_alleles(truth, calls, genotype)
-        haplotype = match_haplotypes(truth, calls, fasta.fetch, genotype, gap=args.gap)
+        haplotype = match_haplotypes(
+            truth, calls, fasta.fetch, genotype, gap=args.gap, unknown=incomplete
+        )
+        outcomes[simple_name] = match_alleles(truth, calls, genotype, unknown=haplotype.outcome)
         outcomes[haplotype_name] = haplotype.outcome
         clusters[haplotype_name] = {
             "clusters": haplotype.clusters,
             "fallback_clusters": haplotype.fallback_clusters,
+            "unknown_clusters": haplotype.unknown_clusters,
         }
+    clusters["incomplete_truth"] = [
+        {"chrom": marker.chrom, "pos": marker.pos0 + 1} for marker in incomplete
+    ]
     rows, errors = [], []
     for name in sorted(outcomes, key=ORDER.index):
         rows += metrics.summarise(name, truth, calls, outcomes[name])
@@ -94,6 +107,8 @@ def run(args) -> int:
         "reference": args.ref,
         "regions": args.regions or None,
         "pass_only": not args.all_calls,
+        # truth positions with a `*` allele but not its deletion: not judged
+        "incomplete_truth": clusters.pop("incomplete_truth"),
         "haplotype_clusters": clusters,
         "metrics": rows,
     }

@@ -1,14 +1,13 @@
-"""The configured annotation steps of a sample's calls and the files each step reads.
+"""The configured annotation steps of a sample's calls, in the order they run.
 
 Each resource in config's `annotation` section adds a step (csq first, then the
-known-variant resources); each step reads the previous one's output.
+known-variant resources); each step reads the previous one's output. The files are
+the rules' (workflow/rules/annotate.smk): here only the steps and their order.
 """
 
 from __future__ import annotations
 
 from typing import Any
-
-ANNOTATION_STEP = "results/annotated/steps/{sample}.{caller}.{step}.bcf"
 
 
 def known_variant_steps(annotation: dict[str, Any]) -> dict[str, tuple[str, str]]:
@@ -32,12 +31,8 @@ def annotation_steps(annotation: dict[str, Any]) -> list[str]:
     return (["consequences"] if annotation["gff3"] else []) + list(known_variant_steps(annotation))
 
 
-def step_input(steps: list[str], sample: str, caller: str, before: str | None = None) -> dict:
-    """The VCF (and its index) that step `before` reads, or that the last step wrote
-    when `before` is None: the previous step's output, or the sample's filtered calls."""
+def previous_step(steps: list[str], before: str | None = None) -> str | None:
+    """The step whose output step `before` reads (the last step when `before` is None);
+    None when it reads the sample's filtered calls."""
     done = steps if before is None else steps[: steps.index(before)]
-    if not done:
-        vcf = f"results/calls/{sample}.{caller}.filtered.vcf.gz"
-        return {"vcf": vcf, "index": f"{vcf}.tbi"}
-    vcf = ANNOTATION_STEP.format(sample=sample, caller=caller, step=done[-1])
-    return {"vcf": vcf, "index": f"{vcf}.csi"}
+    return done[-1] if done else None

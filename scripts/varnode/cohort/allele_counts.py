@@ -22,8 +22,9 @@ from pathlib import Path
 import numpy as np
 
 from varnode.common.atomic import atomic_path
+from varnode.common.config import config_default
 from varnode.errors import VarnodeError
-from varnode.filters.chunks import DEFAULT_CHUNK_SIZE, read_chunks
+from varnode.filters.chunks import read_chunks
 
 ALT_TAGS = {
     "AC": "Allele count in genotypes, for each ALT allele",
@@ -186,9 +187,7 @@ def _info_fields(chunk, strata: dict[str, np.ndarray]) -> list[str]:
     return [";".join(fields) for fields in zip(*columns, strict=True)]
 
 
-def write_counts(
-    source: str, output: str, sexes: dict[str, str] | None, chunk_size: int = DEFAULT_CHUNK_SIZE
-) -> int:
+def write_counts(source: str, output: str, sexes: dict[str, str] | None, chunk_size: int) -> int:
     """Write the count tags of every record of `source` as a sites-only VCF (+ .tbi).
 
     Only the genotypes are read, and only tags are written: `bcftools annotate -c INFO`
@@ -241,7 +240,10 @@ def configure(parser: argparse.ArgumentParser) -> None:
         "--sexes", help="`varnode cohort-members` table (sample, M/F/U): adds AC_F/AN_F/AF_F, ..."
     )
     parser.add_argument(
-        "--chunk-size", type=int, default=DEFAULT_CHUNK_SIZE, help="records held in memory at once"
+        "--chunk-size",
+        type=int,
+        default=config_default("cohort", "chunk_size"),
+        help="records held in memory at once (default: config cohort.chunk_size's)",
     )
 
 

@@ -27,9 +27,10 @@ from itertools import combinations
 import numpy as np
 
 from varnode.common.atomic import write_text_atomic
+from varnode.common.config import config_default
 from varnode.common.tables import RELATEDNESS
 from varnode.errors import VarnodeError
-from varnode.filters.chunks import DEFAULT_CHUNK_SIZE, SNV, GenotypeChunk, read_chunks
+from varnode.filters.chunks import SNV, GenotypeChunk, read_chunks
 
 DEGREES = (  # lower bound of kinship -> label
     (2**-1.5, "duplicate"),
@@ -37,9 +38,6 @@ DEGREES = (  # lower bound of kinship -> label
     (2**-3.5, "second-degree"),
     (2**-4.5, "third-degree"),
 )
-DEFAULT_MIN_DEPTH = 10
-DEFAULT_MIN_SITES = 200
-SEX_AND_MITO = ("chrX", "X", "chrY", "Y", "chrM", "MT")
 SKIPPED = "## skipped: "
 
 
@@ -137,10 +135,10 @@ def relatedness_rows(
 
 def relatedness(
     vcf: str,
-    min_depth: int = DEFAULT_MIN_DEPTH,
-    min_sites: int = DEFAULT_MIN_SITES,
-    excluded_contigs=SEX_AND_MITO,
-    chunk_size: int = DEFAULT_CHUNK_SIZE,
+    min_depth: int,
+    min_sites: int,
+    excluded_contigs: tuple[str, ...],
+    chunk_size: int,
 ) -> list[dict[str, object]]:
     reader, chunks = read_chunks(vcf, chunk_size)
     samples = list(reader.samples)
@@ -164,22 +162,25 @@ def relatedness_table(rows: list[dict[str, object]], skipped: str | None = None)
 def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("vcf", help="cohort VCF/BCF with GT (and FORMAT/DP)")
     parser.add_argument("-o", "--output", required=True, help="output TSV, one row per pair")
+    # Defaults: config cohort.relatedness, cohort.sex and cohort.chunk_size (the schema's).
+    settings = config_default("cohort", "relatedness")
+    sex = config_default("cohort", "sex")
     parser.add_argument(
-        "--min-depth", type=int, default=DEFAULT_MIN_DEPTH, help="min FORMAT/DP of a used call"
+        "--min-depth", type=int, default=settings["min_depth"], help="min FORMAT/DP of a used call"
     )
     parser.add_argument(
         "--min-sites",
         type=int,
-        default=DEFAULT_MIN_SITES,
+        default=settings["min_sites"],
         help="pairs resting on fewer informative sites are flagged insufficient_data",
     )
     parser.add_argument(
         "--exclude-contigs",
         nargs="*",
-        default=list(SEX_AND_MITO),
+        default=sex["x_contigs"] + sex["y_contigs"] + sex["mito_contigs"],
         help="contigs left out (sex chromosomes, mitochondrion)",
     )
-    parser.add_argument("--chunk-size", type=int, default=DEFAULT_CHUNK_SIZE)
+    parser.add_argument("--chunk-size", type=int, default=config_default("cohort", "chunk_size"))
 
 
 def run(args: argparse.Namespace) -> int:

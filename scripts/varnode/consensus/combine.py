@@ -20,7 +20,7 @@ to INFO/CONSENSUS (and the callers that support it to INFO/CALLERS):
                 (or PASS with --pass-conflicts), the other's are not written.
 
 The rule shipped in the config (config consensus) was chosen by measured F1 on the
-simulated and real truth sets (tests/accuracy/sweep_consensus.tsv, docs in README).
+simulated and real truth sets (tests/accuracy/sweep_consensus.tsv, docs/filtering.md).
 Output: bgzipped VCF with a .tbi, one sample, GT only, REF/ALT normalised.
 """
 

@@ -19,7 +19,6 @@ SNV, INDEL, OTHER = 0, 1, 2
 TRANSITIONS = {("A", "G"), ("G", "A"), ("C", "T"), ("T", "C")}
 # htslib's int32 "missing" value, as cyvcf2 returns it from FORMAT arrays.
 INT32_MISSING = np.iinfo(np.int32).min
-DEFAULT_CHUNK_SIZE = 1000
 
 
 @dataclass
@@ -80,7 +79,7 @@ def _depth(variant: Variant, n_samples: int) -> np.ndarray:
 
 def read_chunks(
     path: str,
-    chunk_size: int = DEFAULT_CHUNK_SIZE,
+    chunk_size: int,
     with_depth: bool = True,
 ) -> tuple[VCF, Iterator[GenotypeChunk]]:
     """Open `path` and return (reader, chunk iterator); the reader gives header and samples."""

@@ -21,9 +21,10 @@ from typing import Any
 import jsonschema
 import yaml
 
+from varnode.common.config import SCHEMA_DIR
 from varnode.errors import VarnodeError
 
-SCHEMA = Path(__file__).resolve().parents[3] / "workflow" / "schemas" / "filters.schema.yaml"
+SCHEMA = SCHEMA_DIR / "filters.schema.yaml"
 TAG_IN_EXPRESSION = re.compile(r"\b(INFO|FMT|FORMAT)/(\w+)")
 # Derived genotype metrics, computed from FORMAT/AD and GT (see filters.schema.yaml).
 DERIVED = {

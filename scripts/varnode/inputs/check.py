@@ -11,6 +11,7 @@ from typing import Any
 
 import yaml
 
+from varnode.common.config import SCHEMA_DIR
 from varnode.errors import VarnodeError
 from varnode.inputs.annotation import annotation_problems
 from varnode.inputs.file_checks import (
@@ -21,8 +22,6 @@ from varnode.inputs.file_checks import (
     vcf_contigs,
 )
 from varnode.inputs.sheet import SampleSheet, _report, read_sample_sheet
-
-SCHEMA_DIR = Path(__file__).resolve().parents[3] / "workflow" / "schemas"
 
 
 def filter_problems(path: str) -> list[str]:

@@ -225,7 +225,9 @@ def _accuracy_block(report: SampleReport, link: RawLinker) -> Block:
         ]
         block.notes.append(
             "PASS calls against config accuracy.truth (varnode compare): allele = same"
-            " position and alleles; haplotype_genotype = same diploid haplotype sequences."
+            " position and alleles; haplotype_genotype = same diploid haplotype sequences;"
+            " truth_unknown/query_unknown = variants left out where the truth is incomplete"
+            " (a spanning-deletion allele without its deletion)."
         )
         block.tables.append(Table(f"{report.sample}.accuracy", list(rows[0]), rows))
     return block

@@ -23,6 +23,7 @@ varnode knows, the way nf-core pipelines feed theirs:
 from __future__ import annotations
 
 import argparse
+import json
 from pathlib import Path
 from typing import Any
 
@@ -31,11 +32,11 @@ import yaml
 
 from varnode import __version__
 from varnode.common.atomic import write_text_atomic
+from varnode.common.config import section_settings
 from varnode.common.tables import RELATEDNESS, SAMPLE_QC
 from varnode.errors import VarnodeError
 from varnode.provenance.metadata import parse_tool_version
 from varnode.report import parsers, tables
-from varnode.report.command import settings_from
 
 # (tool, what it did, citation); tools the run did not use are left out.
 METHODS = (
@@ -254,23 +255,26 @@ def run_config(units: dict[str, list[str]], reads: list[int | None]) -> dict[str
 
 
 def write_content(args: argparse.Namespace) -> list[Path]:
-    settings = settings_from(args.settings)
+    settings = section_settings("--settings", args.settings, "report")
+    try:
+        sources = tables.check_sources(json.loads(args.sources))
+    except json.JSONDecodeError as error:
+        raise VarnodeError(f"--sources: not valid JSON ({error.msg})") from None
     units = tables.read_units(args.sample_sheet)
     reports = []
     for sample, sample_units in units.items():
-        report = tables.load_sample(args.results, sample, sample_units, args.callers)
+        report = tables.load_sample(sources, sample, sample_units, args.callers)
         report.metrics = tables.sample_metrics(report, settings["coverage_thresholds"])
         report.qc_status, report.qc_reasons = tables.qc_status(
             report.metrics, settings["qc_thresholds"]
         )
         reports.append(report)
-    cohort = args.results / "cohort"
     versions = software_versions(args.versions, args.snakemake_version)
     contents: dict[str, Any] = {
         "varnode_general_stats_mqc.yaml": general_stats(reports),
         "varnode_qc_status_mqc.yaml": qc_status_table(reports),
         "cohort_sample_qc_mqc.yaml": _table_section(
-            cohort / "sample_qc.tsv",
+            tables.source(sources, "sample_qc"),
             SAMPLE_QC,
             ["sample"],
             {
@@ -281,7 +285,7 @@ def write_content(args: argparse.Namespace) -> list[Path]:
             },
         ),
         "cohort_relatedness_mqc.yaml": _table_section(
-            cohort / "relatedness.tsv",
+            tables.source(sources, "relatedness"),
             RELATEDNESS,
             ["sample_a", "sample_b"],
             {
@@ -307,7 +311,12 @@ def write_content(args: argparse.Namespace) -> list[Path]:
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--results", type=Path, default=Path("results"), help="results folder")
+    parser.add_argument(
+        "--sources",
+        required=True,
+        help="JSON: the path pattern of each file the report reads, by role (as `varnode "
+        "report --sources`)",
+    )
     parser.add_argument("--sample-sheet", type=Path, required=True, help="sample sheet")
     parser.add_argument("--callers", nargs="+", required=True, help="callers of the run")
     parser.add_argument("--settings", help="JSON of the config's report section")

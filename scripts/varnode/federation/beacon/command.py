@@ -54,8 +54,9 @@ def beacon_settings(config_path: str):
     from snakemake.exceptions import WorkflowError
     from snakemake.utils import validate
 
+    from varnode.common.config import SCHEMA_DIR
     from varnode.federation.beacon.app import BeaconSettings
-    from varnode.inputs.check import SCHEMA_DIR, _schema_message
+    from varnode.inputs.check import _schema_message
 
     try:
         with open(config_path) as handle:
