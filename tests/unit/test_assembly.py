@@ -27,6 +27,7 @@ def test_an_assembly_name_that_would_break_the_header_is_refused():
         with_assembly(HEADER, "GRCh38>,x")
 
 
+@pytest.mark.tools  # runs bcftools
 def test_set_assembly_rewrites_the_header_and_keeps_the_records(tmp_path):
     path = tmp_path / "calls.vcf.gz"
     with pysam.BGZFile(str(path), "w") as handle:

@@ -161,6 +161,7 @@ def test_inputs_are_checked_before_the_ontology_loads(tmp_path, capsys):
     assert "none.json.gz: not found" in capsys.readouterr().err
 
 
+@pytest.mark.tools
 def test_paths_are_taken_from_the_run_folder(request, results, capsys, monkeypatch, tmp_path):
     monkeypatch.chdir(tmp_path)
     index_file = str(phenotype_index_path(request.config))
@@ -169,6 +170,7 @@ def test_paths_are_taken_from_the_run_folder(request, results, capsys, monkeypat
     assert code == 0 and "P1" in capsys.readouterr().out
 
 
+@pytest.mark.tools
 def test_a_wrongly_cased_gene_is_taken_with_a_warning(request, results, capsys):
     rows, err = run_query(
         request, results, capsys, "--gene", "ryr1", "--phenotype", MYASTHENIC_LIKE
@@ -177,6 +179,7 @@ def test_a_wrongly_cased_gene_is_taken_with_a_warning(request, results, capsys):
     assert "taken as 'RYR1'" in err
 
 
+@pytest.mark.tools
 def test_an_unknown_gene_warns_and_finds_no_one(request, results, capsys):
     rows, err = run_query(
         request, results, capsys, "--gene", "NOTAGENE", "--phenotype", "HP:0003198"
