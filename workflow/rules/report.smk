@@ -32,6 +32,11 @@ REPORT_SOURCES = {
     "sample_qc_outlier_test": "results/cohort/sample_qc.json",
     "relatedness": "results/cohort/relatedness.tsv",
     "cohort_vcf": COHORT,
+    # Each sample's deliverables, linked from the index (not inputs of the pages).
+    "alignments": ALIGNMENT,
+    "calls": "results/calls/{sample}.{caller}.filtered.vcf.gz",
+    "annotated_vcf": "results/annotated/{sample}.{caller}.vcf.gz",
+    "variant_table": "results/annotated/{sample}.{caller}.variants.tsv",
 }
 # Each tool's own version command; its raw output is kept and parsed by run-metadata.
 # bwa has no version flag: it prints its usage (with "Version:") and exits 1.
@@ -101,6 +106,8 @@ wildcard_constraints:
     tool="|".join(VERSION_COMMANDS),
 
 
+# The filtered stage counts PASS records only (its VCF is soft-filtered: failing records
+# stay, marked in FILTER); the raw stage counts every record. MultiQC reads both files.
 rule stats_variants:
     input:
         "results/calls/{sample}.{caller}{stage}.vcf.gz",
@@ -117,9 +124,12 @@ rule stats_variants:
         mem_mb=500,
         runtime=lambda wc, attempt: 30 * attempt,
     params:
+        pass_only=lambda wildcards: (
+            ["--apply-filters", "PASS"] if wildcards.stage else []
+        ),
         partial=partial_outputs,
     shell:
-        "bcftools stats {input:q} > {params.partial:q} 2> {log:q}"
+        "bcftools stats {params.pass_only:q} {input:q} > {params.partial:q} 2> {log:q}"
         " && python -m varnode publish --log {log:q} {output:q} >> {log:q} 2>&1"
 
 
@@ -288,6 +298,8 @@ rule report_html:
         run=f"{REPORT}/run.json",
         multiqc=f"{REPORT}/multiqc/multiqc_report.html",
         sample_sheet=config["samples"],
+        # HPO term names on the candidate tables
+        index=PHENOTYPE_INDEX if PHENOTYPED_SAMPLES else [],
     output:
         index=report(
             f"{REPORT}/index.html", caption="../report/index.rst", category="Report"
@@ -315,15 +327,19 @@ rule report_html:
         settings=json.dumps(config["report"]),
         sources=lambda wc: json.dumps(REPORT_SOURCES),
         callers=CALLERS,
+        terms=lambda wc, input: quoted_option("--phenotype-index", input.index),
+        # The cohort's one outlier rule (sample QC), for every table of the cohort page.
+        outliers=config["cohort"]["qc"],
         outdir=lambda wc, output: os.path.dirname(output.index),
         staging=f"{REPORT}/.partial.pages",
     shell:
         "rm -rf {params.staging:q}"
         " && python -m varnode report --results results"
         " --sample-sheet {input.sample_sheet:q} --callers {params.callers:q}"
-        " --sources {params.sources:q} --settings {params.settings:q}"
-        " -o {params.outdir:q} --staging {params.staging:q}"
-        " > {log:q} 2>&1"
+        " --sources {params.sources:q} --settings {params.settings:q} {params.terms}"
+        " --outlier-mads {params.outliers[outlier_mads]:q}"
+        " --min-samples-for-outliers {params.outliers[min_samples_for_outliers]:q}"
+        " -o {params.outdir:q} --staging {params.staging:q} > {log:q} 2>&1"
         " && python -m varnode publish --staging {params.staging:q} {output:q} >> {log:q} 2>&1"
 
 
