@@ -174,9 +174,11 @@ rule normalize_variants:
         mem_mb=1000,
         runtime=lambda wc, attempt: 60 * attempt,
     params:
+        assembly=config["reference"]["assembly"],
         partial=partial_outputs,
     shell:
         "(bcftools norm --no-version --multiallelics -any --fasta-ref {input.ref:q} --check-ref w"
         " -Oz -o {params.partial.vcf:q} {input.vcf:q}"
+        " && python -m varnode set-assembly {params.partial.vcf:q} --assembly {params.assembly:q}"
         " && bcftools index --tbi -o {params.partial.tbi:q} {params.partial.vcf:q}) 2> {log:q}"
         " && python -m varnode publish --log {log:q} {output:q} >> {log:q} 2>&1"

@@ -87,7 +87,7 @@ rule clean_fastp_report:
     params:
         partial=partial_outputs,
     shell:
-        "python -m varnode unstamp-report fastp {input:q} {params.partial:q} > {log:q} 2>&1"
+        "python -m varnode unstamp-report fastp {input:q} -o {params.partial:q} > {log:q} 2>&1"
         " && python -m varnode publish {output:q} >> {log:q} 2>&1"
 
 

@@ -186,9 +186,59 @@ rule record_run_metadata:
         " && python -m varnode publish --log {log:q} {output:q} >> {log:q} 2>&1"
 
 
+# varnode's own MultiQC sections (report/multiqc.py); the last file is a MultiQC config.
+MULTIQC_CONTENT = [
+    f"{REPORT}/multiqc_content/{name}"
+    for name in (
+        "varnode_general_stats_mqc.yaml",
+        "varnode_qc_status_mqc.yaml",
+        "cohort_sample_qc_mqc.yaml",
+        "cohort_relatedness_mqc.yaml",
+        "coverage_per_contig_mqc.yaml",
+        "software_mqc_versions.yml",
+        "methods_mqc.yaml",
+        "multiqc_run_config.yaml",
+    )
+]
+
+
+rule write_multiqc_content:
+    input:
+        qc=QC_OUTPUTS,
+        sample_qc=REPORT_SOURCES["sample_qc"],
+        relatedness=REPORT_SOURCES["relatedness"],
+        versions=expand(TOOL_VERSION, tool=VERSIONED_TOOLS),
+        sample_sheet=config["samples"],
+    output:
+        MULTIQC_CONTENT,
+    log:
+        "logs/write_multiqc_content/multiqc.log",
+    conda:
+        "../../envs/varnode.yaml"
+    threads: 1
+    resources:
+        mem_mb=1000,
+        runtime=lambda wc, attempt: 10 * attempt,
+    params:
+        settings=json.dumps(config["report"]),
+        sources=lambda wc: json.dumps(REPORT_SOURCES),
+        callers=CALLERS,
+        snakemake_version=snakemake.__version__,
+        staging=f"{REPORT}/multiqc_content/.partial",
+    shell:
+        "rm -rf {params.staging:q}"
+        " && python -m varnode multiqc-content --sources {params.sources:q}"
+        " --sample-sheet {input.sample_sheet:q} --callers {params.callers:q}"
+        " --settings {params.settings:q} --versions {input.versions:q}"
+        " --snakemake-version {params.snakemake_version:q} -o {params.staging:q} > {log:q} 2>&1"
+        " && python -m varnode publish --staging {params.staging:q} {output:q} >> {log:q} 2>&1"
+
+
 rule report_multiqc:
     input:
         qc=QC_OUTPUTS,
+        content=MULTIQC_CONTENT[:-1],
+        run_config=MULTIQC_CONTENT[-1],
         config=f"{workflow.basedir}/workflow/report/multiqc_config.yaml",
     output:
         temp(f"{REPORT}/multiqc/multiqc_report.stamped.html"),
@@ -210,7 +260,8 @@ rule report_multiqc:
     shell:
         "rm -rf {params.staging:q}"
         " && multiqc --force --no-ansi --no-data-dir --config {input.config:q}"
-        " --outdir {params.staging:q} --filename {params.filename:q} {input.qc:q} > {log:q} 2>&1"
+        " --config {input.run_config:q} --outdir {params.staging:q}"
+        " --filename {params.filename:q} {input.qc:q} {input.content:q} > {log:q} 2>&1"
         " && python -m varnode publish --staging {params.staging:q} {output:q} >> {log:q} 2>&1"
 
 
@@ -236,7 +287,7 @@ rule clean_multiqc_report:
     params:
         partial=partial_outputs,
     shell:
-        "python -m varnode unstamp-report multiqc {input:q} {params.partial:q} > {log:q} 2>&1"
+        "python -m varnode unstamp-report multiqc {input:q} -o {params.partial:q} > {log:q} 2>&1"
         " && python -m varnode publish {output:q} >> {log:q} 2>&1"
 
 

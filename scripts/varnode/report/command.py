@@ -208,7 +208,9 @@ def configure(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "-o",
+        "--output",
         "--output-dir",
+        dest="output_dir",
         type=Path,
         default=Path("results/report"),
         help="report folder; run.json and multiqc/ are read from it if present",
