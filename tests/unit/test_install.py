@@ -93,7 +93,7 @@ def test_the_installed_varnode_filters_a_vcf(installed, tmp_path):
     )
     out, stats = tmp_path / "filtered.vcf.gz", tmp_path / "stats.tsv"
     result = run_installed(
-        installed, "varnode", "filter", str(vcf), str(out), "--filters", str(filters),
+        installed, "varnode", "filter", str(vcf), "-o", str(out), "--filters", str(filters),
         "--stats", str(stats), cwd=tmp_path,
     )  # fmt: skip
     assert result.returncode == 0, result.stderr
