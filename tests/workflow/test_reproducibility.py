@@ -22,7 +22,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import REPO, snakemake, snakemake_env
-from varnode.runtime.run_summary import is_summary_file
+from varnode.provenance.outside import is_summary_file
 
 pytestmark = pytest.mark.workflow
 

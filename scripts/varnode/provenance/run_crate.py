@@ -46,7 +46,7 @@ from varnode.common.atomic import write_text_atomic
 from varnode.common.checksums import ChecksumCache
 from varnode.errors import VarnodeError
 from varnode.provenance.job_records import job_label, read_job_records
-from varnode.runtime.run_summary import is_summary_file
+from varnode.provenance.outside import is_summary_file
 
 CRATE_NAME = "ro-crate-metadata.json"
 # RO-Crate requires a licence; results of individual-level data have none by default.

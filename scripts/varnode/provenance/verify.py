@@ -27,8 +27,8 @@ from rocrate.rocrate import ROCrate
 
 from varnode.common.checksums import sha256_file
 from varnode.errors import VarnodeError
+from varnode.provenance.outside import is_summary_file
 from varnode.provenance.run_crate import CRATE_NAME
-from varnode.runtime.run_summary import is_summary_file
 
 REPO = Path(__file__).resolve().parents[3]
 # Run metadata: its start/end times, host, executor and platform differ between runs.

@@ -15,24 +15,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from varnode.common.atomic import write_text_atomic
+from varnode.provenance.outside import SUMMARY_NAME
 from varnode.report.pages import Block, Page, Table, write_json, write_page
 from varnode.report.stale import owner, stale_outputs
 
-# The summary's own files under results/ (report/run_summary.html and .txt, and its
-# tables report/tables/run_summary*.tsv/.json): rewritten at the end of every run, after
-# the run's crate, so they are run metadata outside it (like run.json's times).
-SUMMARY_NAME = "run_summary"
-SUMMARY_FOLDERS = ("report", "report/tables")
 # Job blocks of Snakemake's log; indented inside group jobs (SLURM profile).
 JOB_START = re.compile(r"^\s*(?:local)?rule (?P<rule>\S+):$")
 JOB_ERROR = re.compile(r"^\s*Error in rule (?P<rule>\S+):$")
 FIELD = re.compile(r"^\s+(?P<key>\w+): (?P<value>.*)$")
-
-
-def is_summary_file(relative: str) -> bool:
-    """Whether `relative` (a path under results/) is one of the run summary's files."""
-    folder, _, name = relative.rpartition("/")
-    return folder in SUMMARY_FOLDERS and name.startswith(f"{SUMMARY_NAME}.")
 
 
 @dataclass
