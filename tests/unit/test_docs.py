@@ -31,6 +31,4 @@ def test_links_between_documents_resolve():
         for target in re.findall(r"\]\(([^)#\s]+)(?:#[^)]*)?\)", page.read_text()):
             if target.startswith(("http://", "https://", "mailto:")):
                 continue
-            if target == "docs/outputs.md" or target == "outputs.md":
-                continue  # written by the outputs reference (issue of its own)
             assert (page.parent / target).exists(), f"{page.name} links to missing {target}"
