@@ -34,8 +34,8 @@ from varnode import __version__
 from varnode.common.atomic import write_text_atomic
 from varnode.common.config import section_settings
 from varnode.common.tables import RELATEDNESS, SAMPLE_QC
+from varnode.common.versions import parse_tool_version
 from varnode.errors import VarnodeError
-from varnode.provenance.metadata import parse_tool_version
 from varnode.report import parsers, tables
 
 # (tool, what it did, citation); tools the run did not use are left out.
