@@ -1,6 +1,11 @@
 ALIGNMENT = f"results/aligned/{{sample}}.{ALIGNMENT_EXT}"
 ALIGNMENT_INDEX = f"{ALIGNMENT}.{ALIGNMENT_INDEX_EXT}"
 
+# Each sample's gVCF (bcftools): the cohort is merged from these, so a sample added later
+# is called once and never re-read.
+GVCF = "results/gvcf/{sample}.g.vcf.gz"
+
+TARGETS += expand([GVCF, f"{GVCF}.tbi"], sample=SHEET.samples)
 TARGETS += expand(
     "results/calls/{sample}.{caller}.vcf.gz{index}",
     sample=SHEET.samples,
@@ -9,6 +14,9 @@ TARGETS += expand(
 )
 
 
+# bcftools writes each shard as a gVCF: the variant calls (the same records as
+# `call --variants-only`) plus reference blocks. gather_bcftools_shards keeps it whole as
+# the sample's gVCF, the cohort's input, and takes the calls from it.
 rule call_variants_bcftools:
     input:
         aln=ALIGNMENT,
@@ -17,7 +25,7 @@ rule call_variants_bcftools:
         fai=f"{GENOME}.fai",
         regions=CALLING_BED,
     output:
-        temp("results/calls/shards/{sample}/bcftools/{shard}.vcf.gz"),
+        temp("results/calls/shards/{sample}/bcftools/{shard}.g.vcf.gz"),
     log:
         "logs/call_variants_bcftools/{sample}.{shard}.log",
     benchmark:
@@ -31,12 +39,14 @@ rule call_variants_bcftools:
     params:
         mpileup=config["params"]["bcftools_mpileup"],
         call=config["params"]["bcftools_call"],
+        ploidy=sample_ploidy_option,
+        bands=GVCF_DEPTH_BANDS,
         partial=partial_outputs,
     shell:
         "(bcftools mpileup --no-version {params.mpileup} -a FORMAT/AD,FORMAT/DP,FORMAT/SP"
         " -f {input.ref:q} -R {input.regions:q} -Ou {input.aln:q}"
-        " | bcftools call --no-version {params.call} --variants-only -a GQ -Oz"
-        " -o {params.partial:q})"
+        " | bcftools call --no-version {params.call} {params.ploidy} --gvcf {params.bands:q}"
+        " -a GQ -Oz -o {params.partial:q})"
         " 2> {log:q} && python -m varnode publish --log {log:q} {output:q} >> {log:q} 2>&1"
 
 
@@ -143,6 +153,38 @@ rule gather_shards:
     shell:
         "bcftools concat --no-version -Ob -o {params.partial:q} {input:q} 2> {log:q}"
         " && python -m varnode publish --log {log:q} {output:q} >> {log:q} 2>&1"
+
+
+# One job per sample writes both its gVCF (a final output) and its bcftools calls: the
+# gVCF's records that are not reference blocks (ALT ".").
+rule gather_bcftools_shards:
+    input:
+        bcftools_gvcf_shards,
+    output:
+        gvcf=GVCF,
+        tbi=f"{GVCF}.tbi",
+        calls=temp("results/calls/gathered/{sample}.bcftools.bcf"),
+    log:
+        "logs/gather_bcftools_shards/{sample}.log",
+    benchmark:
+        "benchmarks/gather_bcftools_shards/{sample}.tsv"
+    conda:
+        "../../envs/bcftools.yaml"
+    threads: 1
+    resources:
+        mem_mb=1000,
+        runtime=lambda wc, attempt: 60 * attempt,
+    params:
+        partial=partial_outputs,
+    shell:
+        "(bcftools concat --no-version -Oz -o {params.partial.gvcf:q} {input:q}"
+        " && bcftools index --tbi -o {params.partial.tbi:q} {params.partial.gvcf:q}"
+        " && bcftools view --no-version --exclude 'ALT=\".\"' -Ob -o {params.partial.calls:q}"
+        " {params.partial.gvcf:q}) 2> {log:q}"
+        " && python -m varnode publish --log {log:q} {output:q} >> {log:q} 2>&1"
+
+
+ruleorder: gather_bcftools_shards > gather_shards
 
 
 rule normalize_variants:

@@ -5,7 +5,7 @@ import sys
 
 from snakemake.iocontainers import Namedlist
 
-from varnode.cohort_members import members_table
+from varnode.cohort_members import SEX_CODES, members_table
 from varnode.errors import VarnodeError
 from varnode.inputs import names_pattern
 from varnode.outputs import partial_path
@@ -126,6 +126,10 @@ def shard_vcfs(wildcards):
     ]
 
 
+def cohort_gvcfs():
+    return expand(GVCF, sample=SHEET.samples)
+
+
 def cohort_shards(wildcards):
     return [f"results/cohort/shards/{shard}.bcf" for shard in SHARDS["cohort"]]
 
@@ -135,12 +139,30 @@ def cohort_members():
     return members_table(SHEET)
 
 
-def ploidy_option(wildcards, input):
-    """Sex-aware ploidy for joint calling (config cohort.ploidy), from the member list."""
+def bcftools_gvcf_shards(wildcards):
+    return [
+        f"results/calls/shards/{wildcards.sample}/bcftools/{shard}.g.vcf.gz"
+        for shard in SHARDS["calling"]
+    ]
+
+
+def sample_ploidy_option(wildcards):
+    """Sex-aware ploidy (config cohort.ploidy) for one sample's calls and gVCF, from its
+    sheet sex as `varnode cohort-members` writes it. A param, not the member list: adding
+    a sample to the sheet must not rerun the others' calling."""
     ploidy = config["cohort"]["ploidy"]
     if not ploidy:
         return ""
-    return f"--ploidy {shlex.quote(ploidy)} {quoted_option('--samples-file', input.members)}"
+    sex = SEX_CODES[SHEET.units_of(wildcards.sample)[0].sex]
+    member = shlex.quote(f"{wildcards.sample}\t{sex}\n")
+    return f"--ploidy {shlex.quote(ploidy)} --samples-file <(printf %b {member})"
+
+
+# gVCF reference blocks are cut where the depth crosses these values and report their
+# minimum depth, so "block depth >= relatedness.min_depth" holds exactly when every site
+# of the block has that depth: the relatedness depth filter reads merged blocks as it
+# would read each site.
+GVCF_DEPTH_BANDS = str(config["cohort"]["relatedness"]["min_depth"])
 
 
 # Report inputs (report.smk): every file the pages and MultiQC read.

@@ -1,0 +1,1 @@
+"""The cohort stage: merging per-sample gVCFs, sample QC."""
