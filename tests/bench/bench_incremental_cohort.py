@@ -22,7 +22,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from tests.gvcfgen import reference_sequence, write_gvcf, write_reference  # noqa: E402
+from tests.gvcfgen import reference_sequence, write_gvcf, write_reference
 
 
 def timed(command: list[str]) -> tuple[float, float]:

@@ -33,7 +33,6 @@ PER_SAMPLE_RULES = {
     "align_reads",
     "merge_units",
     "mark_duplicates",
-    "index_alignments",
     "measure_depth",
     "call_variants_bcftools",
     "gather_bcftools_shards",

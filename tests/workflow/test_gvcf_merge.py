@@ -32,7 +32,7 @@ def merge_command(fasta: Path, regions: Path, output: Path, gvcfs, fan_in: int) 
 
 def limited(command: list[str]) -> subprocess.CompletedProcess:
     """`command` in a shell whose descriptor limit is LIMIT."""
-    script = f"ulimit -n {LIMIT} && exec \"$@\""
+    script = f'ulimit -n {LIMIT} && exec "$@"'
     return subprocess.run(
         ["bash", "-c", script, "limited", *command],
         capture_output=True,

@@ -66,6 +66,7 @@ rule merge_units:
         " >> {log:q} 2>&1"
 
 
+# The index is written in the same job: samtools, one job less per sample.
 rule mark_duplicates:
     input:
         bam="results/aligned/merged/{sample}.bam",
@@ -73,6 +74,7 @@ rule mark_duplicates:
         fai=f"{GENOME}.fai",
     output:
         aln=f"results/aligned/{{sample}}.{ALIGNMENT_EXT}",
+        idx=f"results/aligned/{{sample}}.{ALIGNMENT_EXT}.{ALIGNMENT_INDEX_EXT}",
         stats="results/qc/markdup/{sample}.markdup.txt",
     log:
         "logs/mark_duplicates/{sample}.log",
@@ -90,31 +92,10 @@ rule mark_duplicates:
         tmp="results/aligned/merged/{sample}.markdup",
         partial=partial_outputs,
     shell:
-        "samtools markdup --no-PG -@ {threads} {params.extra} -f {params.partial.stats:q}"
+        "(samtools markdup --no-PG -@ {threads} {params.extra} -f {params.partial.stats:q}"
         " -T {params.tmp:q} --reference {input.ref:q} -O {params.fmt:q} {input.bam:q}"
-        " {params.partial.aln:q} 2> {log:q}"
+        " {params.partial.aln:q}"
+        " && samtools index -@ {threads} {params.partial.aln:q} {params.partial.idx:q}) 2> {log:q}"
         " && python -m varnode publish --threads {threads} --log {log:q}"
         " --reference {input.ref:q} {output:q}"
         " >> {log:q} 2>&1"
-
-
-rule index_alignments:
-    input:
-        f"results/aligned/{{sample}}.{ALIGNMENT_EXT}",
-    output:
-        f"results/aligned/{{sample}}.{ALIGNMENT_EXT}.{ALIGNMENT_INDEX_EXT}",
-    log:
-        "logs/index_alignments/{sample}.log",
-    benchmark:
-        "benchmarks/index_alignments/{sample}.tsv"
-    conda:
-        "../../envs/samtools.yaml"
-    threads: 1
-    resources:
-        mem_mb=500,
-        runtime=30,
-    params:
-        partial=partial_outputs,
-    shell:
-        "samtools index {input:q} {params.partial:q} 2> {log:q}"
-        " && python -m varnode publish --log {log:q} {output:q} >> {log:q} 2>&1"

@@ -133,11 +133,15 @@ rule call_variants_gatk:
         " && python -m varnode publish {output:q} >> {log:q} 2>&1"
 
 
+# Gathering normalises too (one bcftools pipe, one job): the shards are concatenated,
+# multiallelic records split and indels left-aligned against the reference.
 rule gather_shards:
     input:
-        shard_vcfs,
+        shards=shard_vcfs,
+        ref=GENOME,
     output:
-        temp("results/calls/gathered/{sample}.{caller}.bcf"),
+        vcf="results/calls/{sample}.{caller}.vcf.gz",
+        tbi="results/calls/{sample}.{caller}.vcf.gz.tbi",
     log:
         "logs/gather_shards/{sample}.{caller}.log",
     benchmark:
@@ -151,19 +155,24 @@ rule gather_shards:
     params:
         partial=partial_outputs,
     shell:
-        "bcftools concat --no-version -Ob -o {params.partial:q} {input:q} 2> {log:q}"
+        "(bcftools concat --no-version -Ou {input.shards:q}"
+        " | bcftools norm --no-version --multiallelics -any --fasta-ref {input.ref:q} --check-ref w"
+        " -Oz -o {params.partial.vcf:q}"
+        " && bcftools index --tbi -o {params.partial.tbi:q} {params.partial.vcf:q}) 2> {log:q}"
         " && python -m varnode publish --log {log:q} {output:q} >> {log:q} 2>&1"
 
 
-# One job per sample writes both its gVCF (a final output) and its bcftools calls: the
-# gVCF's records that are not reference blocks (ALT ".").
+# One job per sample writes its gVCF (a final output, the cohort's input) and its bcftools
+# calls: the gVCF's records that are not reference blocks (ALT "."), normalised as above.
 rule gather_bcftools_shards:
     input:
-        bcftools_gvcf_shards,
+        shards=bcftools_gvcf_shards,
+        ref=GENOME,
     output:
         gvcf=GVCF,
-        tbi=f"{GVCF}.tbi",
-        calls=temp("results/calls/gathered/{sample}.bcftools.bcf"),
+        gvcf_tbi=f"{GVCF}.tbi",
+        vcf="results/calls/{sample}.bcftools.vcf.gz",
+        tbi="results/calls/{sample}.bcftools.vcf.gz.tbi",
     log:
         "logs/gather_bcftools_shards/{sample}.log",
     benchmark:
@@ -177,37 +186,13 @@ rule gather_bcftools_shards:
     params:
         partial=partial_outputs,
     shell:
-        "(bcftools concat --no-version -Oz -o {params.partial.gvcf:q} {input:q}"
-        " && bcftools index --tbi -o {params.partial.tbi:q} {params.partial.gvcf:q}"
-        " && bcftools view --no-version --exclude 'ALT=\".\"' -Ob -o {params.partial.calls:q}"
-        " {params.partial.gvcf:q}) 2> {log:q}"
+        "(bcftools concat --no-version -Oz -o {params.partial.gvcf:q} {input.shards:q}"
+        " && bcftools index --tbi -o {params.partial.gvcf_tbi:q} {params.partial.gvcf:q}"
+        " && bcftools view --no-version --exclude 'ALT=\".\"' -Ou {params.partial.gvcf:q}"
+        " | bcftools norm --no-version --multiallelics -any --fasta-ref {input.ref:q} --check-ref w"
+        " -Oz -o {params.partial.vcf:q}"
+        " && bcftools index --tbi -o {params.partial.tbi:q} {params.partial.vcf:q}) 2> {log:q}"
         " && python -m varnode publish --log {log:q} {output:q} >> {log:q} 2>&1"
 
 
 ruleorder: gather_bcftools_shards > gather_shards
-
-
-rule normalize_variants:
-    input:
-        vcf="results/calls/gathered/{sample}.{caller}.bcf",
-        ref=GENOME,
-    output:
-        vcf="results/calls/{sample}.{caller}.vcf.gz",
-        tbi="results/calls/{sample}.{caller}.vcf.gz.tbi",
-    log:
-        "logs/normalize_variants/{sample}.{caller}.log",
-    benchmark:
-        "benchmarks/normalize_variants/{sample}.{caller}.tsv"
-    conda:
-        "../../envs/bcftools.yaml"
-    threads: 1
-    resources:
-        mem_mb=1000,
-        runtime=lambda wc, attempt: 60 * attempt,
-    params:
-        partial=partial_outputs,
-    shell:
-        "(bcftools norm --no-version --multiallelics -any --fasta-ref {input.ref:q} --check-ref w"
-        " -Oz -o {params.partial.vcf:q} {input.vcf:q}"
-        " && bcftools index --tbi -o {params.partial.tbi:q} {params.partial.vcf:q}) 2> {log:q}"
-        " && python -m varnode publish --log {log:q} {output:q} >> {log:q} 2>&1"

@@ -91,12 +91,16 @@ rule clean_fastp_report:
         " && python -m varnode publish {output:q} >> {log:q} 2>&1"
 
 
+# samtools' three reports of one alignment in one job: stats, flagstat, idxstats.
 rule stats_alignments:
     input:
         aln=f"results/aligned/{{sample}}.{ALIGNMENT_EXT}",
+        idx=f"results/aligned/{{sample}}.{ALIGNMENT_EXT}.{ALIGNMENT_INDEX_EXT}",
         ref=GENOME,
     output:
-        "results/qc/samtools_stats/{sample}.txt",
+        stats="results/qc/samtools_stats/{sample}.txt",
+        flagstat="results/qc/samtools_flagstat/{sample}.txt",
+        idxstats="results/qc/samtools_idxstats/{sample}.txt",
     log:
         "logs/stats_alignments/{sample}.log",
     benchmark:
@@ -106,56 +110,13 @@ rule stats_alignments:
     threads: 1
     resources:
         mem_mb=1000,
-        runtime=lambda wc, attempt: 60 * attempt,
+        runtime=lambda wc, attempt: 90 * attempt,
     params:
         partial=partial_outputs,
     shell:
-        "samtools stats --reference {input.ref:q} {input.aln:q} > {params.partial:q} 2> {log:q}"
-        " && python -m varnode publish --log {log:q} {output:q} >> {log:q} 2>&1"
-
-
-rule flagstat_alignments:
-    input:
-        f"results/aligned/{{sample}}.{ALIGNMENT_EXT}",
-    output:
-        "results/qc/samtools_flagstat/{sample}.txt",
-    log:
-        "logs/flagstat_alignments/{sample}.log",
-    benchmark:
-        "benchmarks/flagstat_alignments/{sample}.tsv"
-    conda:
-        "../../envs/samtools.yaml"
-    threads: 1
-    resources:
-        mem_mb=500,
-        runtime=30,
-    params:
-        partial=partial_outputs,
-    shell:
-        "samtools flagstat {input:q} > {params.partial:q} 2> {log:q}"
-        " && python -m varnode publish --log {log:q} {output:q} >> {log:q} 2>&1"
-
-
-rule idxstats_alignments:
-    input:
-        aln=f"results/aligned/{{sample}}.{ALIGNMENT_EXT}",
-        idx=f"results/aligned/{{sample}}.{ALIGNMENT_EXT}.{ALIGNMENT_INDEX_EXT}",
-    output:
-        "results/qc/samtools_idxstats/{sample}.txt",
-    log:
-        "logs/idxstats_alignments/{sample}.log",
-    benchmark:
-        "benchmarks/idxstats_alignments/{sample}.tsv"
-    conda:
-        "../../envs/samtools.yaml"
-    threads: 1
-    resources:
-        mem_mb=500,
-        runtime=10,
-    params:
-        partial=partial_outputs,
-    shell:
-        "samtools idxstats {input.aln:q} > {params.partial:q} 2> {log:q}"
+        "(samtools stats --reference {input.ref:q} {input.aln:q} > {params.partial.stats:q}"
+        " && samtools flagstat {input.aln:q} > {params.partial.flagstat:q}"
+        " && samtools idxstats {input.aln:q} > {params.partial.idxstats:q}) 2> {log:q}"
         " && python -m varnode publish --log {log:q} {output:q} >> {log:q} 2>&1"
 
 

@@ -34,19 +34,23 @@ TARGETS += [
 
 
 wildcard_constraints:
-    stage=r"|\.filtered",
     tool="|".join(VERSION_COMMANDS),
 
 
+# bcftools stats of a caller's calls before and after filtering, in one job.
 rule stats_variants:
     input:
-        "results/calls/{sample}.{caller}{stage}.vcf.gz",
+        calls="results/calls/{sample}.{caller}.vcf.gz",
+        filtered="results/calls/{sample}.{caller}.filtered.vcf.gz",
     output:
-        VARIANT_STATS,
+        calls=VARIANT_STATS.format(sample="{sample}", caller="{caller}", stage=""),
+        filtered=VARIANT_STATS.format(
+            sample="{sample}", caller="{caller}", stage=".filtered"
+        ),
     log:
-        "logs/stats_variants/{sample}.{caller}{stage}.log",
+        "logs/stats_variants/{sample}.{caller}.log",
     benchmark:
-        "benchmarks/stats_variants/{sample}.{caller}{stage}.tsv"
+        "benchmarks/stats_variants/{sample}.{caller}.tsv"
     conda:
         "../../envs/bcftools.yaml"
     threads: 1
@@ -56,7 +60,8 @@ rule stats_variants:
     params:
         partial=partial_outputs,
     shell:
-        "bcftools stats {input:q} > {params.partial:q} 2> {log:q}"
+        "(bcftools stats {input.calls:q} > {params.partial.calls:q}"
+        " && bcftools stats {input.filtered:q} > {params.partial.filtered:q}) 2> {log:q}"
         " && python -m varnode publish --log {log:q} {output:q} >> {log:q} 2>&1"
 
 
