@@ -31,7 +31,6 @@ PER_SAMPLE_RULES = {
     "check_reads",
     "trim_reads",
     "align_reads",
-    "merge_units",
     "mark_duplicates",
     "measure_depth",
     "call_variants_bcftools",
