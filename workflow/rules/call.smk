@@ -4,6 +4,7 @@ ALIGNMENT_INDEX = f"{ALIGNMENT}.{ALIGNMENT_INDEX_EXT}"
 # Each sample's gVCF (bcftools): the cohort is merged from these, so a sample added later
 # is called once and never re-read.
 GVCF = "results/gvcf/{sample}.g.vcf.gz"
+BCFTOOLS_CALLS = "results/calls/{sample}.bcftools.vcf.gz"
 
 TARGETS += expand([GVCF, f"{GVCF}.tbi"], sample=SHEET.samples)
 TARGETS += expand(
@@ -171,8 +172,14 @@ rule gather_bcftools_shards:
     output:
         gvcf=GVCF,
         gvcf_tbi=f"{GVCF}.tbi",
-        vcf="results/calls/{sample}.bcftools.vcf.gz",
-        tbi="results/calls/{sample}.bcftools.vcf.gz.tbi",
+        # Without bcftools among the callers the gVCF is still the cohort's input, and
+        # its calls are a by-product removed after the job.
+        vcf=BCFTOOLS_CALLS if "bcftools" in CALLERS else temp(BCFTOOLS_CALLS),
+        tbi=(
+            f"{BCFTOOLS_CALLS}.tbi"
+            if "bcftools" in CALLERS
+            else temp(f"{BCFTOOLS_CALLS}.tbi")
+        ),
     log:
         "logs/gather_bcftools_shards/{sample}.log",
     benchmark:
