@@ -32,6 +32,8 @@ rule check_reads:
         "python -m varnode check-reads {input.r1:q} {input.r2:q} -o {output:q} > {log:q} 2>&1"
 
 
+# fastp stamps its HTML with the time; the kept report is the same without it
+# (`varnode unstamp-report`), so a rerun gives the same bytes.
 rule trim_reads:
     input:
         unpack(unit_fastqs),
@@ -40,7 +42,7 @@ rule trim_reads:
         r1=temp("results/trimmed/{sample}/{unit}_R1.fastq.gz"),
         r2=temp("results/trimmed/{sample}/{unit}_R2.fastq.gz"),
         json="results/qc/fastp/{sample}.{unit}.fastp.json",
-        html=temp("results/trimmed/{sample}/{unit}.fastp.html"),
+        html="results/qc/fastp/{sample}.{unit}.fastp.html",
     log:
         "logs/trim_reads/{sample}.{unit}.log",
     benchmark:
@@ -62,32 +64,12 @@ rule trim_reads:
         ' && ln -sfn -- "$(realpath -- {input.r2:q})" {params.reads.r2:q}'
         " && fastp --thread {threads} {params.extra} -i {params.reads.r1:q} -I {params.reads.r2:q}"
         " -o {params.partial.r1:q} -O {params.partial.r2:q} -j {params.partial.json:q}"
-        " -h {params.partial.html:q} -R {params.title:q} 2> {log:q}"
-        ' && rm -r "$(dirname {params.reads.r1:q})"'
+        ' -h "$(dirname {params.reads.r1:q})/fastp.html" -R {params.title:q} 2> {log:q}'
         " && python -m varnode check-fastp --json {params.partial.json:q} --log {log:q}"
         " --counts {input.counts:q} >> {log:q} 2>&1"
-        " && python -m varnode publish {output:q} >> {log:q} 2>&1"
-
-
-# fastp stamps its HTML with the time; the kept report is the same without it, so a
-# rerun gives the same bytes.
-rule clean_fastp_report:
-    input:
-        "results/trimmed/{sample}/{unit}.fastp.html",
-    output:
-        "results/qc/fastp/{sample}.{unit}.fastp.html",
-    log:
-        "logs/clean_fastp_report/{sample}.{unit}.log",
-    conda:
-        "../../envs/varnode.yaml"
-    threads: 1
-    resources:
-        mem_mb=200,
-        runtime=5,
-    params:
-        partial=partial_outputs,
-    shell:
-        "python -m varnode unstamp-report fastp {input:q} {params.partial:q} > {log:q} 2>&1"
+        ' && python -m varnode unstamp-report fastp "$(dirname {params.reads.r1:q})/fastp.html"'
+        " {params.partial.html:q} >> {log:q} 2>&1"
+        ' && rm -r "$(dirname {params.reads.r1:q})"'
         " && python -m varnode publish {output:q} >> {log:q} 2>&1"
 
 
