@@ -9,8 +9,8 @@ import pytest
 
 from tests.unit.cohort_vcfs import write_vcf
 from varnode.cli import main
-from varnode.errors import VarnodeError
 from varnode.cohort.sample_qc import QcThresholds, SexRules, infer_sex, robust_z, sample_qc
+from varnode.errors import VarnodeError
 
 CONTIGS = {"chr1": 5_000_000, "chrX": 156_040_895, "chrY": 57_227_415}
 RULES = SexRules(par_regions=(("chrX", 10_001, 2_781_479),))
