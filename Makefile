@@ -9,7 +9,7 @@ DEMO_DIR := resources/demo
 PYTHON_STAMP := $(VENV)/.installed
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 
-.PHONY: setup system-tools test-tools demo demo-node test lint
+.PHONY: setup system-tools test-tools demo demo-node test test-fast lint
 
 setup: system-tools $(PYTHON_STAMP)
 
@@ -43,6 +43,13 @@ demo: setup
 # prints the hub command that runs across it.
 demo-node: setup
 	$(VENV)/bin/varnode node demo --outdir resources/demo-node
+
+# The fast tier: unit tests that need no external tool (Python only; tests that run
+# bcftools, bgzip, samtools... are marked `tools`), well under a minute.
+test-fast: setup
+	@status=0; pytest -q -m "not tools" tests/unit || status=$$?; \
+	if [ $$status -eq 5 ]; then echo "make test-fast: pytest collected no tests" >&2; fi; \
+	exit $$status
 
 # pytest exits 5 when it collected nothing: a suite that tests nothing must fail loudly.
 test: setup test-tools

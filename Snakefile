@@ -6,9 +6,9 @@ import sys
 sys.path.insert(0, f"{workflow.basedir}/scripts")
 
 from varnode.errors import VarnodeError
-from varnode.inputs import check_config
-from varnode.live_runs import refuse_unlock_beside_live_runs
-from varnode.run_summary import write_run_summary
+from varnode.inputs.check import check_config
+from varnode.runtime.live_runs import refuse_unlock_beside_live_runs
+from varnode.runtime.run_summary import write_run_summary
 
 refusal = refuse_unlock_beside_live_runs(sys.argv, os.getcwd())
 if refusal:
@@ -32,11 +32,12 @@ include: "workflow/rules/call.smk"
 include: "workflow/rules/filter.smk"
 include: "workflow/rules/consensus.smk"
 include: "workflow/rules/annotate.smk"
+include: "workflow/rules/phenotype.smk"
 include: "workflow/rules/cohort.smk"
 include: "workflow/rules/beacon.smk"
-include: "workflow/rules/benchmark.smk"
-include: "workflow/rules/report.smk"
+include: "workflow/rules/accuracy.smk"
 include: "workflow/rules/export.smk"
+include: "workflow/rules/report.smk"
 
 
 rule all:

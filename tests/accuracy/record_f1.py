@@ -1,7 +1,7 @@
-"""Write an accuracy record (tests/accuracy/recorded_f1*.json) from benchmark runs.
+"""Write an accuracy record (tests/accuracy/recorded_f1*.json) from accuracy runs.
 
-    python tests/accuracy/record_f1.py real results/benchmark/NA12878.*.accuracy.json
-    python tests/accuracy/record_f1.py simulated results/benchmark/SIM1.*.accuracy.json
+    python tests/accuracy/record_f1.py real results/accuracy/NA12878.*.accuracy.json
+    python tests/accuracy/record_f1.py simulated results/accuracy/SIM1.*.accuracy.json
 
 `real` is the shared NA12878 slice against GIAB (gate: tests/workflow/
 test_accuracy_gate.py); `simulated` the ART 20x truth set that

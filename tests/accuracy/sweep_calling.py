@@ -26,15 +26,16 @@ import itertools
 import subprocess
 import sys
 import tempfile
+from functools import partial
 from pathlib import Path
 
 import numpy as np
 import pysam
 from cyvcf2 import VCF
 
-from varnode.accuracy.haplotypes import match_haplotypes
-from varnode.accuracy.variants import RegionFilter, Variant, load
-from varnode.regions import read_bed
+from varnode.accuracy.haplotypes import match_haplotypes, unresolved_spanning_deletions
+from varnode.accuracy.variants import RegionFilter, Variant, load_call_set
+from varnode.reference.regions import read_bed
 
 OPTIONS = {
     "bcftools": [
@@ -46,6 +47,23 @@ OPTIONS = {
         ("--max-depth 1000 --min-MQ 20 --indel-bias 2", "--multiallelic-caller"),
         ("--max-depth 1000 --min-MQ 20 --open-prob 30", "--multiallelic-caller"),
         ("--max-depth 1000 --min-MQ 20 --tandem-qual 250", "--multiallelic-caller"),
+        # issue 16 (b): bcftools' indel and BAQ options, scored with --callers bcftools
+        ("--max-depth 1000 --min-MQ 20 --no-BAQ", "--multiallelic-caller"),
+        ("--max-depth 1000 --min-MQ 20 --redo-BAQ", "--multiallelic-caller"),
+        ("--max-depth 1000 --min-MQ 20 --full-BAQ", "--multiallelic-caller"),
+        ("--max-depth 1000 --min-MQ 20 --tandem-qual 100", "--multiallelic-caller"),
+        ("--max-depth 1000 --min-MQ 20 --tandem-qual 1000", "--multiallelic-caller"),
+        ("--max-depth 1000 --min-MQ 20 --open-prob 50", "--multiallelic-caller"),
+        ("--max-depth 1000 --min-MQ 20 --ext-prob 10", "--multiallelic-caller"),
+        ("--max-depth 1000 --min-MQ 20 --ext-prob 30", "--multiallelic-caller"),
+        ("--max-depth 1000 --min-MQ 20 --min-ireads 1", "--multiallelic-caller"),
+        ("--max-depth 1000 --min-MQ 20 --gap-frac 0.02", "--multiallelic-caller"),
+        ("--max-depth 1000 --min-MQ 20 --gap-frac 0.1", "--multiallelic-caller"),
+        ("--max-depth 1000 --min-MQ 20 --indel-size 200", "--multiallelic-caller"),
+        ("--max-depth 1000 --min-MQ 20 --indel-bias 0.75", "--multiallelic-caller"),
+        ("--max-depth 1000 --min-MQ 20", "--multiallelic-caller --prior 0.01"),
+        ("--max-depth 1000 --min-MQ 20", "--multiallelic-caller --prior 0.0001"),
+        ("--max-depth 1000 --min-MQ 20", "--consensus-caller"),
     ],
     "freebayes": [
         ("--min-alternate-fraction 0.2 --min-mapping-quality 20 --min-base-quality 20", ""),
@@ -107,12 +125,12 @@ def features(vcf: Path, caller: str, regions: RegionFilter, pass_only: bool = Fa
     return variants, np.array(quals), np.array(depths)
 
 
-def site_filter_rows(filters: str, raw: Path, caller: str, regions, truth, fetch) -> list[dict]:
+def site_filter_rows(filters: str, raw: Path, caller: str, regions, truth, match) -> list[dict]:
     """Each site filter alone and all filters together, scored on the calls they keep."""
-    from varnode.filterspec import load as load_filters
+    from varnode.filters.spec import load as load_filters
 
     variants, *_ = features(raw, caller, regions)
-    baseline = match_haplotypes(truth, variants, fetch, genotype=True).outcome.query_matched
+    baseline = match(truth, variants).outcome.query_matched
     right = dict(zip(variants, baseline, strict=True))
     spec = load_filters(filters)
     tags = set()
@@ -127,31 +145,34 @@ def site_filter_rows(filters: str, raw: Path, caller: str, regions, truth, fetch
         kept_path = raw.with_name(f"{raw.name}.{item.name}.vcf.gz")
         run(f"bcftools view -e '{item.expression}' -Oz -o {kept_path} {raw}")
         kept, *_ = features(kept_path, caller, regions)
-        rows.append(_filter_row(item.name, variants, kept, right, truth, fetch))
+        rows.append(_filter_row(item.name, variants, kept, right, truth, match))
     filtered = raw.with_name(f"{raw.name}.filtered.vcf.gz")
     stats = raw.with_name(f"{raw.name}.stats.tsv")
     run(f"{sys.executable} -m varnode filter {raw} {filtered} --filters {filters} --stats {stats}")
     kept, *_ = features(filtered, caller, regions, pass_only=True)
-    rows.append(_filter_row("all (PASS)", variants, kept, right, truth, fetch))
+    rows.append(_filter_row("all (PASS)", variants, kept, right, truth, match))
     return rows
 
 
-def _filter_row(name, variants, kept, right, truth, fetch) -> dict:
+def _filter_row(name, variants, kept, right, truth, match) -> dict:
     failed = set(variants) - set(kept)
     return {
         "filter": name,
         "failed_tp": sum(right[v] for v in failed),
         "failed_fp": sum(not right[v] for v in failed),
-        **score(truth, kept, fetch),
+        **score(truth, kept, match),
     }
 
 
-def score(truth, calls, fetch) -> dict:
-    outcome = match_haplotypes(truth, calls, fetch, genotype=True).outcome
+def score(truth, calls, match) -> dict:
+    """TP/FP/FN and F1 per type; variants where the truth is incomplete are left out."""
+    outcome = match(truth, calls).outcome
+    truth_outcomes = list(zip(truth, outcome.truth_matched, outcome.truth_unknown, strict=True))
+    call_outcomes = list(zip(calls, outcome.query_matched, outcome.query_unknown, strict=True))
     row = {}
     for kind, prefix in (("SNV", "snv"), ("INDEL", "indel")):
-        found = [ok for v, ok in zip(truth, outcome.truth_matched, strict=True) if v.kind == kind]
-        right = [ok for v, ok in zip(calls, outcome.query_matched, strict=True) if v.kind == kind]
+        found = [ok for v, ok, unknown in truth_outcomes if v.kind == kind and not unknown]
+        right = [ok for v, ok, unknown in call_outcomes if v.kind == kind and not unknown]
         tp, fp, fn = sum(found), len(right) - sum(right), len(found) - sum(found)
         precision = sum(right) / len(right) if right else 0.0
         recall = tp / len(found) if found else 0.0
@@ -171,6 +192,14 @@ def main() -> int:
         "--filters", action="append", default=[], help="filters YAML to score (repeatable)"
     )
     parser.add_argument("--filters-out", help="TSV of the site filters' scores")
+    parser.add_argument(
+        "--callers", nargs="+", choices=sorted(OPTIONS), default=sorted(OPTIONS),
+        help="callers whose option sets to sweep (default: all)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--option-sets", nargs="+", type=int,
+        help="numbers (0-based, per caller) of the OPTIONS entries to run (default: all)",
+    )  # fmt: skip
     parser.add_argument("datasets", nargs="+", help="NAME=BAM,REF,TRUTH[,BED]")
     args = parser.parse_args()
     rows, filter_rows = [], []
@@ -179,10 +208,16 @@ def main() -> int:
             name, paths = spec.split("=", 1)
             bam, ref, truth_vcf, *bed = paths.split(",")
             regions = RegionFilter(read_bed(bed[0]) if bed else None)
-            truth = load(truth_vcf, ref, None, bed[0] if bed else None, pass_only=False)
+            truth_set = load_call_set(truth_vcf, ref, None, bed[0] if bed else None, False)
+            truth = truth_set.variants
             fetch = pysam.FastaFile(ref).fetch
-            for caller, option_sets in OPTIONS.items():
+            incomplete = unresolved_spanning_deletions(truth_set.spanning_deletions, truth, fetch)
+            match = partial(match_haplotypes, fetch=fetch, genotype=True, unknown=incomplete)
+            for caller in args.callers:
+                option_sets = OPTIONS[caller]
                 for number, options in enumerate(option_sets):
+                    if args.option_sets is not None and number not in args.option_sets:
+                        continue
                     out = Path(work) / f"{name}.{caller}.{number}.vcf.gz"
                     call(caller, options, bam, ref, out)
                     variants, quals, depths = features(out, caller, regions)
@@ -191,7 +226,7 @@ def main() -> int:
                         filter_rows += [
                             {"dataset": name, "caller": caller, "options": label,
                              "filters": filters, **row}
-                            for row in site_filter_rows(filters, out, caller, regions, truth, fetch)
+                            for row in site_filter_rows(filters, out, caller, regions, truth, match)
                         ]  # fmt: skip
                     for min_qual, min_depth in itertools.product(MIN_QUAL, MIN_DEPTH):
                         keep = (quals >= min_qual) & (depths >= min_depth)
@@ -200,7 +235,7 @@ def main() -> int:
                             "dataset": name, "caller": caller,
                             "options": " | ".join(o for o in options if o) or "(defaults)",
                             "min_qual": min_qual, "min_depth": min_depth,
-                            **score(truth, kept, fetch),
+                            **score(truth, kept, match),
                         })  # fmt: skip
                     best = max(rows[-len(MIN_QUAL) * len(MIN_DEPTH) :],
                                key=lambda r: (r["snv_f1"] + r["indel_f1"]))  # fmt: skip

@@ -21,7 +21,7 @@ import pysam
 from sweep_calling import score
 
 from varnode.accuracy.variants import load
-from varnode.consensus import Rule, decide
+from varnode.consensus.combine import Rule, decide
 
 MIN_QUAL = (0, 10, 30, 100, float("inf"))
 COLUMNS = (

@@ -23,7 +23,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_cohort import measure, write_cohort
 
 READ_ONLY = (
-    "import sys; from varnode.genotype_chunks import read_chunks;"
+    "import sys; from varnode.filters.chunks import read_chunks;"
     " r, chunks = read_chunks(sys.argv[1], 1000, with_depth=False);"
     " print(sum(len(c) for c in chunks))"
 )

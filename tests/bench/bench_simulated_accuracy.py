@@ -6,7 +6,7 @@
     python tests/bench/bench_simulated_accuracy.py --reads art --depth 20   # ART HS25 reads
 
 `varnode simulate` plants SNVs and indels at human-like density (or the rates given)
-and draws 2x150 reads at the given depth; the pipeline's `benchmark_calls` target then
+and draws 2x150 reads at the given depth; the pipeline's `assess_accuracy` target then
 scores each caller against the planted truth. Unlike GIAB without its confident-region
 BED, every true variant is in the truth, so the false positives are real. Extra
 arguments after `--` go to snakemake (e.g. `-- --config 'callers=[bcftools]'`).
@@ -53,13 +53,13 @@ def main() -> int:
     subprocess.run(simulate, check=True, env=env)
     shutil.copytree(REPO / "config", workdir / "config", dirs_exist_ok=True)
     subprocess.run(
-        [sys.executable, "-m", "snakemake", "benchmark_calls", "-s", str(REPO / "Snakefile"),
+        [sys.executable, "-m", "snakemake", "assess_accuracy", "-s", str(REPO / "Snakefile"),
          "--directory", str(workdir), "--cores", "2", "--quiet", "rules",
          *args.snakemake_args, "--configfile", str(data / "config.yaml")],
         check=True,
     )  # fmt: skip
     print(f"{'caller':<10} {'method':<19} {'type':<6} {'TP':>5} {'FP':>4} {'FN':>4} {'F1':>8}")
-    for table in sorted((workdir / "results" / "benchmark").glob("*.accuracy.json")):
+    for table in sorted((workdir / "results" / "accuracy").glob("*.accuracy.json")):
         caller = table.name.split(".")[1]
         for row in json.loads(table.read_text())["metrics"]:
             if row["type"] != "ALL" and row["method"] in ("allele", "haplotype_genotype"):

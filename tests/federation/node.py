@@ -19,7 +19,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from varnode.annotation_table import COLUMNS as ANNOTATION_COLUMNS
+from varnode.annotate.table import COLUMNS as ANNOTATION_COLUMNS
 from varnode.federation.sites import PARQUET_SCHEMA
 
 DATASET = "node-a"

@@ -259,7 +259,7 @@ def test_individual_level_queries_need_a_passport(beacon):
 
 # --- the three example queries, at each tier ------------------------------------------------
 
-# As README's "Discovery: Beacon v2" sends them.
+# As docs/node-operators.md's "Discovery: Beacon v2" sends them.
 EXAMPLE_QUERIES = {
     "ryr1_myasthenic": ("individuals", RYR1, [{"id": "ORPHA:590", "similarity": "medium"}]),
     "tlr7_covid": ("individuals", {"geneId": "TLR7"}, [{"id": node.COVID[0]}]),

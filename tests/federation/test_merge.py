@@ -26,7 +26,7 @@ from varnode.federation.egress import check_directory
 from varnode.federation.export import ExportSettings, export_node
 from varnode.federation.manifest import file_entries
 from varnode.federation.strata import below_floor
-from varnode.report.metadata import sha256_of
+from varnode.provenance.metadata import sha256_of
 
 pytestmark = pytest.mark.skipif(shutil.which("bcftools") is None, reason="needs bcftools")
 

@@ -155,7 +155,7 @@ def pooled_run(root: Path, data: dict[str, Path], reference: Path) -> subprocess
         data["node-a"],
         workdir / "pooled.yaml",
         samples=str(workdir / "samples.tsv"),
-        benchmark={"truth": "", "sample": ""},
+        accuracy={"truth": "", "sample": ""},
         export={"floor": 1, "node_id": "pooled", "dataset_id": "pooled"},
     )
     return subprocess.Popen(

@@ -137,7 +137,7 @@ def test_slurm_outputs_match_local_run(
 
 def test_failed_job_log_is_kept_in_logs_slurm(cancelled_then_resumed: CancelledRun) -> None:
     run = cancelled_then_resumed
-    # README: logs/slurm/<rule_name or group_name>/[<wildcards>/]<SLURM job id>.log,
+    # docs/cluster.md: logs/slurm/<rule_name or group_name>/[<wildcards>/]<SLURM job id>.log,
     # kept for failed jobs, removed for successful ones.
     logs = list((run.workdir / "logs" / "slurm").glob(f"group_alignment_*/{run.cancelled_job}.log"))
     assert len(logs) == 1, sorted((run.workdir / "logs" / "slurm").rglob("*.log"))

@@ -8,8 +8,8 @@ from pathlib import Path
 import yaml
 from cyvcf2 import VCF
 
-from varnode.filtering import filter_vcf
-from varnode.filterspec import load
+from varnode.filters.command import filter_vcf
+from varnode.filters.spec import load
 
 HEADER = """##fileformat=VCFv4.2
 ##contig=<ID=chr1,length=100000>

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pysam
 
-from varnode.phenotype import PhenotypeIndex, build_index
+from varnode.phenotype.index import PhenotypeIndex, build_index
 
 CONTIG = "chrS"
 LENGTH = 5000

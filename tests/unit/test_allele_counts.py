@@ -11,7 +11,7 @@ import pytest
 from cyvcf2 import VCF
 
 from tests.unit.cohort_vcfs import write_vcf
-from varnode.allele_counts import count_alleles, write_counts
+from varnode.cohort.allele_counts import count_alleles, write_counts
 from varnode.errors import VarnodeError
 
 SAMPLES = ["s1", "s2", "s3", "s4", "s5", "s6"]
@@ -71,7 +71,7 @@ def cohort(tmp_path: Path) -> Path:
 
 def test_tags_agree_with_a_plain_count_of_the_genotypes(cohort: Path, tmp_path: Path) -> None:
     output = tmp_path / "counted.vcf.gz"
-    assert write_counts(str(cohort), str(output), sexes=None) == len(RECORDS)
+    assert write_counts(str(cohort), str(output), sexes=None, chunk_size=1000) == len(RECORDS)
     assert (tmp_path / "counted.vcf.gz.tbi").is_file()
     for record, tags in zip(VCF(str(cohort)), info_tags(output), strict=True):
         genotypes = [call[:-1] for call in record.genotypes]
@@ -96,7 +96,7 @@ def test_tags_match_bcftools_fill_tags(cohort: Path, tmp_path: Path) -> None:
     if done.returncode != 0:
         pytest.skip(f"bcftools +fill-tags unavailable: {done.stderr.strip()[:200]}")
     output = tmp_path / "counted.vcf.gz"
-    write_counts(str(cohort), str(output), sexes=None)
+    write_counts(str(cohort), str(output), sexes=None, chunk_size=1000)
     ours, theirs = info_tags(output), info_tags(reference)
     for position, (mine, bcftools) in enumerate(zip(ours, theirs, strict=True)):
         for tag in TAGS:
@@ -109,7 +109,7 @@ def test_tags_match_bcftools_fill_tags(cohort: Path, tmp_path: Path) -> None:
 def test_sex_strata_partition_the_cohort(cohort: Path, tmp_path: Path) -> None:
     sexes = {"s1": "F", "s2": "F", "s3": "M", "s4": "M", "s5": "U", "s6": "F"}
     output = tmp_path / "counted.vcf.gz"
-    write_counts(str(cohort), str(output), sexes=sexes)
+    write_counts(str(cohort), str(output), sexes=sexes, chunk_size=1000)
     females = [SAMPLES.index(s) for s, sex in sexes.items() if sex == "F"]
     for source, record in zip(VCF(str(cohort)), VCF(str(output)), strict=True):
         genotypes = [source.genotypes[i][:-1] for i in females]
@@ -138,5 +138,5 @@ def test_vectorised_counts_match_the_plain_count_on_random_genotypes() -> None:
 def test_polyploid_calls_are_refused_with_their_position(tmp_path: Path) -> None:
     vcf = write_vcf(tmp_path / "triploid.vcf", ["s1"], [("chr1", 77, "A", "G", ["0/0/1"])])
     with pytest.raises(VarnodeError, match="chr1:77: ploidy 3"):
-        write_counts(str(vcf), str(tmp_path / "out.vcf.gz"), sexes=None)
+        write_counts(str(vcf), str(tmp_path / "out.vcf.gz"), sexes=None, chunk_size=1000)
     assert not (tmp_path / "out.vcf.gz").exists()

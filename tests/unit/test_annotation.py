@@ -16,13 +16,9 @@ from tests.unit.synthetic_genes import (
     write_gff3,
     write_reference,
 )
-from varnode.annotation_resources import (
-    annotation_problems,
-    annotation_steps,
-    known_variant_steps,
-    step_input,
-)
-from varnode.annotation_table import COLUMNS, most_severe, parse_bcsq, write_table, zygosity
+from varnode.annotate.resources import annotation_steps, known_variant_steps, previous_step
+from varnode.annotate.table import COLUMNS, most_severe, parse_bcsq, write_table, zygosity
+from varnode.inputs.annotation import annotation_problems
 
 
 @pytest.fixture(scope="module")
@@ -36,6 +32,7 @@ def read_tsv(path: Path) -> list[dict[str, str]]:
         return list(csv.DictReader(handle, delimiter="\t"))
 
 
+@pytest.mark.tools
 def test_table_reports_csq_consequences_per_allele(genome, tmp_path):
     fasta, gff3 = genome
     calls = [(RYR1_MISSENSE, "0/1"), (CFTR_STOP_GAINED, "1/1"), (INTERGENIC, "0|1")]
@@ -138,21 +135,13 @@ def test_annotation_steps_chain_only_the_configured_resources():
     steps = annotation_steps(config)
     assert steps == ["consequences", "clinvar"]
     assert known_variant_steps(config) == {"clinvar": ("clinvar.vcf.gz", "INFO/CLNSIG,INFO/CLNDN")}
-    first = step_input(steps, "S", "bcftools", "consequences")
-    assert first == {
-        "vcf": "results/calls/S.bcftools.filtered.vcf.gz",
-        "index": "results/calls/S.bcftools.filtered.vcf.gz.tbi",
-    }
-    assert step_input(steps, "S", "bcftools", "clinvar")["vcf"] == (
-        "results/annotated/steps/S.bcftools.consequences.bcf"
-    )
-    assert step_input(steps, "S", "bcftools")["index"] == (
-        "results/annotated/steps/S.bcftools.clinvar.bcf.csi"
-    )
+    assert previous_step(steps, "consequences") is None
+    assert previous_step(steps, "clinvar") == "consequences"
+    assert previous_step(steps) == "clinvar"
 
 
 def test_population_af_step_renames_the_configured_field():
     config = config_with(population_af={"vcf": "gnomad.vcf.gz", "info_field": "AF_nfe"})
     steps = known_variant_steps(config["annotation"])
     assert steps == {"population_af": ("gnomad.vcf.gz", "INFO/POP_AF:=INFO/AF_nfe")}
-    assert step_input([], "S", "freebayes")["vcf"] == "results/calls/S.freebayes.filtered.vcf.gz"
+    assert previous_step([]) is None

@@ -4,8 +4,8 @@ from pathlib import Path
 
 import pytest
 
-from varnode.benchmarks import summarise
 from varnode.errors import VarnodeError
+from varnode.provenance.benchmarks import summarise
 
 HEADER = "s\th:m:s\tmax_rss\tmax_vms\tmax_uss\tmax_pss\tio_in\tio_out\tmean_load\tcpu_time\n"
 

@@ -10,10 +10,24 @@ import pytest
 from tests.unit.cohort_vcfs import write_vcf
 from varnode.cli import main
 from varnode.cohort.sample_qc import QcThresholds, SexRules, infer_sex, robust_z, sample_qc
+from varnode.common.config import config_default
 from varnode.errors import VarnodeError
 
 CONTIGS = {"chr1": 5_000_000, "chrX": 156_040_895, "chrY": 57_227_415}
-RULES = SexRules(par_regions=(("chrX", 10_001, 2_781_479),))
+SEX = config_default("cohort", "sex")
+RULES = SexRules(
+    x_contigs=tuple(SEX["x_contigs"]),
+    y_contigs=tuple(SEX["y_contigs"]),
+    mito_contigs=tuple(SEX["mito_contigs"]),
+    par_regions=(("chrX", 10_001, 2_781_479),),
+    min_x_calls=SEX["min_x_calls"],
+    male_max_x_het=SEX["male_max_x_het"],
+    female_min_x_het=SEX["female_min_x_het"],
+    male_max_x_depth_ratio=SEX["male_max_x_depth_ratio"],
+    male_min_y_depth_ratio=SEX["male_min_y_depth_ratio"],
+)
+THRESHOLDS = QcThresholds(**config_default("cohort", "qc"))
+CHUNK = config_default("cohort", "chunk_size")
 
 
 def by_sample(report: dict) -> dict[str, dict]:
@@ -30,7 +44,7 @@ def test_call_rate_titv_and_het_hom_ratio(tmp_path: Path) -> None:
         ("chr1", 600, "A", "G,T", ["1/2", "0/0"]),  # multi-allelic SNV: not in Ti/Tv
     ]
     vcf = write_vcf(tmp_path / "c.vcf", ["a", "b"], records)
-    rows = by_sample(sample_qc(str(vcf), {}, RULES, QcThresholds()))
+    rows = by_sample(sample_qc(str(vcf), {}, RULES, THRESHOLDS, CHUNK))
     a, b = rows["a"], rows["b"]
     assert a["call_rate"] == 1.0 and b["call_rate"] == pytest.approx(4 / 6)
     assert (a["n_snv"], a["n_indel"], b["n_snv"], b["n_indel"]) == (4, 1, 2, 0)
@@ -54,7 +68,7 @@ def sex_cohort(tmp_path: Path) -> Path:
 
 def test_sex_is_inferred_from_x_heterozygosity_and_depth(tmp_path: Path) -> None:
     rows = by_sample(
-        sample_qc(str(sex_cohort(tmp_path)), {"female": "F", "male": "M"}, RULES, QcThresholds())
+        sample_qc(str(sex_cohort(tmp_path)), {"female": "F", "male": "M"}, RULES, THRESHOLDS, CHUNK)
     )
     female, male = rows["female"], rows["male"]
     assert female["inferred_sex"] == "female" and male["inferred_sex"] == "male"
@@ -67,7 +81,7 @@ def test_sex_is_inferred_from_x_heterozygosity_and_depth(tmp_path: Path) -> None
 
 def test_sex_mismatch_with_the_sheet_is_flagged(tmp_path: Path) -> None:
     report = sample_qc(
-        str(sex_cohort(tmp_path)), {"female": "F", "male": "F"}, RULES, QcThresholds()
+        str(sex_cohort(tmp_path)), {"female": "F", "male": "F"}, RULES, THRESHOLDS, CHUNK
     )
     assert by_sample(report)["male"]["flags"] == ["sex_mismatch"]
     assert by_sample(report)["female"]["flags"] == []
@@ -76,7 +90,7 @@ def test_sex_mismatch_with_the_sheet_is_flagged(tmp_path: Path) -> None:
 def test_sex_is_unknown_without_sex_chromosomes(tmp_path: Path) -> None:
     records = [("chr1", 1000 + i, "A", "G", ["0/1:30"]) for i in range(30)]
     vcf = write_vcf(tmp_path / "autosomes.vcf", ["a"], records)
-    row = by_sample(sample_qc(str(vcf), {"a": "M"}, RULES, QcThresholds()))["a"]
+    row = by_sample(sample_qc(str(vcf), {"a": "M"}, RULES, THRESHOLDS, CHUNK))["a"]
     assert row["inferred_sex"] == "unknown"
     assert row["sex_evidence"] == "reference has no X chromosome"
     assert "sex_mismatch" not in row["flags"]
@@ -97,7 +111,8 @@ def test_outliers_need_a_cohort_and_use_robust_z(tmp_path: Path) -> None:
         str(write_vcf(tmp_path / "three.vcf", ["a", "b", "c"], records)),
         {},
         RULES,
-        QcThresholds(),
+        THRESHOLDS,
+        CHUNK,
     )
     assert report["outlier_test"].startswith("skipped: 3 samples")
 
@@ -136,7 +151,7 @@ def test_one_sample_cohort_is_checked_and_outlier_test_skipped_with_a_reason(
         [("chr1", 100, "A", "G", ["0/1"]), ("chr1", 200, "C", "T", ["1/1"])],
         CONTIGS,
     )
-    report = sample_qc(str(vcf), {}, RULES, QcThresholds())
+    report = sample_qc(str(vcf), {}, RULES, THRESHOLDS, CHUNK)
     (row,) = report["samples"]
     assert row["call_rate"] == 1.0 and row["n_snv"] == 2
     assert report["outlier_test"] == "skipped: 1 samples, robust outlier test needs 10"
@@ -169,9 +184,9 @@ def test_depth_for_sex_comes_from_the_mosdepth_summaries_when_given(tmp_path: Pa
         write_summary(tmp_path, "male", {"chr1": 30, "chrX": 15, "chrY": 14}),
     ]
     sexes = {"female": "F", "male": "M"}
-    from_dp = by_sample(sample_qc(str(vcf), sexes, RULES, QcThresholds()))
+    from_dp = by_sample(sample_qc(str(vcf), sexes, RULES, THRESHOLDS, CHUNK))
     assert from_dp["male"]["x_depth_ratio"] == pytest.approx(1.0)
-    report = sample_qc(str(vcf), sexes, RULES, QcThresholds(), depth_summaries=summaries)
+    report = sample_qc(str(vcf), sexes, RULES, THRESHOLDS, CHUNK, depth_summaries=summaries)
     rows = by_sample(report)
     assert report["depth_source"] == "mosdepth summaries"
     assert rows["male"]["x_depth_ratio"] == pytest.approx(0.5, abs=0.01)
@@ -185,8 +200,8 @@ def test_depth_summaries_must_cover_the_cohort_and_be_mosdepth_files(tmp_path: P
     vcf = write_vcf(tmp_path / "c.vcf", ["a", "b"], [("chr1", 100, "A", "G", ["0/1", "0/1"])])
     only_a = [write_summary(tmp_path, "a", {"chr1": 30})]
     with pytest.raises(VarnodeError, match="cohort holds"):
-        sample_qc(str(vcf), {}, RULES, QcThresholds(), depth_summaries=only_a)
+        sample_qc(str(vcf), {}, RULES, THRESHOLDS, CHUNK, depth_summaries=only_a)
     bad = tmp_path / "b.mosdepth.summary.txt"
     bad.write_text("not a summary\n")
     with pytest.raises(VarnodeError, match="not a mosdepth summary"):
-        sample_qc(str(vcf), {}, RULES, QcThresholds(), depth_summaries=[*only_a, str(bad)])
+        sample_qc(str(vcf), {}, RULES, THRESHOLDS, CHUNK, depth_summaries=[*only_a, str(bad)])

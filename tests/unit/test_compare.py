@@ -12,6 +12,8 @@ from varnode.accuracy.haplotypes import clusters, match_haplotypes
 from varnode.accuracy.variants import Variant
 from varnode.cli import main
 
+pytestmark = pytest.mark.tools  # runs bcftools/bgzip/tabix
+
 # 0-based: a homopolymer of A at 20-25, CA dinucleotide repeat at 60-67.
 REFERENCE = (
     "GATTACAGCTTGCATCGGCT" "AAAAAA" "CGTGCTAGCTTCGAGCCATGGATCCTAGC"
@@ -186,3 +188,70 @@ def test_haplotype_matching_needs_no_phase_from_the_calls():
     result = match_haplotypes(truth, calls, lambda c, s, e: sequence[s:e], genotype=True)
     assert result.outcome.query_matched == [True]  # truth can be phased to agree
     assert result.fallback_clusters == 0
+
+
+# Spanning-deletion (`*`) alleles: a `*,C` 1/2 record says one haplotype is covered by a
+# deletion written elsewhere and the other carries C.
+
+
+def test_spanning_deletion_allele_spells_nothing(tmp_path, fasta):
+    ref = ref_at(45, 3)
+    deletion = (45, ref, ref[0], "0/1")  # removes 46-47
+    snv = other(ref_at(46))
+    truth = [deletion, (46, ref_at(46), f"*,{snv}", "1/2")]
+    calls = [deletion, (46, ref_at(46), snv, "0/1")]
+    metrics = compare(tmp_path, fasta, truth, calls)
+    for method in ("allele", "genotype", "haplotype", "haplotype_genotype"):
+        assert counts(metrics, method) == (2, 0, 2, 0), method
+    report = json.loads((tmp_path / "out.json").read_text())
+    assert report["incomplete_truth"] == []
+
+
+def test_allele_beside_a_spanning_deletion_cannot_share_its_haplotype(tmp_path, fasta):
+    ref = ref_at(45, 3)
+    deletion = (45, ref, ref[0], "0/1")
+    snv = other(ref_at(46))
+    truth = [deletion, (46, ref_at(46), f"*,{snv}", "1/2")]
+    calls = [deletion, (46, ref_at(46), snv, "1/1")]  # C on the deleted haplotype too
+    metrics = compare(tmp_path, fasta, truth, calls)
+    assert counts(metrics, "haplotype_genotype") == (1, 1, 1, 1)
+
+
+def test_spanning_deletion_found_after_left_alignment(tmp_path, fasta):
+    # AA deleted from the homopolymer at 21-26, written right-aligned (removing 25-26)
+    # as a caller would; normalisation moves it to 20, yet it still covers the `*` at 26.
+    snv = other(ref_at(26))
+    truth = [(24, "AAA", "A", "0/1"), (26, "A", f"*,{snv}", "1/2")]
+    calls = [(20, "TAA", "T", "0/1"), (26, "A", snv, "0/1")]
+    metrics = compare(tmp_path, fasta, truth, calls)
+    assert counts(metrics, "haplotype_genotype") == (2, 0, 2, 0)
+    assert json.loads((tmp_path / "out.json").read_text())["incomplete_truth"] == []
+
+
+def test_spanning_deletion_without_its_deletion_leaves_the_locus_unjudged(tmp_path, fasta):
+    # The truth's `*` says a deletion covers 46 on one haplotype, but the truth has none:
+    # whatever the calls say there cannot be judged. Elsewhere counting goes on.
+    snv = other(ref_at(46))
+    truth = [(4, "T", "C", "0/1"), (46, ref_at(46), f"*,{snv}", "1/2")]
+    calls = [(4, "T", "C", "0/1"), (45, ref_at(45, 3), "A" + snv + "A", "0/1")]
+    metrics = compare(tmp_path, fasta, truth, calls)
+    for method in ("allele", "haplotype_genotype"):
+        row = metrics[(method, "ALL")]
+        assert counts(metrics, method) == (1, 0, 1, 0), method
+        assert (row["truth_unknown"], row["query_unknown"]) == (1, 1)
+    report = json.loads((tmp_path / "out.json").read_text())
+    assert report["incomplete_truth"] == [{"chrom": "chrT", "pos": 46}]
+    assert report["haplotype_clusters"]["haplotype_genotype"]["unknown_clusters"] == 1
+    lines = (tmp_path / "out.discrepancies.tsv").read_text().splitlines()
+    assert f"haplotype_genotype\tUNK_TRUTH\tSNV\tchrT\t46\t{ref_at(46)}\t{snv}\t0/1" in lines
+    assert sum("\tUNK_CALL\t" in line for line in lines) == 4  # one per method
+    assert not any("\tFP\t" in line or "\tFN\t" in line for line in lines)
+
+
+def test_spanning_deletion_only_record_is_no_variant(tmp_path, fasta):
+    ref = ref_at(45, 3)
+    deletion = (45, ref, ref[0], "1/1")
+    truth = [deletion, (46, ref_at(46), "*", "1/1")]
+    metrics = compare(tmp_path, fasta, truth, [deletion])
+    assert counts(metrics, "haplotype_genotype") == (1, 0, 1, 0)
+    assert metrics[("allele", "ALL")]["truth_total"] == 1

@@ -10,6 +10,8 @@ import pytest
 from tests.unit.test_compare import REFERENCE, other, ref_at
 from varnode.cli import main
 
+pytestmark = pytest.mark.tools  # runs bcftools/bgzip/tabix
+
 
 @pytest.fixture
 def fasta(tmp_path) -> Path:

@@ -64,6 +64,7 @@ def test_multiqc_env_pins_the_tested_multiqc():
     assert _conda_pins(_env("multiqc"))["multiqc"] == _constraints()["multiqc"]
 
 
+@pytest.mark.tools
 @pytest.mark.parametrize("env", sorted(p.stem for p in (REPO / "envs").glob("*.yaml")))
 def test_tool_envs_pin_the_tool_versions_on_path(env):
     """Tests run the tools on PATH; an env must pin the same version of each."""

@@ -33,7 +33,7 @@ from varnode.federation.strata import (
     node_strata,
     parse_tag,
 )
-from varnode.report.metadata import sha256_of
+from varnode.provenance.metadata import sha256_of
 
 FLOOR = 5
 CONTIGS = [("chr1", 1_000_000), ("chrX", 5_000_000)]

@@ -9,10 +9,14 @@ from pathlib import Path
 import pysam
 import pytest
 
-from varnode.annotation_resources import scan_gff3
 from varnode.errors import VarnodeError
-from varnode.file_checks import fasta_header_names, indexed_vcf_problems, reference_problems
-from varnode.inputs import vcf_contigs
+from varnode.inputs.annotation import scan_gff3
+from varnode.inputs.file_checks import (
+    fasta_header_names,
+    indexed_vcf_problems,
+    reference_problems,
+    vcf_contigs,
+)
 
 SEQUENCE = "ACGTACGTAC" * 7
 

@@ -20,7 +20,9 @@ from tests.unit.filtering_cases import (
     write_vcf,
 )
 from varnode.errors import VarnodeError
-from varnode.filterspec import load
+from varnode.filters.spec import load
+
+pytestmark = pytest.mark.tools  # runs bcftools/bgzip/tabix
 
 REPO = Path(__file__).resolve().parents[2]
 SITE = [

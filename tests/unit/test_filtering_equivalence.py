@@ -22,6 +22,8 @@ from tests.unit.filtering_cases import (
     write_vcf,
 )
 
+pytestmark = pytest.mark.tools  # runs bcftools/bgzip/tabix
+
 SITE_CASES = [
     ({"field": "QUAL", "fail_if": "<", "value": 30}, "QUAL<30"),
     ({"field": "INFO/DP", "fail_if": "<", "value": 10}, "INFO/DP<10"),

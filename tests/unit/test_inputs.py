@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 from varnode.errors import VarnodeError
-from varnode.inputs import SampleSheet, Unit, check_config, load_sample_sheet, names_pattern
+from varnode.inputs.check import check_config
+from varnode.inputs.sheet import SampleSheet, Unit, load_sample_sheet, names_pattern
 
 HEADER = "sample\tunit\tplatform\tfq1\tfq2\tsex\thpo\n"
 
@@ -202,17 +203,17 @@ def test_truth_vcf_contig_missing_from_reference(
     reference = tmp_path / "ref.fa"
     reference.write_text(">22\nACGT\n")
     dbsnp = shared_data / "known_variants" / "dbsnp_146.hg38.vcf.gz"
-    config = make_config(tmp_path, reference, fastqs, benchmark={"truth": str(dbsnp)})
+    config = make_config(tmp_path, reference, fastqs, accuracy={"truth": str(dbsnp)})
     with pytest.raises(VarnodeError) as error:
         check_config(config)
     (line,) = problem_lines(error)
-    assert "benchmark.truth" in line and "chr22" in line
+    assert "accuracy.truth" in line and "chr22" in line
 
 
 def test_vcfs_matching_reference_pass(tmp_path: Path, fastqs: Path, shared_data: Path) -> None:
     reference = shared_data / "reference" / "GRCh38_chr22_16570000-16610000.fa"
     for vcf in sorted((shared_data / "known_variants").glob("*.vcf.gz")):
-        config = make_config(tmp_path, reference, fastqs, benchmark={"truth": str(vcf)})
+        config = make_config(tmp_path, reference, fastqs, accuracy={"truth": str(vcf)})
         assert check_config(config).samples == ["A"]
 
 
@@ -249,13 +250,13 @@ def test_every_config_schema_error_and_sheet_problem_is_reported_at_once(
     assert any("'calers' was unexpected" in line for line in lines)
 
     config = make_config(tmp_path, reference, fastqs)
-    config["benchmark"] = {"truth": str(tmp_path / "absent.vcf.gz")}
+    config["accuracy"] = {"truth": str(tmp_path / "absent.vcf.gz")}
     write_sheet(fastqs, "A\tL1\tPACBIO\ta_R1.fq.gz\ta_R2.fq.gz\t\t")
     with pytest.raises(VarnodeError) as error:
         check_config(config)
     lines = problem_lines(error)
     assert len(lines) == 2
-    assert "benchmark.truth: file not found" in lines[0]
+    assert "accuracy.truth: file not found" in lines[0]
     assert "row 2" in lines[1] and "column platform" in lines[1]
 
 

@@ -9,7 +9,7 @@ import pytest
 
 from tests.unit.cohort_vcfs import write_vcf
 from varnode.cli import main
-from varnode.kinship import KingCounts, degree, relatedness, relatedness_rows
+from varnode.cohort.relatedness import KingCounts, degree, relatedness, relatedness_rows
 
 N_SITES = 4000
 
@@ -115,7 +115,7 @@ def test_vcf_path_skips_shallow_calls_sex_chromosomes_and_indels(tmp_path: Path)
         ("chr1", 500, "A", "G", ["1/1:30", "1/1:30"]),
     ]
     vcf = write_vcf(tmp_path / "pair.vcf", ["a", "b"], records, {"chr1": 10_000, "chrX": 10_000})
-    row = relatedness(str(vcf), min_depth=10, min_sites=1)[0]
+    row = relatedness(str(vcf), 10, 1, ("chrX", "chrY", "chrM"), 1000)[0]
     assert row["n_sites"] == 2
     assert (row["het_het"], row["opposite_hom"]) == (1, 0)
     assert row["kinship"] == pytest.approx(0.5)

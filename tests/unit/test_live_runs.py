@@ -8,7 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from varnode.live_runs import is_snakemake, live_snakemake_runs, refuse_unlock_beside_live_runs
+from varnode.runtime.live_runs import (
+    is_snakemake,
+    live_snakemake_runs,
+    refuse_unlock_beside_live_runs,
+)
 
 
 @pytest.fixture

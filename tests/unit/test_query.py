@@ -18,10 +18,15 @@ from tests.unit.synthetic_genes import (
     write_gff3,
     write_reference,
 )
-from varnode.annotation_table import write_table
+from varnode.annotate.table import write_table
 from varnode.cli import main
-from varnode.prioritise import DEFAULT_WEIGHTS, prioritise, read_variant_table, write_candidates
-from varnode.query import load_carriers, query
+from varnode.phenotype.prioritise import (
+    DEFAULT_WEIGHTS,
+    prioritise,
+    read_variant_table,
+    write_candidates,
+)
+from varnode.phenotype.query import load_carriers, query
 
 MYASTHENIC_LIKE = "HP:0003473;HP:0000508;HP:0003198"  # fatigable weakness; ptosis; myopathy
 # sample -> (HPO terms, variants carried, callers)
@@ -63,6 +68,7 @@ def run_query(request, results, capsys, *options) -> tuple[list[dict[str, str]],
     return list(csv.DictReader(out.splitlines(), delimiter="\t")), err
 
 
+@pytest.mark.tools
 def test_query_returns_carriers_with_a_similar_phenotype(request, results, capsys):
     rows, err = run_query(
         request, results, capsys, "--gene", "RYR1", "--phenotype", MYASTHENIC_LIKE
@@ -74,6 +80,7 @@ def test_query_returns_carriers_with_a_similar_phenotype(request, results, capsy
     assert "1 more carrier(s) have no HPO terms" in err
 
 
+@pytest.mark.tools
 def test_lower_threshold_admits_more_and_scores_are_ordered(request, results):
     index = phenotype_index(request.config)
     phenotype, _ = index.resolve(MYASTHENIC_LIKE.split(";"), "q")
@@ -84,6 +91,7 @@ def test_lower_threshold_admits_more_and_scores_are_ordered(request, results):
     assert float(everyone[0]["similarity"]) > float(everyone[1]["similarity"])
 
 
+@pytest.mark.tools
 def test_query_for_another_gene_finds_its_carrier(request, results, capsys):
     rows, _ = run_query(
         request,
@@ -99,6 +107,7 @@ def test_query_for_another_gene_finds_its_carrier(request, results, capsys):
     assert [r["sample"] for r in rows] == ["P3"]
 
 
+@pytest.mark.tools
 def test_query_names_an_unknown_term(request, results, capsys):
     code = main(
         [

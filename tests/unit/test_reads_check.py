@@ -14,8 +14,8 @@ import pytest
 
 from varnode.cli import main
 from varnode.errors import VarnodeError
-from varnode.fastp_check import check_fastp
-from varnode.reads_check import check_fastq, check_pair, read_name
+from varnode.reads.check import check_fastq, check_pair, read_name
+from varnode.reads.fastp import check_fastp
 
 
 def records(n: int, mate: int = 1) -> str:

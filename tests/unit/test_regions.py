@@ -7,7 +7,7 @@ import pytest
 
 from varnode.cli import main
 from varnode.errors import VarnodeError
-from varnode.regions import (
+from varnode.reference.regions import (
     contig_index,
     plan_shards,
     read_fai,

@@ -10,11 +10,13 @@ from pathlib import Path
 
 import pytest
 
+from tests.unit.report_sources import SOURCES, sources
 from varnode.accuracy.variants import Variant
 from varnode.cli import main
-from varnode.consensus import Decision, vcf_text
+from varnode.consensus.combine import Decision, vcf_text
 from varnode.errors import VarnodeError
-from varnode.report import builders, cohort_vcf, metadata, parsers, plots, tables
+from varnode.provenance import metadata
+from varnode.report import builders, cohort_vcf, parsers, plots, tables
 from varnode.report.pages import Table, format_value
 from varnode.simulation.files import write_indexed_vcf
 
@@ -223,6 +225,8 @@ def test_report_command_writes_pages_and_notes_missing_inputs(tmp_path):
     code = main(
         [
             "report",
+            "--sources",
+            sources(results),
             "--results",
             str(results),
             "--sample-sheet",
@@ -270,7 +274,15 @@ def test_report_command_writes_pages_and_notes_missing_inputs(tmp_path):
 def test_every_table_column_is_documented():
     documented = README.read_text()
     columns = set(builders.FASTP_COLUMNS) | set(builders.VARIANT_COLUMNS)
-    report = tables.load_sample(DATA, "NA12878", ["L1"], [])
+    fixtures = {role: str(DATA / "absent") for role in SOURCES} | {
+        "fastp": str(DATA / "{sample}.{unit}.fastp.json"),
+        "samtools_stats": str(DATA / "{sample}.samtools_stats.txt"),
+        "flagstat": str(DATA / "{sample}.flagstat.txt"),
+        "markdup": str(DATA / "{sample}.markdup.txt"),
+        "mosdepth_summary": str(DATA / "{sample}.mosdepth.summary.txt"),
+        "mosdepth_dist": str(DATA / "{sample}.mosdepth.global.dist.txt"),
+    }
+    report = tables.load_sample(fixtures, "NA12878", ["L1"], [])
     columns |= set(tables.sample_metrics(report, [1, 10, 20]))
     for column in sorted(columns - {"breadth_1x", "breadth_10x", "breadth_20x"}):
         assert f"`{column}`" in documented or f"`{column}`," in documented, column
@@ -286,7 +298,8 @@ def test_cohort_page_states_why_a_one_sample_cohort_has_no_relatedness(tmp_path)
     (results / "cohort/sample_qc.json").write_text(json.dumps({"outlier_test": outlier_test}))
     (tmp_path / "samples.tsv").write_text("sample\tunit\nNA12878\tL1\n")
     out = tmp_path / "report"
-    arguments = ["--results", str(results), "--sample-sheet", str(tmp_path / "samples.tsv")]
+    arguments = ["--sources", sources(results), "--results", str(results)]
+    arguments += ["--sample-sheet", str(tmp_path / "samples.tsv")]
     assert main(["report", *arguments, "--callers", "bcftools", "-o", str(out)]) == 0
     cohort = (out / "cohort.html").read_text()
     assert f"Skipped: {reason}" in cohort
@@ -314,14 +327,20 @@ def test_sample_page_shows_consensus_decisions_and_accuracy_of_each_call_set(tmp
         "method\ttype\ttruth_total\ttruth_tp\tfn\tquery_total\tquery_tp\tfp\tprecision\trecall\tf1"
     )
     for call_set, f1 in (("bcftools", "0.985222"), ("consensus", "0.99768")):
-        table = results / "benchmark" / f"NA12878.{call_set}.accuracy.tsv"
+        table = results / "accuracy" / f"NA12878.{call_set}.accuracy.tsv"
         table.parent.mkdir(parents=True, exist_ok=True)
         table.write_text(
             f"{header}\nhaplotype_genotype\tINDEL\t203\t200\t3\t203\t200\t3\t{f1}\t{f1}\t{f1}\n"
             "haplotype_genotype\tALL\t635\t632\t3\t635\t632\t3\t0.99\t0.99\t0.99\n"
         )
     out = tmp_path / "report"
-    argv = ["report", "--results", str(results), "--sample-sheet", str(tmp_path / "samples.tsv")]
+    argv = [
+        "report",
+        "--sources",
+        sources(results),
+        "--sample-sheet",
+        str(tmp_path / "samples.tsv"),
+    ]
     assert main([*argv, "--callers", "bcftools", "-o", str(out)]) == 0
     page = (out / "sample-NA12878.html").read_text()
     assert "Calling accuracy against the truth set" in page
@@ -338,3 +357,14 @@ def test_sample_page_shows_consensus_decisions_and_accuracy_of_each_call_set(tmp
     ]
     assert "Calling accuracy" not in (out / "sample-broken.html").read_text()
     assert "Consensus of the callers" not in (out / "sample-broken.html").read_text()
+
+
+def test_sources_must_name_every_role_with_its_placeholders(tmp_path):
+    given = dict(SOURCES, markdup="qc/markdup/{sample}.{unit}.txt", extra="x/{sample}")
+    del given["relatedness"]
+    with pytest.raises(VarnodeError) as error:
+        tables.check_sources(given)
+    message = str(error.value)
+    assert "relatedness: missing" in message
+    assert "extra: not a role the report reads" in message
+    assert "markdup: 'qc/markdup/{sample}.{unit}.txt' must use the placeholders sample" in message

@@ -13,18 +13,18 @@ from pathlib import Path
 import pytest
 from rocrate.rocrate import ROCrate
 
-from varnode.checksums import ChecksumCache, sha256_file
+from varnode.common.checksums import ChecksumCache, sha256_file
 from varnode.errors import VarnodeError
-from varnode.job_records import read_job_records
-from varnode.report_stamps import fastp_without_stamps, multiqc_without_stamps
-from varnode.run_crate import (
+from varnode.provenance.job_records import read_job_records
+from varnode.provenance.run_crate import (
     CrateBuilder,
     add_outputs,
     add_workflow,
     portable_command,
     run_inputs,
 )
-from varnode.verify import check_files, compare_outputs, prepare_rerun, rerun_command
+from varnode.provenance.verify import check_files, compare_outputs, prepare_rerun, rerun_command
+from varnode.report.stamps import fastp_without_stamps, multiqc_without_stamps
 
 FASTP_HTML = (
     "<html><head><title>fastp report at 2026-12-01      03:08:15 </title></head><body>"

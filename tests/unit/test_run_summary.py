@@ -5,8 +5,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from tests.unit.report_sources import sources
 from varnode.cli import main
-from varnode.run_summary import failed_jobs, stale_outputs, summarise, write_run_summary
+from varnode.report.stale import stale_outputs
+from varnode.runtime.run_summary import failed_jobs, summarise, write_run_summary
 
 # Excerpts of a real Snakemake 9 log: a job starts, fails, is retried and fails again; a
 # run-level job fails too.
@@ -119,7 +121,8 @@ def test_report_moves_a_removed_samples_page_aside_and_lists_its_outputs(tmp_pat
     touch(out / "sample-gone.html")
     sheet = tmp_path / "samples.tsv"
     sheet.write_text("sample\tunit\nkept\tL1\n")
-    arguments = ["--results", str(results), "--sample-sheet", str(sheet), "--callers", "bcftools"]
+    arguments = ["--sources", sources(results), "--results", str(results)]
+    arguments += ["--sample-sheet", str(sheet), "--callers", "bcftools"]
     assert main(["report", *arguments, "-o", str(out)]) == 0
     assert not (out / "sample-gone.html").exists()
     assert (out / "stale/sample-gone.html").is_file()

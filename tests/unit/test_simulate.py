@@ -14,7 +14,8 @@ import yaml
 
 from tests.conftest import REPO, merge_config
 from varnode.cli import main
-from varnode.inputs import check_config, load_sample_sheet
+from varnode.inputs.check import check_config
+from varnode.inputs.sheet import load_sample_sheet
 from varnode.simulation.reads import ErrorModel, error_probability, sequence_reads
 from varnode.simulation.variants import left_align
 
@@ -55,6 +56,7 @@ def test_same_seed_gives_same_bytes(tmp_path):
     ).read_bytes()
 
 
+@pytest.mark.tools
 def test_truth_is_valid_normalised_and_matches_reference(tmp_path):
     out = simulate(
         tmp_path,
@@ -124,6 +126,7 @@ def test_indel_lengths_are_mostly_short_with_a_long_tail(tmp_path):
     assert max(lengths) >= 10
 
 
+@pytest.mark.tools
 def test_reads_map_back_and_calling_recovers_planted_variants(tmp_path):
     out = simulate(
         tmp_path / "sim",
@@ -247,7 +250,7 @@ def test_sample_sheet_and_config_pass_the_pipelines_checks(tmp_path, monkeypatch
     assert sheet.units_of("SIM2")[0].fq1 == (out / "reads/SIM2_R1.fastq.gz").resolve()
     overrides = yaml.safe_load((out / "config.yaml").read_text())
     assert overrides["calling"]["scatter"] == 3
-    assert overrides["benchmark"] == {
+    assert overrides["accuracy"] == {
         "truth": str(out / "truth/SIM1.vcf.gz"),
         "regions": str(out / "truth/confident.bed"),
         "sample": "SIM1",

@@ -8,7 +8,7 @@ import re
 import subprocess
 from pathlib import Path
 
-from varnode.outputs import OutputError, check
+from varnode.common.publish import OutputError, check
 
 # Run times and dates: run.json, the HTML pages (report, MultiQC, fastp) and MultiQC's
 # data folder. The report's numbers are compared through its tables/ instead. The run's

@@ -43,7 +43,7 @@ COHORT_RULES = {
     "count_cohort_alleles",
     "annotate_cohort",
     "extract_cohort_sites",
-    "check_cohort_samples",
+    "check_sample_qc",
     "estimate_relatedness",
 }
 

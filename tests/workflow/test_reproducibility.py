@@ -22,13 +22,13 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import REPO, snakemake, snakemake_env
-from varnode.run_summary import is_summary_file
+from varnode.runtime.run_summary import is_summary_file
 
 pytestmark = pytest.mark.workflow
 
 CRATE = "ro-crate-metadata.json"
-# The documented fields expected to differ between runs (README, "For reproducibility
-# reviewers"); everything else must be equal.
+# The documented fields expected to differ between runs (docs/reproducibility.md, "Fields
+# expected to differ"); everything else must be equal.
 RUN_JSON_VARYING = ("started", "finished", "host", "executor", "platform")
 CRATE_VARYING = ("datePublished", "startTime", "endTime")
 MANIFEST = "results/export/manifest.json"

@@ -2,7 +2,7 @@
 
 `varnode simulate --reads art` plants SNVs (some multi-allelic), repeat indels and
 MNP/DELINS into a seeded 200 kb genome and draws HiSeq 2500-profile reads at 20x (the
-harder of the two depths the defaults were tuned at); the pipeline's `benchmark_calls`
+harder of the two depths the defaults were tuned at); the pipeline's `assess_accuracy`
 then scores each call set inside the confident BED. Each recorded F1
 (tests/accuracy/recorded_f1_simulated.json) may drop by at most its tolerance; every
 planted MNP/DELINS must be credited in the consensus' PASS calls, and each caller's
@@ -47,12 +47,12 @@ def simulated_run(tmp_path_factory) -> Path:
     )
     shutil.copytree(REPO / "config", workdir / "config")
     snakemake(workdir, "--cores", "2", "--configfile", str(data / "config.yaml"), "--",
-              "benchmark_calls")  # fmt: skip
+              "assess_accuracy")  # fmt: skip
     return workdir
 
 
 def metrics(workdir: Path, call_set: str) -> dict:
-    path = workdir / "results" / "benchmark" / f"{RECORD['sample']}.{call_set}.accuracy.json"
+    path = workdir / "results" / "accuracy" / f"{RECORD['sample']}.{call_set}.accuracy.json"
     return {(row["method"], row["type"]): row for row in json.loads(path.read_text())["metrics"]}
 
 
@@ -75,7 +75,7 @@ def test_consensus_credits_the_planted_mnps_and_delins(simulated_run: Path) -> N
     ).stdout.splitlines()  # fmt: skip
     assert len(truth) >= 5
     missed = set()
-    discrepancies = simulated_run / "results/benchmark/SIM1.consensus.accuracy.discrepancies.tsv"
+    discrepancies = simulated_run / "results/accuracy/SIM1.consensus.accuracy.discrepancies.tsv"
     for line in discrepancies.read_text().splitlines()[1:]:
         method, status, _kind, _chrom, pos, ref, alt, _gt = line.split("\t")
         if method == "haplotype_genotype" and status == "FN" and len(ref) > 1 and len(alt) > 1:

@@ -1,26 +1,14 @@
-from varnode.annotation_resources import (
-    ANNOTATION_STEP,
-    annotation_steps,
-    known_variant_steps,
-    step_input,
-)
+from varnode.annotate.resources import annotation_steps, known_variant_steps
 
 # Each configured resource adds a step; each step reads the previous one's output.
 ANNOTATION_STEPS = annotation_steps(config["annotation"])
 KNOWN_VARIANT_STEPS = known_variant_steps(config["annotation"])
-PHENOTYPED_SAMPLES = [s for s in SHEET.samples if SHEET.units_of(s)[0].hpo]
-PHENOTYPE_INDEX = "resources/phenotype/hpo_index.json.gz"
 
 TARGETS += expand(
     "results/annotated/{sample}.{caller}.{ext}",
     sample=SHEET.samples,
     caller=CALLERS,
     ext=["vcf.gz", "vcf.gz.tbi", "variants.tsv"],
-)
-TARGETS += expand(
-    "results/prioritised/{sample}.{caller}.candidates.tsv",
-    sample=PHENOTYPED_SAMPLES,
-    caller=CALLERS,
 )
 
 
@@ -30,11 +18,7 @@ wildcard_constraints:
 
 rule annotate_consequences:
     input:
-        unpack(
-            lambda wc: step_input(
-                ANNOTATION_STEPS, wc.sample, wc.caller, "consequences"
-            )
-        ),
+        unpack(lambda wc: step_input(wc, ANNOTATION_STEPS, "consequences")),
         ref=GENOME,
         fai=f"{GENOME}.fai",
         gff3=config["annotation"]["gff3"] or [],
@@ -63,7 +47,7 @@ rule annotate_consequences:
 
 rule annotate_known_variants:
     input:
-        unpack(lambda wc: step_input(ANNOTATION_STEPS, wc.sample, wc.caller, wc.step)),
+        unpack(lambda wc: step_input(wc, ANNOTATION_STEPS, wc.step)),
         resource=lambda wc: KNOWN_VARIANT_STEPS[wc.step][0],
     output:
         bcf=temp(ANNOTATION_STEP),
@@ -90,7 +74,7 @@ rule annotate_known_variants:
 
 rule write_annotated_vcf:
     input:
-        unpack(lambda wc: step_input(ANNOTATION_STEPS, wc.sample, wc.caller)),
+        unpack(lambda wc: step_input(wc, ANNOTATION_STEPS)),
     output:
         vcf="results/annotated/{sample}.{caller}.vcf.gz",
         tbi="results/annotated/{sample}.{caller}.vcf.gz.tbi",
@@ -112,15 +96,15 @@ rule write_annotated_vcf:
         " && python -m varnode publish --log {log:q} {output:q} >> {log:q} 2>&1"
 
 
-rule tabulate_variants:
+rule write_annotation_table:
     input:
         "results/annotated/{sample}.{caller}.vcf.gz",
     output:
         "results/annotated/{sample}.{caller}.variants.tsv",
     log:
-        "logs/tabulate_variants/{sample}.{caller}.log",
+        "logs/write_annotation_table/{sample}.{caller}.log",
     benchmark:
-        "benchmarks/tabulate_variants/{sample}.{caller}.tsv"
+        "benchmarks/write_annotation_table/{sample}.{caller}.tsv"
     conda:
         "../../envs/varnode.yaml"
     threads: 1
@@ -132,61 +116,4 @@ rule tabulate_variants:
     shell:
         "python -m varnode annotation-table {input:q} --sample {wildcards.sample:q}"
         " --output {params.partial:q} > {log:q} 2>&1"
-        " && python -m varnode publish --log {log:q} {output:q} >> {log:q} 2>&1"
-
-
-rule index_phenotype_ontology:
-    output:
-        PHENOTYPE_INDEX,
-    log:
-        "logs/index_phenotype_ontology/index.log",
-    benchmark:
-        "benchmarks/index_phenotype_ontology/index.tsv"
-    conda:
-        "../../envs/varnode.yaml"
-    threads: 1
-    resources:
-        mem_mb=lambda wc, attempt: 4000 * attempt,
-        runtime=lambda wc, attempt: 30 * attempt,
-    params:
-        partial=partial_outputs,
-    shell:
-        "python -m varnode phenotype-index --output {params.partial:q} > {log:q} 2>&1"
-        " && python -m varnode publish --log {log:q} {output:q} >> {log:q} 2>&1"
-
-
-rule prioritise_variants:
-    input:
-        table="results/annotated/{sample}.{caller}.variants.tsv",
-        index=PHENOTYPE_INDEX,
-    output:
-        "results/prioritised/{sample}.{caller}.candidates.tsv",
-    log:
-        "logs/prioritise_variants/{sample}.{caller}.log",
-    benchmark:
-        "benchmarks/prioritise_variants/{sample}.{caller}.tsv"
-    conda:
-        "../../envs/varnode.yaml"
-    threads: 1
-    resources:
-        mem_mb=lambda wc, attempt: 2000 * attempt,
-        runtime=lambda wc, attempt: 30 * attempt,
-    params:
-        hpo=lambda wc: ";".join(SHEET.units_of(wc.sample)[0].hpo),
-        ic=config["prioritisation"]["information_content"],
-        weights=" ".join(
-            f"--weight-{name} {value}"
-            for name, value in config["prioritisation"]["weights"].items()
-        ),
-        filtered=(
-            "--include-filtered"
-            if config["prioritisation"]["include_filtered"]
-            else ""
-        ),
-        partial=partial_outputs,
-    shell:
-        "python -m varnode prioritise {input.table:q} --hpo {params.hpo:q}"
-        " --sample {wildcards.sample:q} --index {input.index:q}"
-        " --information-content {params.ic:q} {params.weights}"
-        " {params.filtered} --output {params.partial:q} > {log:q} 2>&1"
         " && python -m varnode publish --log {log:q} {output:q} >> {log:q} 2>&1"

@@ -1,10 +1,25 @@
 ALIGNMENT = f"results/aligned/{{sample}}.{ALIGNMENT_EXT}"
 ALIGNMENT_INDEX = f"{ALIGNMENT}.{ALIGNMENT_INDEX_EXT}"
+# A sample's calls per region shard (reference.smk plans the shards).
+SHARD_VCFS = expand(
+    "results/calls/shards/{{sample}}/{{caller}}/{shard}.vcf.gz",
+    shard=SHARDS["calling"],
+)
 
+# bcftools writes its shards as gVCFs (see call_variants_bcftools).
+BCFTOOLS_GVCF_SHARDS = expand(
+    "results/calls/shards/{{sample}}/bcftools/{shard}.g.vcf.gz",
+    shard=SHARDS["calling"],
+)
 # Each sample's gVCF (bcftools): the cohort is merged from these, so a sample added later
 # is called once and never re-read.
 GVCF = "results/gvcf/{sample}.g.vcf.gz"
 BCFTOOLS_CALLS = "results/calls/{sample}.bcftools.vcf.gz"
+# gVCF reference blocks are cut where the depth crosses this value and report their
+# minimum depth, so "block depth >= relatedness.min_depth" holds exactly when every site
+# of the block has that depth: the relatedness depth filter reads merged blocks as it
+# would read each site.
+GVCF_DEPTH_BANDS = str(config["cohort"]["relatedness"]["min_depth"])
 
 TARGETS += expand([GVCF, f"{GVCF}.tbi"], sample=SHEET.samples)
 TARGETS += expand(
@@ -138,7 +153,7 @@ rule call_variants_gatk:
 # multiallelic records split and indels left-aligned against the reference.
 rule gather_shards:
     input:
-        shards=shard_vcfs,
+        shards=SHARD_VCFS,
         ref=GENOME,
     output:
         vcf="results/calls/{sample}.{caller}.vcf.gz",
@@ -167,7 +182,7 @@ rule gather_shards:
 # calls: the gVCF's records that are not reference blocks (ALT "."), normalised as above.
 rule gather_bcftools_shards:
     input:
-        shards=bcftools_gvcf_shards,
+        shards=BCFTOOLS_GVCF_SHARDS,
         ref=GENOME,
     output:
         gvcf=GVCF,

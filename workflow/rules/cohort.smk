@@ -2,10 +2,13 @@
 # calls kept, see varnode/cohort/gvcf_merge.py), gathered and normalised, then allele
 # counts, a sites-only export, sample QC and relatedness. A sample added to the sheet is
 # called on its own; the cohort jobs merge it in without reading any other alignment.
+from varnode.cohort.members import members_table
+
 COHORT = "results/cohort/cohort.vcf.gz"
 COHORT_MEMBERS = "results/cohort/members.tsv"
-# The joint calls, gathered and normalised: what counts, QC and relatedness all read.
+# The merged calls, gathered and normalised: what counts, QC and relatedness all read.
 COHORT_CALLS = "results/cohort/normalized.bcf"
+COHORT_SHARDS = expand("results/cohort/shards/{shard}.bcf", shard=SHARDS["cohort"])
 
 TARGETS += [
     COHORT,
@@ -25,6 +28,8 @@ SEX_CFG = COHORT_CFG["sex"]
 # the sheet file, so only an edit that changes it (a sample added or removed, a sex
 # corrected) rewrites the list and reruns the cohort; per-sample jobs never rerun, nor
 # does the cohort for other sheet edits (an HPO term, say).
+
+
 rule list_cohort_members:
     output:
         COHORT_MEMBERS,
@@ -40,7 +45,7 @@ rule list_cohort_members:
         runtime=10,
     params:
         sheet=config["samples"],
-        members=cohort_members(),
+        members=members_table(SHEET),
         partial=partial_outputs,
     shell:
         "python -m varnode cohort-members {params.sheet:q} -o {params.partial:q} > {log:q} 2>&1"
@@ -49,7 +54,7 @@ rule list_cohort_members:
 
 rule merge_cohort_shard:
     input:
-        gvcfs=cohort_gvcfs(),
+        gvcfs=expand(GVCF, sample=SHEET.samples),
         tbis=expand(f"{GVCF}.tbi", sample=SHEET.samples),
         ref=GENOME,
         fai=f"{GENOME}.fai",
@@ -78,7 +83,7 @@ rule merge_cohort_shard:
 
 rule gather_cohort:
     input:
-        shards=cohort_shards,
+        shards=COHORT_SHARDS,
         ref=GENOME,
     output:
         bcf=temp(COHORT_CALLS),
@@ -189,23 +194,21 @@ rule extract_cohort_sites:
         " && python -m varnode publish --log {log:q} {output:q} >> {log:q} 2>&1"
 
 
-# QC and relatedness read the BCF: it parses several times faster than VCF text.
-# Depth for sex inference comes from mosdepth (qc.smk), not from the merged gVCFs' block
-# depths (varnode/cohort/sample_qc.py).
-rule check_cohort_samples:
+# QC and relatedness read the BCF: it parses several times faster than VCF text. Depth
+# for sex inference comes from mosdepth (qc.smk), not from the merged gVCFs' block depths
+# (varnode/cohort/sample_qc.py).
+rule check_sample_qc:
     input:
         vcf=COHORT_CALLS,
         members=COHORT_MEMBERS,
-        depths=expand(
-            "results/qc/mosdepth/{sample}.mosdepth.summary.txt", sample=SHEET.samples
-        ),
+        depths=expand(MOSDEPTH_SUMMARY, sample=SHEET.samples),
     output:
         tsv="results/cohort/sample_qc.tsv",
         json="results/cohort/sample_qc.json",
     log:
-        "logs/check_cohort_samples/cohort.log",
+        "logs/check_sample_qc/cohort.log",
     benchmark:
-        "benchmarks/check_cohort_samples/cohort.tsv"
+        "benchmarks/check_sample_qc/cohort.tsv"
     conda:
         "../../envs/varnode.yaml"
     threads: 1

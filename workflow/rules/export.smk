@@ -7,7 +7,7 @@ import json
 import os
 
 from varnode.federation.callable import CALLABLE_SUFFIX
-from varnode.report.metadata import canonical_sha256
+from varnode.provenance.metadata import canonical_sha256
 
 EXPORT = config["export"]
 EXPORT_DIR = "results/export"
@@ -128,9 +128,7 @@ rule export_node_aggregates:
         members=COHORT_MEMBERS,
         callable=expand(CALLABLE_BED, sample=SHEET.samples),
         callable_index=expand(f"{CALLABLE_BED}.csi", sample=SHEET.samples),
-        versions=expand(
-            f"{REPORT}/versions/{{tool}}.txt", tool=["bcftools", "mosdepth"]
-        ),
+        versions=expand(TOOL_VERSION, tool=["bcftools", "mosdepth"]),
     output:
         EXPORT_FILES,
     log:

@@ -3,16 +3,16 @@ TARGETS += expand(
     kind=["stats", "flagstat", "idxstats"],
     sample=SHEET.samples,
 )
-TARGETS += expand(
-    "results/qc/mosdepth/{sample}.mosdepth.summary.txt", sample=SHEET.samples
-)
+# A sample's depth per contig (mosdepth): the report's, and sex inference's (cohort.smk).
+MOSDEPTH_SUMMARY = "results/qc/mosdepth/{sample}.mosdepth.summary.txt"
+TARGETS += expand(MOSDEPTH_SUMMARY, sample=SHEET.samples)
 TARGETS += [
     f"results/qc/fastp/{unit.sample}.{unit.unit}.fastp.html" for unit in SHEET.units
 ]
 
 
 # Each unit's FASTQ pair is read to its end before trimming: fastp accepts a truncated or
-# mismatched pair with exit 0 (see varnode.reads_check).
+# mismatched pair with exit 0 (see varnode.reads.check).
 rule check_reads:
     input:
         unpack(unit_fastqs),
@@ -108,7 +108,7 @@ rule measure_depth:
         idx=f"results/aligned/{{sample}}.{ALIGNMENT_EXT}.{ALIGNMENT_INDEX_EXT}",
         ref=GENOME,
     output:
-        summary="results/qc/mosdepth/{sample}.mosdepth.summary.txt",
+        summary=MOSDEPTH_SUMMARY,
         dist="results/qc/mosdepth/{sample}.mosdepth.global.dist.txt",
     log:
         "logs/measure_depth/{sample}.log",

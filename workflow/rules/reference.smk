@@ -1,3 +1,29 @@
+import sys
+
+from varnode.errors import VarnodeError
+from varnode.reference.regions import contig_index, plan_shards, shard_names
+
+# Region shards are planned when the workflow is parsed, from the reference's .fai (the
+# user's own if up to date, else one built here), so the whole plan is known from the
+# start and no checkpoint is needed. Calling and the cohort each cut the genome into
+# their configured number of shards, whatever its size (varnode/reference/regions.py).
+SHARD_TARGETS = config["reference"]["regions"]
+SCATTER = {
+    "calling": config["calling"]["scatter"],
+    "cohort": config["cohort"]["scatter"],
+}
+try:
+    SHARD_FAI = str(
+        contig_index(config["reference"]["fasta"], "resources/reference/contig_index")
+    )
+    SHARDS = {
+        plan: shard_names(len(plan_shards(SHARD_FAI, SHARD_TARGETS, count)))
+        for plan, count in SCATTER.items()
+    }
+except VarnodeError as error:
+    sys.exit(f"varnode: invalid input, nothing was started.\n{error}")
+
+
 rule link_reference:
     input:
         config["reference"]["fasta"],

@@ -1,13 +1,38 @@
+# Reports: MultiQC, the varnode report pages (varnode report), run metadata (run.json)
+# and, last, the run's Workflow Run RO-Crate.
 import os
 import json
 
-from varnode.run_crate import portable_command
+from varnode.provenance.run_crate import portable_command
 
 import snakemake
 
 REPORT = "results/report"
+# The run as a Workflow Run RO-Crate, written after every other output.
+RUN_CRATE = "results/ro-crate-metadata.json"
 SAMPLE_PAGES = expand(f"{REPORT}/sample-{{sample}}.html", sample=SHEET.samples)
 VARIANT_STATS = "results/qc/bcftools_stats/{sample}.{caller}{stage}.txt"
+# Every file the report pages read, by role: path patterns over {sample}, {unit},
+# {caller} (and {stage}: "" raw, ".filtered"), {call_set} (a caller or the consensus).
+# `varnode report --sources` gets these patterns, report_html gets the files as input:
+# a report section reads only what is listed here.
+REPORT_SOURCES = {
+    "fastp": "results/qc/fastp/{sample}.{unit}.fastp.json",
+    "samtools_stats": "results/qc/samtools_stats/{sample}.txt",
+    "flagstat": "results/qc/samtools_flagstat/{sample}.txt",
+    "markdup": "results/qc/markdup/{sample}.markdup.txt",
+    "mosdepth_summary": "results/qc/mosdepth/{sample}.mosdepth.summary.txt",
+    "mosdepth_dist": "results/qc/mosdepth/{sample}.mosdepth.global.dist.txt",
+    "variant_stats": VARIANT_STATS,
+    "filter_stats": "results/calls/{sample}.{caller}.filter_stats.tsv",
+    "candidates": "results/prioritised/{sample}.{caller}.candidates.tsv",
+    "consensus": "results/calls/{sample}.{call_set}.vcf.gz",
+    "accuracy": "results/accuracy/{sample}.{call_set}.accuracy.tsv",
+    "sample_qc": "results/cohort/sample_qc.tsv",
+    "sample_qc_outlier_test": "results/cohort/sample_qc.json",
+    "relatedness": "results/cohort/relatedness.tsv",
+    "cohort_vcf": COHORT,
+}
 # Each tool's own version command; its raw output is kept and parsed by run-metadata.
 # bwa has no version flag: it prints its usage (with "Version:") and exits 1.
 VERSION_COMMANDS = {
@@ -24,12 +49,50 @@ VERSIONED_TOOLS = ["fastp", "bwa", "samtools", "bcftools", "mosdepth", "multiqc"
     caller for caller in CALLERS if caller != "bcftools"
 ]
 
+# Every other stage's final outputs (this file is included last): the run's metadata
+# and its crate are written after them.
+ANALYSIS_OUTPUTS = [target for target in TARGETS if not target.startswith(f"{REPORT}/")]
 TARGETS += [
     RUN_CRATE,
     f"{REPORT}/index.html",
     f"{REPORT}/cohort.html",
     f"{REPORT}/multiqc/multiqc_report.html",
     *SAMPLE_PAGES,
+]
+
+VARIANT_STATS_FILES = expand(
+    VARIANT_STATS, sample=SHEET.samples, caller=CALLERS, stage=["", ".filtered"]
+)
+# Every QC file MultiQC and the pages read.
+QC_OUTPUTS = [
+    *[
+        REPORT_SOURCES["fastp"].format(sample=u.sample, unit=u.unit)
+        for u in SHEET.units
+    ],
+    *expand(
+        [
+            REPORT_SOURCES["samtools_stats"],
+            REPORT_SOURCES["flagstat"],
+            "results/qc/samtools_idxstats/{sample}.txt",
+            REPORT_SOURCES["markdup"],
+            REPORT_SOURCES["mosdepth_summary"],
+            REPORT_SOURCES["mosdepth_dist"],
+        ],
+        sample=SHEET.samples,
+    ),
+    *VARIANT_STATS_FILES,
+]
+# The files of REPORT_SOURCES this run makes: QC and every other stage's tables.
+REPORT_INPUTS = [
+    *QC_OUTPUTS,
+    *expand(REPORT_SOURCES["filter_stats"], sample=SHEET.samples, caller=CALLERS),
+    *expand(REPORT_SOURCES["candidates"], sample=PHENOTYPED_SAMPLES, caller=CALLERS),
+    REPORT_SOURCES["sample_qc"],
+    REPORT_SOURCES["sample_qc_outlier_test"],
+    REPORT_SOURCES["relatedness"],
+    REPORT_SOURCES["cohort_vcf"],
+    *expand(REPORT_SOURCES["consensus"], sample=SHEET.samples, call_set=CONSENSUS_SETS),
+    *ACCURACY_TABLES,
 ]
 
 
@@ -67,7 +130,7 @@ rule stats_variants:
 
 rule collect_tool_versions:
     output:
-        f"{REPORT}/versions/{{tool}}.txt",
+        TOOL_VERSION,
     log:
         "logs/collect_tool_versions/{tool}.log",
     benchmark:
@@ -89,9 +152,9 @@ rule collect_tool_versions:
 
 rule record_run_metadata:
     input:
-        versions=expand(f"{REPORT}/versions/{{tool}}.txt", tool=VERSIONED_TOOLS),
+        versions=expand(TOOL_VERSION, tool=VERSIONED_TOOLS),
         sample_sheet=config["samples"],
-        analysis=analysis_outputs,
+        analysis=ANALYSIS_OUTPUTS,
     output:
         report(f"{REPORT}/run.json", caption="../report/run_json.rst", category="Run"),
     log:
@@ -121,7 +184,7 @@ rule record_run_metadata:
 
 rule report_multiqc:
     input:
-        qc=lambda wildcards: qc_outputs(),
+        qc=QC_OUTPUTS,
         config=f"{workflow.basedir}/workflow/report/multiqc_config.yaml",
     output:
         temp(f"{REPORT}/multiqc/multiqc_report.stamped.html"),
@@ -175,7 +238,7 @@ rule clean_multiqc_report:
 
 rule report_html:
     input:
-        report_inputs,
+        REPORT_INPUTS,
         run=f"{REPORT}/run.json",
         multiqc=f"{REPORT}/multiqc/multiqc_report.html",
         sample_sheet=config["samples"],
@@ -203,7 +266,8 @@ rule report_html:
         mem_mb=lambda wc, attempt: 2000 * attempt,
         runtime=lambda wc, attempt: 30 * attempt,
     params:
-        settings=json.dumps(config.get("report", {})),
+        settings=json.dumps(config["report"]),
+        sources=lambda wc: json.dumps(REPORT_SOURCES),
         callers=CALLERS,
         outdir=lambda wc, output: os.path.dirname(output.index),
         staging=f"{REPORT}/.partial.pages",
@@ -211,7 +275,8 @@ rule report_html:
         "rm -rf {params.staging:q}"
         " && python -m varnode report --results results"
         " --sample-sheet {input.sample_sheet:q} --callers {params.callers:q}"
-        " --settings {params.settings:q} -o {params.outdir:q} --staging {params.staging:q}"
+        " --sources {params.sources:q} --settings {params.settings:q}"
+        " -o {params.outdir:q} --staging {params.staging:q}"
         " > {log:q} 2>&1"
         " && python -m varnode publish --staging {params.staging:q} {output:q} >> {log:q} 2>&1"
 
@@ -235,7 +300,7 @@ envvars:
 # names and published together.
 rule write_run_crate:
     input:
-        analysis=analysis_outputs,
+        analysis=ANALYSIS_OUTPUTS,
         run=f"{REPORT}/run.json",
         pages=[f"{REPORT}/index.html", f"{REPORT}/cohort.html", *SAMPLE_PAGES],
         multiqc=f"{REPORT}/multiqc/multiqc_report.html",
@@ -256,8 +321,16 @@ rule write_run_crate:
     params:
         workflow_dir=workflow.basedir,
         # Only the tools this run uses (and whose versions it collected).
+        # Each step's tool: the name of its conda environment (envs/<tool>.yaml).
         rule_tools=lambda wc: json.dumps(
-            tools_of_rules([*VERSIONED_TOOLS, "varnode"]), sort_keys=True
+            {
+                each.name: tool
+                for each in workflow.rules
+                if isinstance(each.conda_env, str)
+                and (tool := os.path.basename(each.conda_env).removesuffix(".yaml"))
+                in [*VERSIONED_TOOLS, "varnode"]
+            },
+            sort_keys=True,
         ),
         agent=config["provenance"]["agent"],
         license=config["provenance"]["license"],

@@ -28,6 +28,16 @@ do to the genome instead of how they are written:
 A cluster whose placements would exceed `max_placements` on one side (many variants
 within a few bp, rare outside low-complexity sequence) falls back to simple matching;
 the number of such clusters is reported.
+
+Spanning-deletion (`*`) alleles spell nothing: as in vcfeval and hap.py, replaying one
+leaves its haplotype unchanged, and the record's other allele (a `*,C` 1/2 record
+splits into a heterozygous C) sits on the other haplotype, because the deletion that
+covers the position cannot share a haplotype with it. A `*` asserts that deletion,
+though: when the truth holds no deletion covering the position (also after sliding a
+left-aligned deletion right through its repeat), the truth is incomplete there — the
+record that spelled that haplotype is missing — and no placement can be judged. The
+cluster around such a `*` is then unknown, like a region outside the confident BED:
+its truth variants and calls count neither as found nor as errors, and are reported.
 """
 
 from __future__ import annotations
@@ -36,9 +46,12 @@ import itertools
 from dataclasses import dataclass
 
 from varnode.accuracy.matching import Outcome, identity
-from varnode.accuracy.variants import Variant
+from varnode.accuracy.variants import SpanningDeletion, Variant
 
 HAPLOTYPE_A, HAPLOTYPE_B, BOTH = (True, False), (False, True), (True, True)
+
+
+MAX_SLIDE = 1000  # bp a deletion is slid right through its repeat when looking for a `*`
 
 
 @dataclass
@@ -46,6 +59,7 @@ class HaplotypeMatch:
     outcome: Outcome
     clusters: int
     fallback_clusters: int
+    unknown_clusters: int = 0
 
 
 def clusters(truth: list[Variant], calls: list[Variant], gap: int):
@@ -120,6 +134,36 @@ def _placement_count(variants: list[Variant], genotype: bool) -> int:
     return count
 
 
+def _deleted_span(variant: Variant, fetch) -> tuple[int, int]:
+    """Reference bases [start, end) a deletion may remove: its own, extended right as far
+    as the deletion can slide in a repeat (bcftools norm left-aligns it, a `*` that it
+    covers was written for the caller's placement)."""
+    start, end, replacement = _edit(variant)
+    if replacement or end - start >= MAX_SLIDE:
+        return start, end
+    length = end - start
+    following = fetch(variant.chrom, start, end + MAX_SLIDE).upper()
+    slid = 0
+    while slid + length < len(following) and following[slid] == following[slid + length]:
+        slid += 1
+    return start, end + slid
+
+
+def unresolved_spanning_deletions(
+    markers: list[SpanningDeletion], variants: list[Variant], fetch
+) -> list[SpanningDeletion]:
+    """The `*` alleles no deletion among `variants` covers."""
+    spans: dict[str, list[tuple[int, int]]] = {}
+    for variant in variants:
+        if len(variant.ref) > len(variant.alt):
+            spans.setdefault(variant.chrom, []).append(_deleted_span(variant, fetch))
+    return [
+        marker
+        for marker in markers
+        if not any(start <= marker.pos0 < end for start, end in spans.get(marker.chrom, []))
+    ]
+
+
 def match_haplotypes(
     truth: list[Variant],
     calls: list[Variant],
@@ -127,11 +171,24 @@ def match_haplotypes(
     genotype: bool,
     gap: int = 10,
     max_placements: int = 20_000,
+    unknown: list[SpanningDeletion] = (),
 ) -> HaplotypeMatch:
-    """`fetch(chrom, start, end)` returns reference sequence (0-based, end exclusive)."""
+    """`fetch(chrom, start, end)` returns reference sequence (0-based, end exclusive);
+    clusters around the positions in `unknown` (see unresolved_spanning_deletions) are
+    not judged."""
     truth_matched, query_matched = [False] * len(truth), [False] * len(calls)
-    total = fallbacks = 0
-    for truth_ids, call_ids in clusters(truth, calls, gap):
+    truth_unknown, query_unknown = [False] * len(truth), [False] * len(calls)
+    total = fallbacks = unknown_clusters = 0
+    # The `*` positions join the clustering as truth entries after the real variants.
+    for truth_ids, call_ids in clusters([*truth, *unknown], calls, gap):
+        if any(i >= len(truth) for i in truth_ids):
+            unknown_clusters += 1
+            for i in truth_ids:
+                if i < len(truth):
+                    truth_unknown[i] = True
+            for i in call_ids:
+                query_unknown[i] = True
+            continue
         total += 1
         if not truth_ids or not call_ids:
             continue
@@ -164,4 +221,5 @@ def match_haplotypes(
             truth_matched[truth_ids[used]] = True
         for used in call_spellings[best][1]:
             query_matched[call_ids[used]] = True
-    return HaplotypeMatch(Outcome(truth_matched, query_matched), total, fallbacks)
+    outcome = Outcome(truth_matched, query_matched, truth_unknown, query_unknown)
+    return HaplotypeMatch(outcome, total, fallbacks, unknown_clusters)

@@ -2,7 +2,8 @@
 
 Recall counts truth variants (found / all truth); precision counts calls (right / all
 calls). With haplotype matching the two can differ: one MNP call can match two truth
-SNVs, so truth TP and query TP are kept apart, as hap.py does.
+SNVs, so truth TP and query TP are kept apart, as hap.py does. Variants where the truth
+is incomplete (unknown) are left out of every count and reported apart, as hap.py's UNK.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from varnode.accuracy.variants import Variant
 TYPES = ("SNV", "INDEL", "ALL")
 COLUMNS = (
     "method", "type", "truth_total", "truth_tp", "fn", "query_total", "query_tp", "fp",
-    "precision", "recall", "f1",
+    "precision", "recall", "f1", "truth_unknown", "query_unknown",
 )  # fmt: skip
 
 
@@ -28,11 +29,13 @@ def _f1(precision: float | None, recall: float | None) -> float:
 
 def summarise(method: str, truth: list[Variant], calls: list[Variant], outcome: Outcome):
     rows = []
+    truth_outcomes = list(zip(truth, outcome.truth_matched, outcome.truth_unknown, strict=True))
+    call_outcomes = list(zip(calls, outcome.query_matched, outcome.query_unknown, strict=True))
     for kind in TYPES:
-        in_truth = [ok for v, ok in zip(truth, outcome.truth_matched, strict=True)
-                    if kind in ("ALL", v.kind)]  # fmt: skip
-        in_calls = [ok for v, ok in zip(calls, outcome.query_matched, strict=True)
-                    if kind in ("ALL", v.kind)]  # fmt: skip
+        in_truth = [ok for v, ok, unknown in truth_outcomes
+                    if kind in ("ALL", v.kind) and not unknown]  # fmt: skip
+        in_calls = [ok for v, ok, unknown in call_outcomes
+                    if kind in ("ALL", v.kind) and not unknown]  # fmt: skip
         truth_tp, query_tp = sum(in_truth), sum(in_calls)
         precision = _ratio(query_tp, len(in_calls))
         recall = _ratio(truth_tp, len(in_truth))
@@ -42,14 +45,27 @@ def summarise(method: str, truth: list[Variant], calls: list[Variant], outcome: 
             "truth_total": len(in_truth), "truth_tp": truth_tp, "fn": len(in_truth) - truth_tp,
             "query_total": len(in_calls), "query_tp": query_tp, "fp": len(in_calls) - query_tp,
             "precision": precision, "recall": recall, "f1": f1,
+            "truth_unknown": sum(unknown for v, _, unknown in truth_outcomes
+                                 if kind in ("ALL", v.kind)),
+            "query_unknown": sum(unknown for v, _, unknown in call_outcomes
+                                 if kind in ("ALL", v.kind)),
         })  # fmt: skip
     return rows
 
 
 def discrepancies(method: str, truth: list[Variant], calls: list[Variant], outcome: Outcome):
-    """The false negatives and false positives, for inspection."""
-    rows = [("FN", v) for v, ok in zip(truth, outcome.truth_matched, strict=True) if not ok]
-    rows += [("FP", v) for v, ok in zip(calls, outcome.query_matched, strict=True) if not ok]
+    """The false negatives and false positives, for inspection; and the truth variants
+    and calls not judged because the truth is incomplete there (UNK_TRUTH, UNK_CALL)."""
+    rows = []
+    for side, variants, matched, unknown in (
+        ("FN", truth, outcome.truth_matched, outcome.truth_unknown),
+        ("FP", calls, outcome.query_matched, outcome.query_unknown),
+    ):
+        for v, ok, not_judged in zip(variants, matched, unknown, strict=True):
+            if not_judged:
+                rows.append(("UNK_TRUTH" if side == "FN" else "UNK_CALL", v))
+            elif not ok:
+                rows.append((side, v))
     rows.sort(key=lambda row: (row[1].chrom, row[1].pos0, row[0]))
     return [
         {

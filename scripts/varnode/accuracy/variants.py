@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from varnode.errors import VarnodeError
-from varnode.regions import Interval, read_bed
+from varnode.reference.regions import Interval, read_bed
 
 
 @dataclass(frozen=True)
@@ -39,6 +39,29 @@ class Variant:
     @property
     def genotype(self) -> str:
         return "1/1" if self.copies == 2 else "0/1"
+
+
+@dataclass(frozen=True)
+class SpanningDeletion:
+    """A `*` allele the sample carries: on `copies` haplotypes, the base at `pos0` lies
+    inside a deletion that another record writes (VCF 4.2+: "allele missing due to an
+    overlapping deletion"). Replaying it changes nothing; hap.py and vcfeval skip it."""
+
+    chrom: str
+    pos0: int
+    copies: int
+
+    @property
+    def end(self) -> int:
+        return self.pos0 + 1
+
+
+@dataclass
+class CallSet:
+    """A sample's alleles in one VCF: the variants and its spanning-deletion alleles."""
+
+    variants: list[Variant]
+    spanning_deletions: list[SpanningDeletion]
 
 
 def normalise(vcf: Path, reference: Path, workdir: Path) -> Path:
@@ -73,7 +96,7 @@ class RegionFilter:
                 for chrom, spans in merged.items()
             }
 
-    def __contains__(self, variant: Variant) -> bool:
+    def __contains__(self, variant: Variant | SpanningDeletion) -> bool:
         if self.by_chrom is None:
             return True
         starts, ends = self.by_chrom.get(variant.chrom, ([], []))
@@ -81,10 +104,9 @@ class RegionFilter:
         return i >= 0 and variant.pos0 < ends[i]
 
 
-def read_variants(
-    vcf: Path, sample: str | None, regions: RegionFilter, pass_only: bool
-) -> list[Variant]:
-    """Non-reference alleles the sample carries, deduplicated, in position order."""
+def read_variants(vcf: Path, sample: str | None, regions: RegionFilter, pass_only: bool) -> CallSet:
+    """Non-reference alleles the sample carries, deduplicated, in position order; `*`
+    alleles apart (they spell nothing)."""
     from cyvcf2 import VCF
 
     reader = VCF(str(vcf), samples=[sample] if sample else None)
@@ -94,27 +116,42 @@ def read_variants(
         raise VarnodeError(f"{vcf}: no sample {sample!r} (has {', '.join(reader.samples)})")
     column = reader.samples.index(sample) if sample else 0
     found: dict[tuple[str, int, str, str], Variant] = {}
+    spanning: dict[tuple[str, int], SpanningDeletion] = {}
     for record in reader:
         if pass_only and record.FILTER not in (None, "PASS"):
             continue
-        alt = record.ALT[0] if record.ALT else "*"
-        if alt in ("*", ".") or alt.startswith("<"):
+        alt = record.ALT[0] if record.ALT else "."
+        if alt == "." or alt.startswith("<"):
             continue
         alleles = record.genotypes[column][:-1]
         copies = sum(1 for allele in alleles if allele == 1)
         if copies == 0:
+            continue
+        if alt == "*":
+            marker = SpanningDeletion(record.CHROM, record.start, min(copies, 2))
+            if marker in regions:
+                spanning[(marker.chrom, marker.pos0)] = marker
             continue
         variant = Variant(record.CHROM, record.start, record.REF, alt, min(copies, 2), record.QUAL)
         previous = found.get(variant.key)
         if variant in regions and (previous is None or variant.copies > previous.copies):
             found[variant.key] = variant
     reader.close()
-    return sorted(found.values(), key=lambda v: (v.chrom, v.pos0, v.end, v.alt))
+    return CallSet(
+        sorted(found.values(), key=lambda v: (v.chrom, v.pos0, v.end, v.alt)),
+        sorted(spanning.values(), key=lambda m: (m.chrom, m.pos0)),
+    )
 
 
 def load(
     vcf: str, reference: str, sample: str | None, bed: str | None, pass_only: bool
 ) -> list[Variant]:
+    return load_call_set(vcf, reference, sample, bed, pass_only).variants
+
+
+def load_call_set(
+    vcf: str, reference: str, sample: str | None, bed: str | None, pass_only: bool
+) -> CallSet:
     vcf_path = Path(vcf)
     if not vcf_path.is_file():
         raise VarnodeError(f"{vcf}: file not found")

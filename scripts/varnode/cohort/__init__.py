@@ -1,1 +1,1 @@
-"""The cohort stage: merging per-sample gVCFs, sample QC."""
+"""Cohort statistics: gVCF merging, members, allele counts, sample QC, relatedness."""

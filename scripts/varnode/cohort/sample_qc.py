@@ -22,10 +22,11 @@ from pathlib import Path
 
 import numpy as np
 
-from varnode.allele_counts import read_sexes
-from varnode.atomic import write_text_atomic
+from varnode.cohort.allele_counts import read_sexes
+from varnode.common.atomic import write_text_atomic
+from varnode.common.config import config_default
 from varnode.errors import VarnodeError
-from varnode.genotype_chunks import DEFAULT_CHUNK_SIZE, INDEL, SNV, GenotypeChunk, read_chunks
+from varnode.filters.chunks import INDEL, SNV, GenotypeChunk, read_chunks
 
 SHEET_SEX = {"M": "male", "F": "female", "U": "unknown"}
 OUTLIER_METRICS = ("call_rate", "n_snv", "n_indel", "ti_tv", "het_hom_ratio")
@@ -35,16 +36,16 @@ OUTLIER_METRICS = ("call_rate", "n_snv", "n_indel", "ti_tv", "het_hom_ratio")
 class SexRules:
     """Where the sex chromosomes are and how their signals are read (config cohort.sex)."""
 
-    x_contigs: tuple[str, ...] = ("chrX", "X")
-    y_contigs: tuple[str, ...] = ("chrY", "Y")
-    mito_contigs: tuple[str, ...] = ("chrM", "MT")
+    x_contigs: tuple[str, ...]
+    y_contigs: tuple[str, ...]
+    mito_contigs: tuple[str, ...]
     # Pseudo-autosomal regions (1-based inclusive) are diploid in males: left out of X.
-    par_regions: tuple[tuple[str, int, int], ...] = ()
-    min_x_calls: int = 20
-    male_max_x_het: float = 0.15
-    female_min_x_het: float = 0.3
-    male_max_x_depth_ratio: float = 0.75
-    male_min_y_depth_ratio: float = 0.2
+    par_regions: tuple[tuple[str, int, int], ...]
+    min_x_calls: int
+    male_max_x_het: float
+    female_min_x_het: float
+    male_max_x_depth_ratio: float
+    male_min_y_depth_ratio: float
 
 
 def parse_region(text: str) -> tuple[str, int, int]:
@@ -162,9 +163,9 @@ def infer_sex(
 
 @dataclass
 class QcThresholds:
-    min_call_rate: float = 0.9
-    outlier_mads: float = 4.0
-    min_samples_for_outliers: int = 10
+    min_call_rate: float
+    outlier_mads: float
+    min_samples_for_outliers: int
 
 
 MOSDEPTH_SUMMARY = ".mosdepth.summary.txt"
@@ -218,7 +219,7 @@ def sample_qc(
     sexes: dict[str, str],
     rules: SexRules,
     thresholds: QcThresholds,
-    chunk_size: int = DEFAULT_CHUNK_SIZE,
+    chunk_size: int,
     depth_summaries: list[str] | None = None,
 ) -> dict:
     reader, chunks = read_chunks(vcf, chunk_size)
@@ -365,30 +366,34 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--sexes", required=True, help="`varnode cohort-members` table")
     parser.add_argument("--tsv", required=True, help="output table, one row per sample")
     parser.add_argument("--json", required=True, help="output JSON (table + settings)")
-    parser.add_argument("--chunk-size", type=int, default=DEFAULT_CHUNK_SIZE)
+    # Defaults: config cohort.chunk_size, cohort.qc and cohort.sex (the schema's).
+    parser.add_argument("--chunk-size", type=int, default=config_default("cohort", "chunk_size"))
     parser.add_argument(
         "--depth-summaries",
         nargs="*",
         help="<sample>.mosdepth.summary.txt of every sample: depth for sex (default: FORMAT/DP)",
     )
-    parser.add_argument("--min-call-rate", type=float, default=QcThresholds.min_call_rate)
-    parser.add_argument("--outlier-mads", type=float, default=QcThresholds.outlier_mads)
+    qc = config_default("cohort", "qc")
+    parser.add_argument("--min-call-rate", type=float, default=qc["min_call_rate"])
+    parser.add_argument("--outlier-mads", type=float, default=qc["outlier_mads"])
     parser.add_argument(
-        "--min-samples-for-outliers", type=int, default=QcThresholds.min_samples_for_outliers
+        "--min-samples-for-outliers", type=int, default=qc["min_samples_for_outliers"]
     )
-    defaults = SexRules()
-    parser.add_argument("--x-contigs", nargs="*", default=list(defaults.x_contigs))
-    parser.add_argument("--y-contigs", nargs="*", default=list(defaults.y_contigs))
-    parser.add_argument("--mito-contigs", nargs="*", default=list(defaults.mito_contigs))
-    parser.add_argument("--par", nargs="*", default=[], help="PAR regions, contig:start-end")
-    parser.add_argument("--min-x-calls", type=int, default=defaults.min_x_calls)
-    parser.add_argument("--male-max-x-het", type=float, default=defaults.male_max_x_het)
-    parser.add_argument("--female-min-x-het", type=float, default=defaults.female_min_x_het)
+    sex = config_default("cohort", "sex")
+    parser.add_argument("--x-contigs", nargs="*", default=sex["x_contigs"])
+    parser.add_argument("--y-contigs", nargs="*", default=sex["y_contigs"])
+    parser.add_argument("--mito-contigs", nargs="*", default=sex["mito_contigs"])
     parser.add_argument(
-        "--male-max-x-depth-ratio", type=float, default=defaults.male_max_x_depth_ratio
+        "--par", nargs="*", default=sex["par_regions"], help="PAR regions, contig:start-end"
+    )
+    parser.add_argument("--min-x-calls", type=int, default=sex["min_x_calls"])
+    parser.add_argument("--male-max-x-het", type=float, default=sex["male_max_x_het"])
+    parser.add_argument("--female-min-x-het", type=float, default=sex["female_min_x_het"])
+    parser.add_argument(
+        "--male-max-x-depth-ratio", type=float, default=sex["male_max_x_depth_ratio"]
     )
     parser.add_argument(
-        "--male-min-y-depth-ratio", type=float, default=defaults.male_min_y_depth_ratio
+        "--male-min-y-depth-ratio", type=float, default=sex["male_min_y_depth_ratio"]
     )
 
 

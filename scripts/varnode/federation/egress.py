@@ -28,7 +28,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from varnode.atomic import write_text_atomic
+from varnode.common.atomic import write_text_atomic
 from varnode.errors import VarnodeError
 from varnode.federation.manifest import MANIFEST
 from varnode.federation.sites import ANNOTATION_TAGS, MERGE_TAGS, PARQUET_SCHEMA, WITHHELD

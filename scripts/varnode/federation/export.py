@@ -2,7 +2,7 @@
 
 From the cohort's calls (already restricted to PASS sites by the workflow), per allele:
 AC, AN, AF = AC/AN, AC_Hom, AC_Het, AC_Hemi with `bcftools +fill-tags` semantics (see
-varnode.allele_counts), for the whole cohort and each exported stratum. Privacy rules
+varnode.cohort.allele_counts), for the whole cohort and each exported stratum. Privacy rules
 (varnode.federation.strata): a site with a count under the floor is withheld (listed
 without counts); when a stratum, or what subtraction reveals, is under the floor, the
 site's strata are dropped and only its totals remain. Callable regions and a manifest
@@ -26,8 +26,9 @@ from typing import Any
 import numpy as np
 from cyvcf2 import VCF
 
-from varnode.allele_counts import count_alleles, read_sexes
-from varnode.annotation_table import most_severe, parse_bcsq
+from varnode.annotate.table import most_severe, parse_bcsq
+from varnode.cohort.allele_counts import count_alleles, read_sexes
+from varnode.common.config import config_default
 from varnode.errors import VarnodeError
 from varnode.federation import callable as callable_regions
 from varnode.federation.egress import check_directory
@@ -46,8 +47,8 @@ from varnode.federation.sites import (
     write_sites,
 )
 from varnode.federation.strata import Stratum, node_strata
-from varnode.genotype_chunks import DEFAULT_CHUNK_SIZE, read_chunks
-from varnode.report.metadata import tool_versions
+from varnode.filters.chunks import read_chunks
+from varnode.provenance.metadata import tool_versions
 
 SEX_CODES = ("F", "M", "U")  # as `varnode cohort-members` writes them
 DESCRIPTIVE_FIELDS = ("title", "description", "publisher", "contact", "licence")
@@ -65,7 +66,7 @@ class ExportSettings:
     descriptive: dict[str, str] = field(default_factory=dict)
     config_sha256: str | None = None
     tools: list[dict[str, str]] = field(default_factory=list)
-    chunk_size: int = DEFAULT_CHUNK_SIZE
+    chunk_size: int = field(default_factory=lambda: config_default("cohort", "chunk_size"))
 
     def check(self) -> None:
         for name, value in (("dataset id", self.dataset_id), ("node id", self.node_id)):
@@ -302,7 +303,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--tool-versions", nargs="*", type=Path, default=[], help="<tool>.txt version outputs"
     )
-    parser.add_argument("--chunk-size", type=int, default=DEFAULT_CHUNK_SIZE)
+    parser.add_argument("--chunk-size", type=int, default=config_default("cohort", "chunk_size"))
 
 
 def run(args: argparse.Namespace) -> int:

@@ -15,7 +15,7 @@ from typing import Any
 
 from varnode import __version__
 from varnode.errors import VarnodeError
-from varnode.report.metadata import package_versions, sha256_of
+from varnode.provenance.metadata import package_versions, sha256_of
 
 MANIFEST = "manifest.json"
 FORMAT_VERSION = 1

@@ -55,7 +55,7 @@ from varnode.federation.sites import (
     write_sites,
 )
 from varnode.federation.strata import TOTAL, Stratum, parse_tag
-from varnode.report.metadata import sha256_of
+from varnode.provenance.metadata import sha256_of
 
 TEMPLATE = Path(__file__).parent / "templates"
 REPORT_STYLE = Path(__file__).parents[1] / "report" / "templates" / "style.css"

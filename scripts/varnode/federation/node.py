@@ -37,6 +37,7 @@ from typing import Any
 
 import yaml
 
+from varnode.common.config import SCHEMA_DIR
 from varnode.errors import VarnodeError
 from varnode.federation.egress import check_directory, name_pattern, read_sample_names
 from varnode.federation.manifest import load_manifest
@@ -47,7 +48,7 @@ from varnode.federation.passports import (
     bearer_token,
     load_trusted_issuers,
 )
-from varnode.inputs import SCHEMA_DIR, config_schema_problems
+from varnode.inputs.check import config_schema_problems
 
 REPO = Path(__file__).resolve().parents[3]
 NODE_SCHEMA = SCHEMA_DIR / "node.schema.yaml"

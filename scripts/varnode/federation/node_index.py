@@ -22,12 +22,12 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from varnode.atomic import atomic_path
+from varnode.common.atomic import atomic_path
 from varnode.errors import VarnodeError
 from varnode.federation.records import individual_record, schema_problems
-from varnode.inputs import SampleSheet, load_sample_sheet
-from varnode.phenopacket import Term, read_phenopacket
-from varnode.prioritise import CARRIER
+from varnode.inputs.sheet import SampleSheet, load_sample_sheet
+from varnode.phenotype.phenopacket import Term, read_phenopacket
+from varnode.phenotype.prioritise import CARRIER
 
 INDIVIDUAL_SCHEMA = pa.schema(
     [
@@ -56,7 +56,7 @@ def individual_rows(sheet: SampleSheet, labels: dict[str, str]) -> list[dict]:
         sex = unit.sex
         if clinical and sex == "unknown":
             sex = clinical.sex
-        # The sheet's hpo holds the phenopacket's observed terms too (varnode.inputs).
+        # The sheet's hpo holds the phenopacket's observed terms too (varnode.inputs.sheet).
         packet_labels = {t.id: t.label for t in clinical.phenotypes} if clinical else {}
         hpo = [Term(t, labels.get(t) or packet_labels.get(t, "")) for t in unit.hpo]
         measurements = []

@@ -10,7 +10,7 @@ from __future__ import annotations
 import functools
 import json
 
-from varnode.phenopacket import ClinicalRecord, Measurement, Term
+from varnode.phenotype.phenopacket import ClinicalRecord, Measurement, Term
 
 # NCIT terms the Beacon v2 model uses for an individual's sex.
 SEX_TERMS = {

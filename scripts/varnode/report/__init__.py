@@ -1,4 +1,4 @@
-"""Reports: tool outputs parsed into tidy tables, plots, self-contained HTML pages, run metadata.
+"""Reports: tool outputs parsed into tidy tables, plots, self-contained HTML pages.
 
 Modules, each with one job:
 - `parsers`: raw tool outputs (fastp, samtools, mosdepth, bcftools stats, TSVs) -> dicts/rows.
@@ -6,6 +6,7 @@ Modules, each with one job:
 - `tables`: per-sample metrics, QC status by configured thresholds, cohort outliers.
 - `plots`: matplotlib figures rendered as inline SVG text.
 - `pages`: Jinja2 templates (in `templates/`) -> HTML pages and the TSV/JSON beside them.
-- `metadata`: run metadata (`run.json`): versions, hashes, times, host.
-- `command` / `metadata`: the `varnode report` and `varnode run-metadata` CLI commands.
+- `stale`: outputs of samples no longer in the sheet.
+- `stamps`: fastp/MultiQC HTML reports without their run time (`varnode unstamp-report`).
+- `command`: the `varnode report` CLI command.
 """

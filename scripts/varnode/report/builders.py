@@ -224,8 +224,10 @@ def _accuracy_block(report: SampleReport, link: RawLinker) -> Block:
             if row["type"] != "ALL"
         ]
         block.notes.append(
-            "PASS calls against config benchmark.truth (varnode compare): allele = same"
-            " position and alleles; haplotype_genotype = same diploid haplotype sequences."
+            "PASS calls against config accuracy.truth (varnode compare): allele = same"
+            " position and alleles; haplotype_genotype = same diploid haplotype sequences;"
+            " truth_unknown/query_unknown = variants left out where the truth is incomplete"
+            " (a spanning-deletion allele without its deletion)."
         )
         block.tables.append(Table(f"{report.sample}.accuracy", list(rows[0]), rows))
     return block

@@ -1,6 +1,6 @@
 """`varnode report`: the HTML report folder (index, one page per sample, cohort page), the
-TSV/JSON behind every number, and copies of the raw inputs, from a results folder laid
-out as the pipeline writes it. Missing or broken inputs become "not available" notes."""
+TSV/JSON behind every number, and copies of the raw inputs, from the files named by
+--sources (path patterns by role). Missing or broken inputs become "not available" notes."""
 
 from __future__ import annotations
 
@@ -10,33 +10,20 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-import yaml
-
-from varnode.atomic import write_text_atomic
+from varnode.common.atomic import write_text_atomic
+from varnode.common.config import section_settings
 from varnode.errors import VarnodeError
 from varnode.report import builders, cohort_vcf, parsers, tables
 from varnode.report.pages import Block, Table, copy_raw, write_json, write_page
+from varnode.report.stale import stale_outputs
 from varnode.report.tables import Section
-from varnode.run_summary import stale_outputs
-
-SCHEMA = Path(__file__).resolve().parents[3] / "workflow" / "schemas" / "config.schema.yaml"
 
 
-def default_settings() -> dict[str, Any]:
-    """The `report` section's defaults, from the config schema (their single home)."""
-    schema = yaml.safe_load(SCHEMA.read_text())
-    properties = schema["properties"]["report"]["properties"]
-    return {name: spec["default"] for name, spec in properties.items()}
-
-
-def settings_from(text: str | None) -> dict[str, Any]:
-    settings = default_settings()
-    if text:
-        try:
-            settings.update(json.loads(text))
-        except json.JSONDecodeError as error:
-            raise VarnodeError(f"--settings: not valid JSON ({error.msg})") from None
-    return settings
+def _json_argument(option: str, text: str) -> Any:
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as error:
+        raise VarnodeError(f"{option}: not valid JSON ({error.msg})") from None
 
 
 def load_run(path: Path) -> tuple[dict[str, Any] | None, str | None]:
@@ -49,13 +36,14 @@ def load_run(path: Path) -> tuple[dict[str, Any] | None, str | None]:
 
 
 def build(args: argparse.Namespace) -> list[Path]:
-    settings = settings_from(args.settings)
+    settings = section_settings("--settings", args.settings, "report")
     results, out_dir = args.results, args.output_dir
     write_dir = args.staging or out_dir
     link = partial(copy_raw, results=results, out_dir=write_dir)
+    sources = tables.check_sources(_json_argument("--sources", args.sources))
     units = tables.read_units(args.sample_sheet)
     reports = [
-        tables.load_sample(results, sample, sample_units, args.callers)
+        tables.load_sample(sources, sample, sample_units, args.callers)
         for sample, sample_units in units.items()
     ]
     for report in reports:
@@ -70,23 +58,23 @@ def build(args: argparse.Namespace) -> list[Path]:
         builders.sample_page(report, settings["coverage_thresholds"], link) for report in reports
     ]
 
-    cohort = results / "cohort"
-    sample_qc = tables.load_file(parsers.read_tsv, cohort / "sample_qc.tsv")
+    cohort = partial(tables.source, sources)
+    sample_qc = tables.load_file(parsers.read_tsv, cohort("sample_qc"))
     sample_qc_outliers = (
         tables.outliers(sample_qc.value, next(iter(sample_qc.value[0])), settings["outlier_mad"])
         if sample_qc.available and sample_qc.value
         else set()
     )
-    relatedness = tables.load_file(parsers.read_tsv, cohort / "relatedness.tsv")
-    skipped = parsers.skip_reason(cohort / "relatedness.tsv")
+    relatedness = tables.load_file(parsers.read_tsv, cohort("relatedness"))
+    skipped = parsers.skip_reason(cohort("relatedness"))
     if skipped:
         relatedness = Section(value={"skipped": skipped}, sources=relatedness.sources)
     elif relatedness.available:
         relatedness = _derive(relatedness, tables.relatedness_matrix)
-    outlier_test = tables.load_file(parsers.read_json, cohort / "sample_qc.json")
+    outlier_test = tables.load_file(parsers.read_json, cohort("sample_qc_outlier_test"))
     cohort_summary = tables.load_file(
         partial(cohort_vcf.summarise_cohort_vcf, af_bins=settings["af_bins"]),
-        cohort / "cohort.vcf.gz",
+        cohort("cohort_vcf"),
     )
     metric_rows = [report.metrics for report in reports]
     cohort_page = builders.cohort_page(
@@ -164,10 +152,17 @@ def _derive(section: Section, derive) -> Section:
 
 def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
+        "--sources",
+        required=True,
+        help="JSON: each input file's role -> its path pattern ({sample}, {unit}, {caller},"
+        " {stage}, {call_set}); the pipeline passes its report rule's REPORT_SOURCES",
+    )
+    parser.add_argument(
         "--results",
         type=Path,
         default=Path("results"),
-        help="results folder as the pipeline lays it out (default: results)",
+        help="the run's results folder: raw copies are labelled relative to it, and"
+        " outputs of samples no longer in the sheet are looked for in it (default: results)",
     )
     parser.add_argument(
         "--sample-sheet",

@@ -15,7 +15,7 @@ from typing import Any
 
 import jinja2
 
-from varnode.atomic import atomic_path, write_text_atomic
+from varnode.common.atomic import atomic_path, write_text_atomic
 
 TEMPLATES = Path(__file__).parent / "templates"
 MISSING = ""

@@ -1,6 +1,7 @@
 """Tidy tables behind the pages: per-sample sections and metrics, QC status, outliers.
 
-A sample's inputs are found by the pipeline's output layout under the results folder.
+Every input file comes from a path pattern given by role (`SOURCE_ROLES`; the report
+rule's REPORT_SOURCES in workflow/rules/report.smk): the package knows no results layout.
 Each section keeps either its parsed value or the reason it is not available, so one
 absent or broken file costs one section, never the page.
 """
@@ -9,6 +10,7 @@ from __future__ import annotations
 
 import statistics
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +18,24 @@ from varnode.errors import VarnodeError
 from varnode.report import parsers
 
 QC_STATUSES = ("pass", "warn", "fail")
+# Each input file's role -> the placeholders of its path pattern.
+SOURCE_ROLES = {
+    "fastp": {"sample", "unit"},
+    "samtools_stats": {"sample"},
+    "flagstat": {"sample"},
+    "markdup": {"sample"},
+    "mosdepth_summary": {"sample"},
+    "mosdepth_dist": {"sample"},
+    "variant_stats": {"sample", "caller", "stage"},
+    "filter_stats": {"sample", "caller"},
+    "candidates": {"sample", "caller"},
+    "consensus": {"sample", "call_set"},
+    "accuracy": {"sample", "call_set"},
+    "sample_qc": set(),
+    "sample_qc_outlier_test": set(),
+    "relatedness": set(),
+    "cohort_vcf": set(),
+}
 # Scale that makes the median absolute deviation estimate a normal standard deviation.
 MAD_TO_SD = 1.4826
 
@@ -59,7 +79,7 @@ class SampleReport:
     variant_sections: dict[tuple[str, str], Section]  # (caller, "raw"|"filtered")
     filter_sections: dict[str, Section]  # caller -> filter stats
     candidate_sections: dict[str, Section]  # caller -> candidates
-    # call set (caller or consensus) -> accuracy against the truth (config benchmark)
+    # call set (caller or consensus) -> accuracy against the truth (config accuracy)
     accuracy_sections: dict[str, Section] = field(default_factory=dict)
     consensus_section: Section | None = None  # decision counts, when a consensus was made
     metrics: dict[str, Any] = field(default_factory=dict)
@@ -77,49 +97,61 @@ def read_units(sample_sheet: Path) -> dict[str, list[str]]:
     return units
 
 
-def load_sample(results: Path, sample: str, units: list[str], callers: list[str]) -> SampleReport:
-    qc = results / "qc"
+def check_sources(sources: dict[str, str]) -> dict[str, str]:
+    """The path pattern of every role, each with exactly its role's placeholders."""
+    import string
+
+    problems = []
+    for role in sorted(SOURCE_ROLES.keys() - sources.keys()):
+        problems.append(f"{role}: missing")
+    for role in sorted(sources.keys() - SOURCE_ROLES.keys()):
+        problems.append(f"{role}: not a role the report reads")
+    for role, pattern in sources.items():
+        fields = {name for _, name, _, _ in string.Formatter().parse(pattern) if name}
+        if role in SOURCE_ROLES and fields != SOURCE_ROLES[role]:
+            expected = ", ".join(sorted(SOURCE_ROLES[role])) or "none"
+            problems.append(f"{role}: {pattern!r} must use the placeholders {expected}")
+    if problems:
+        raise VarnodeError("--sources: " + "; ".join(problems))
+    return sources
+
+
+def source(sources: dict[str, str], role: str, **fields: str) -> Path:
+    return Path(sources[role].format(**fields))
+
+
+def load_sample(
+    sources: dict[str, str], sample: str, units: list[str], callers: list[str]
+) -> SampleReport:
+    path = partial(source, sources, sample=sample)
     sections = {
-        "fastp": load_files(
-            parsers.parse_fastp, [qc / "fastp" / f"{sample}.{unit}.fastp.json" for unit in units]
-        ),
-        "samtools_stats": load_file(
-            parsers.parse_samtools_stats, qc / "samtools_stats" / f"{sample}.txt"
-        ),
-        "flagstat": load_file(parsers.parse_flagstat, qc / "samtools_flagstat" / f"{sample}.txt"),
-        "markdup": load_file(parsers.parse_markdup, qc / "markdup" / f"{sample}.markdup.txt"),
-        "mosdepth_summary": load_file(
-            parsers.parse_mosdepth_summary, qc / "mosdepth" / f"{sample}.mosdepth.summary.txt"
-        ),
-        "mosdepth_dist": load_file(
-            parsers.parse_mosdepth_dist, qc / "mosdepth" / f"{sample}.mosdepth.global.dist.txt"
-        ),
+        "fastp": load_files(parsers.parse_fastp, [path("fastp", unit=unit) for unit in units]),
+        "samtools_stats": load_file(parsers.parse_samtools_stats, path("samtools_stats")),
+        "flagstat": load_file(parsers.parse_flagstat, path("flagstat")),
+        "markdup": load_file(parsers.parse_markdup, path("markdup")),
+        "mosdepth_summary": load_file(parsers.parse_mosdepth_summary, path("mosdepth_summary")),
+        "mosdepth_dist": load_file(parsers.parse_mosdepth_dist, path("mosdepth_dist")),
     }
     variant_sections = {
         (caller, stage): load_file(
-            parsers.parse_bcftools_stats, qc / "bcftools_stats" / f"{sample}.{caller}{suffix}.txt"
+            parsers.parse_bcftools_stats, path("variant_stats", caller=caller, stage=suffix)
         )
         for caller in callers
         for stage, suffix in (("raw", ""), ("filtered", ".filtered"))
     }
     filter_sections = {
-        caller: load_file(
-            parsers.read_tsv, results / "calls" / f"{sample}.{caller}.filter_stats.tsv"
-        )
+        caller: load_file(parsers.read_tsv, path("filter_stats", caller=caller))
         for caller in callers
     }
     candidate_sections = {
-        caller: load_file(
-            parsers.read_tsv, results / "prioritised" / f"{sample}.{caller}.candidates.tsv"
-        )
-        for caller in callers
+        caller: load_file(parsers.read_tsv, path("candidates", caller=caller)) for caller in callers
     }
     accuracy_sections = {
-        call_set: load_file(parsers.read_tsv, path)
+        call_set: load_file(parsers.read_tsv, table)
         for call_set in [*callers, "consensus"]
-        if (path := results / "benchmark" / f"{sample}.{call_set}.accuracy.tsv").is_file()
+        if (table := path("accuracy", call_set=call_set)).is_file()
     }
-    consensus = results / "calls" / f"{sample}.consensus.vcf.gz"
+    consensus = path("consensus", call_set="consensus")
     return SampleReport(
         sample,
         units,

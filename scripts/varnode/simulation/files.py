@@ -9,7 +9,7 @@ import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
-from varnode.atomic import atomic_path
+from varnode.common.atomic import atomic_path
 
 
 def write_gzip(path: Path, data: bytes) -> None:

@@ -45,7 +45,7 @@ from varnode.federation.passports import (
     verifier_from_config,
 )
 from varnode.federation.records import SEX_TERMS, dataset_record, genomic_variation
-from varnode.phenotype import PhenotypeIndex
+from varnode.phenotype.index import PhenotypeIndex
 
 log = logging.getLogger("varnode.beacon")
 
@@ -367,7 +367,7 @@ def _filtering_terms(rows: list[dict], index: PhenotypeIndex) -> list[tuple[dict
     with the number of individuals holding it."""
     from collections import Counter
 
-    from varnode.phenotype import TERM_ID, parse_term
+    from varnode.phenotype.index import TERM_ID, parse_term
 
     keys = ("phenotypes", "diseases", "treatments", "measurements")
     holders = Counter(

@@ -54,8 +54,9 @@ def beacon_settings(config_path: str):
     from snakemake.exceptions import WorkflowError
     from snakemake.utils import validate
 
+    from varnode.common.config import SCHEMA_DIR
     from varnode.federation.beacon.app import BeaconSettings
-    from varnode.inputs import SCHEMA_DIR, _schema_message
+    from varnode.inputs.check import _schema_message
 
     try:
         with open(config_path) as handle:
@@ -83,7 +84,7 @@ def beacon_settings(config_path: str):
 def _labels(path: str) -> dict[str, str]:
     if not path:
         return {}
-    from varnode.phenotype import PhenotypeIndex, term_id
+    from varnode.phenotype.index import PhenotypeIndex, term_id
 
     index = PhenotypeIndex.load(path)
     return {term_id(term): name for term, name in index.names.items()}
@@ -109,7 +110,7 @@ def run(args) -> int:
 
     from varnode.federation.beacon.app import Beacon, create_app
     from varnode.federation.beacon.queries import NodeData
-    from varnode.phenotype import load_or_build
+    from varnode.phenotype.index import load_or_build
 
     logging.basicConfig(level=logging.INFO, stream=sys.stderr, format="%(name)s: %(message)s")
     settings = beacon_settings(args.config)

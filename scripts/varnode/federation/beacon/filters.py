@@ -9,7 +9,7 @@ A filter is an ontology term id (`"HP:0001250"`, or `{"id": ..., "includeDescend
   filters of one level form one phenotype (a disease stands for its HPO-annotated
   terms), and the individual matches when the similarity of its phenotypic features to
   that phenotype reaches the level's bound. Similarity is the project's phenotype
-  similarity (varnode.phenotype: Lin best-match average, OMIM information content) with
+  similarity (varnode.phenotype.index: Lin best-match average, OMIM information content) with
   the bounds of `varnode query`: high >= 0.7, medium >= 0.5, low >= 0.3;
 - any other id (a disease such as MONDO:0100096, a drug such as NCIT:C64768, a
   measurement's assay or value such as a BRAF V600E biomarker, or a sex term
@@ -26,8 +26,8 @@ from dataclasses import dataclass
 
 from varnode.errors import VarnodeError
 from varnode.federation.records import SEX_TERMS
-from varnode.phenotype import DISEASE_ID, TERM_ID, PhenotypeIndex, parse_term
-from varnode.query import SIMILARITY_LEVELS
+from varnode.phenotype.index import DISEASE_ID, TERM_ID, PhenotypeIndex, parse_term
+from varnode.phenotype.query import SIMILARITY_LEVELS
 
 SIMILARITIES = ("exact", *SIMILARITY_LEVELS)
 

@@ -1,0 +1,1 @@
+"""Annotation: configured resources and steps, the annotated-variant table."""

@@ -1,0 +1,1 @@
+"""Helpers every stage uses: atomic writes, checksums, publishing checked outputs."""

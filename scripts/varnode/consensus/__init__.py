@@ -1,0 +1,1 @@
+"""One call set from two callers, decided per record (varnode consensus)."""

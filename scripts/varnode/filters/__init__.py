@@ -1,0 +1,1 @@
+"""Declarative site and genotype filters (varnode filter)."""

@@ -1,0 +1,1 @@
+"""Phenotypes: HPO index, phenopackets, variant prioritisation, phenotype queries."""

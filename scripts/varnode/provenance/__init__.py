@@ -1,0 +1,1 @@
+"""What ran: run metadata, Workflow Run RO-Crate, job records, timings, verification."""

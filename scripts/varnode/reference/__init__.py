@@ -1,0 +1,1 @@
+"""Reference preparation: region shards of the genome."""

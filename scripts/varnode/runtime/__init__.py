@@ -1,0 +1,1 @@
+"""What the Snakefile runs around the jobs: live-run guard, end-of-run summary."""
