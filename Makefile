@@ -34,7 +34,7 @@ demo: setup
 			--configfile .test/config/config.yaml; \
 	else \
 		echo "demo: $(SHARED_DATA) not found, simulating a seeded dataset in $(DEMO_DIR)"; \
-		varnode simulate --outdir $(DEMO_DIR) --seed 1 && \
+		varnode simulate -o $(DEMO_DIR) --seed 1 && \
 		snakemake --cores $(CORES) --workflow-profile workflow/profiles/default \
 			--configfile $(DEMO_DIR)/config.yaml; \
 	fi

@@ -148,7 +148,8 @@ def site_filter_rows(filters: str, raw: Path, caller: str, regions, truth, match
         rows.append(_filter_row(item.name, variants, kept, right, truth, match))
     filtered = raw.with_name(f"{raw.name}.filtered.vcf.gz")
     stats = raw.with_name(f"{raw.name}.stats.tsv")
-    run(f"{sys.executable} -m varnode filter {raw} {filtered} --filters {filters} --stats {stats}")
+    options = f"--filters {filters} --stats {stats}"
+    run(f"{sys.executable} -m varnode filter {raw} -o {filtered} {options}")
     kept, *_ = features(filtered, caller, regions, pass_only=True)
     rows.append(_filter_row("all (PASS)", variants, kept, right, truth, match))
     return rows

@@ -4,7 +4,7 @@ Generates (seeded, cached in --workdir) (a) a single-sample VCF of 5M records an
 (b) a 100-sample VCF of 1M records shaped like `bcftools call` output, then times,
 alternating and --repeats times each:
 
-    varnode filter IN OUT.vcf.gz --hard --set-missing --threads T   (filters.yaml below)
+    varnode filter IN -o OUT.vcf.gz --hard --set-missing --threads T   (filters.yaml below)
     bcftools view -e 'QUAL<30 || INFO/DP<10' -Ou IN
       | bcftools +setGT -Oz -o OUT.vcf.gz -- -t q -n . -i 'FMT/GQ<20 | FMT/DP<8'
 
@@ -110,7 +110,7 @@ def main() -> int:
             subprocess.run(["tabix", "-f", "-p", "vcf", str(source)], check=True)
         commands = {
             "varnode": (
-                f"{sys.executable} -m varnode filter {source} {args.workdir}/varnode.vcf.gz"
+                f"{sys.executable} -m varnode filter {source} -o {args.workdir}/varnode.vcf.gz"
                 f" --filters {filters} --stats {args.workdir}/varnode.stats.tsv"
                 f" --hard --set-missing --threads {args.threads}"
             ),

@@ -22,6 +22,10 @@ SOURCES = {
     "sample_qc_outlier_test": "cohort/sample_qc.json",
     "relatedness": "cohort/relatedness.tsv",
     "cohort_vcf": "cohort/cohort.vcf.gz",
+    "alignments": "aligned/{sample}.bam",
+    "calls": "calls/{sample}.{caller}.filtered.vcf.gz",
+    "annotated_vcf": "annotated/{sample}.{caller}.vcf.gz",
+    "variant_table": "annotated/{sample}.{caller}.variants.tsv",
 }
 
 

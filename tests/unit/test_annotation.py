@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from tests.unit.synthetic_genes import (
@@ -18,6 +19,7 @@ from tests.unit.synthetic_genes import (
 )
 from varnode.annotate.resources import annotation_steps, known_variant_steps, previous_step
 from varnode.annotate.table import COLUMNS, most_severe, parse_bcsq, write_table, zygosity
+from varnode.common.tables import VARIANTS
 from varnode.inputs.annotation import annotation_problems
 
 
@@ -47,7 +49,7 @@ def test_table_reports_csq_consequences_per_allele(genome, tmp_path):
     assert (missense["gene"], missense["consequence"], missense["protein_change"]) == (
         "RYR1",
         "missense",
-        "10A>10T",
+        "p.Ala10Thr",
     )
     assert (missense["sample"], missense["genotype"], missense["zygosity"]) == (
         "P1",
@@ -60,6 +62,7 @@ def test_table_reports_csq_consequences_per_allele(genome, tmp_path):
         "stop_gained",
         "homozygous",
     )
+    assert stop["protein_change"].startswith("p.") and stop["protein_change"].endswith("Ter")
     intergenic = by_pos[INTERGENIC[0]]
     assert (intergenic["gene"], intergenic["consequence"], intergenic["genotype"]) == (
         "",
@@ -145,3 +148,34 @@ def test_population_af_step_renames_the_configured_field():
     steps = known_variant_steps(config["annotation"])
     assert steps == {"population_af": ("gnomad.vcf.gz", "INFO/POP_AF:=INFO/AF_nfe")}
     assert previous_step([]) is None
+
+
+GENOTYPE_FIELDS_VCF = """\
+##fileformat=VCFv4.2
+##contig=<ID=chr1,length=1000>
+##FORMAT=<ID=GT,Number=1,Type=String,Description="Genotype">
+##FORMAT=<ID=DP,Number=1,Type=Integer,Description="Depth">
+##FORMAT=<ID=GQ,Number=1,Type=Integer,Description="Genotype quality">
+##FORMAT=<ID=AD,Number=R,Type=Integer,Description="Allele depths">
+#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\tFORMAT\tS1
+chr1\t10\t.\tA\tC\t50.5\tPASS\t.\tGT:DP:GQ:AD\t0/1:20:99:12,8
+chr1\t20\t.\tA\tC,G\t.\tLowQual\t.\tGT:DP:GQ:AD\t1/2:.:.:0,3,1
+chr1\t30\t.\tA\tT\t7\t.\t.\tGT\t./.
+"""
+
+
+def test_table_carries_qual_depths_and_allele_fraction_per_allele(tmp_path):
+    vcf = tmp_path / "calls.vcf"
+    vcf.write_text(GENOTYPE_FIELDS_VCF)
+    assert write_table(vcf, tmp_path / "variants.tsv", caller="freebayes") == 4
+    table = VARIANTS.read(tmp_path / "variants.tsv")
+    assert table["caller"].tolist() == ["freebayes"] * 4
+    first, second, third, missing = table.to_dict("records")
+    assert (first["qual"], first["dp"], first["gq"]) == (50.5, 20, 99)
+    assert (first["ad_ref"], first["ad_alt"], first["vaf"]) == (12, 8, 0.4)
+    assert pd.isna(second["qual"]) and pd.isna(second["dp"]) and pd.isna(second["gq"])
+    assert (second["ad_alt"], second["vaf"], third["ad_alt"], third["vaf"]) == (3, 0.75, 1, 0.25)
+    assert (second["zygosity"], third["zygosity"]) == ("heterozygous", "heterozygous")
+    assert pd.isna(missing["ad_ref"]) and pd.isna(missing["vaf"])
+    assert missing["zygosity"] == "missing"
+    assert str(table["dp"].dtype) == "Int64" and str(table["vaf"].dtype) == "Float64"

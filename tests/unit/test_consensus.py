@@ -43,7 +43,7 @@ def write_calls(path: Path, records: list[tuple]) -> Path:
 def consensus(tmp_path, fasta, bcftools, freebayes, *options) -> list[dict]:
     out = tmp_path / "consensus.vcf.gz"
     argv = [
-        "consensus", str(out), "--ref", str(fasta), "--represent", "freebayes",
+        "consensus", "-o", str(out), "--ref", str(fasta), "--represent", "freebayes",
         "--calls", f"bcftools={write_calls(tmp_path / 'b.vcf.gz', bcftools)}",
         "--calls", f"freebayes={write_calls(tmp_path / 'f.vcf.gz', freebayes)}",
         *options,
@@ -117,7 +117,7 @@ def test_filtered_input_calls_are_not_counted(tmp_path, fasta):
 
 def test_needs_two_callers_and_known_names(tmp_path, fasta, capsys):
     calls = write_calls(tmp_path / "b.vcf.gz", [(4, "T", "C", "0/1", 50)])
-    base = ["consensus", str(tmp_path / "o.vcf.gz"), "--ref", str(fasta)]
+    base = ["consensus", "-o", str(tmp_path / "o.vcf.gz"), "--ref", str(fasta)]
     assert main([*base, "--represent", "bcftools", "--calls", f"bcftools={calls}"]) == 2
     assert "exactly two callers" in capsys.readouterr().err
     two = ["--calls", f"bcftools={calls}", "--calls", f"freebayes={calls}"]

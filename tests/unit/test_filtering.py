@@ -54,7 +54,7 @@ def _cli(*args: str) -> subprocess.CompletedProcess:
 def test_soft_filter_names_failures_describes_them_and_counts_them(edge, filters, tmp_path):
     out = tmp_path / "out.vcf.gz"
     stats = tmp_path / "stats.tsv"
-    result = _cli(str(edge), str(out), "--filters", str(filters), "--stats", str(stats))
+    result = _cli(str(edge), "-o", str(out), "--filters", str(filters), "--stats", str(stats))
     assert result.returncode == 0, result.stderr
     header = VCF(str(out)).raw_header
     assert '##FILTER=<ID=LowQual,Description="QUAL < 30">' in header
@@ -175,7 +175,7 @@ def test_missing_header_line_is_an_error_naming_field_and_position(edge, tmp_pat
                "value": 30}],
     )  # fmt: skip
     out, stats = tmp_path / "out.vcf.gz", tmp_path / "stats.tsv"
-    result = _cli(str(edge), str(out), "--filters", str(filters), "--stats", str(stats))
+    result = _cli(str(edge), "-o", str(out), "--filters", str(filters), "--stats", str(stats))
     assert result.returncode == 2
     assert "LowMQM needs INFO/MQM" in result.stderr and "chr1:100" in result.stderr
     assert list(tmp_path.glob("out*")) == [] and not stats.exists()
@@ -202,7 +202,7 @@ def test_truncated_bgzip_fails_cleanly_with_position(edge, filters, tmp_path):
     truncated = tmp_path / "truncated.vcf.gz"
     truncated.write_bytes(data[: len(data) // 2])
     out, stats = tmp_path / "out.vcf.gz", tmp_path / "stats.tsv"
-    result = _cli(str(truncated), str(out), "--filters", str(filters), "--stats", str(stats))
+    result = _cli(str(truncated), "-o", str(out), "--filters", str(filters), "--stats", str(stats))
     assert result.returncode == 2
     assert "reading failed after record chr1:" in result.stderr
     assert list(tmp_path.glob("out*")) == [] and not stats.exists()
@@ -266,7 +266,7 @@ def test_record_on_a_contig_the_header_lacks_is_an_error_naming_it(filters, tmp_
     source = write_vcf(tmp_path / "undeclared.vcf.gz", records=[*RECORDS[:2], elsewhere])
     Path(f"{source}.tbi").unlink()  # else htslib lists the index's contigs in the header
     out, stats = tmp_path / "out.vcf.gz", tmp_path / "stats.tsv"
-    result = _cli(str(source), str(out), "--filters", str(filters), "--stats", str(stats))
+    result = _cli(str(source), "-o", str(out), "--filters", str(filters), "--stats", str(stats))
     assert result.returncode == 2
     assert "Contig 'chr3' is not defined in the header" in result.stderr
     assert list(tmp_path.glob("out*")) == [] and not stats.exists()

@@ -76,7 +76,7 @@ def test_query_returns_carriers_with_a_similar_phenotype(request, results, capsy
     assert [r["sample"] for r in rows] == ["P1"]
     assert rows[0]["callers"] == "bcftools,freebayes"
     assert rows[0]["level"] in ("high", "medium")
-    assert f"chrS:{RYR1_MISSENSE[0]} G>A missense 10A>10T (heterozygous)" in rows[0]["variants"]
+    assert f"chrS:{RYR1_MISSENSE[0]} G>A missense p.Ala10Thr (heterozygous)" in rows[0]["variants"]
     assert "1 more carrier(s) have no HPO terms" in err
 
 
@@ -140,4 +140,48 @@ def test_query_needs_a_results_folder(request, tmp_path, capsys):
             "HP:0003198",
         ]
     )
-    assert code == 2 and "candidates.tsv" in capsys.readouterr().err
+    assert code == 2 and "no such folder" in capsys.readouterr().err
+
+
+def test_query_says_candidates_need_hpo_terms(request, tmp_path, capsys):
+    code = main(
+        ["query", "--results", str(tmp_path), "--index", str(phenotype_index_path(request.config)),
+         "--gene", "RYR1", "--phenotype", "HP:0003198"]
+    )  # fmt: skip
+    assert code == 2 and "HPO terms" in capsys.readouterr().err
+
+
+def test_inputs_are_checked_before_the_ontology_loads(tmp_path, capsys):
+    argv = ["query", "--results", str(tmp_path), "--gene", "RYR1"]
+    assert main([*argv, "--index", str(tmp_path / "none.json.gz"), "--phenotype", "HP:3198"]) == 2
+    assert "not an HPO term" in capsys.readouterr().err
+    assert (
+        main([*argv, "--index", str(tmp_path / "none.json.gz"), "--phenotype", "HP:0003198"]) == 2
+    )
+    assert "none.json.gz: not found" in capsys.readouterr().err
+
+
+@pytest.mark.tools
+def test_paths_are_taken_from_the_run_folder(request, results, capsys, monkeypatch, tmp_path):
+    monkeypatch.chdir(tmp_path)
+    index_file = str(phenotype_index_path(request.config))
+    code = main(["query", "--run", str(results.parent), "--index", index_file,
+                 "--gene", "RYR1", "--phenotype", MYASTHENIC_LIKE])  # fmt: skip
+    assert code == 0 and "P1" in capsys.readouterr().out
+
+
+@pytest.mark.tools
+def test_a_wrongly_cased_gene_is_taken_with_a_warning(request, results, capsys):
+    rows, err = run_query(
+        request, results, capsys, "--gene", "ryr1", "--phenotype", MYASTHENIC_LIKE
+    )
+    assert [r["sample"] for r in rows] == ["P1"] and rows[0]["gene"] == "RYR1"
+    assert "taken as 'RYR1'" in err
+
+
+@pytest.mark.tools
+def test_an_unknown_gene_warns_and_finds_no_one(request, results, capsys):
+    rows, err = run_query(
+        request, results, capsys, "--gene", "NOTAGENE", "--phenotype", "HP:0003198"
+    )
+    assert rows == [] and "no variant of this run lies in it" in err

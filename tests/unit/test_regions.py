@@ -39,7 +39,7 @@ def test_targets_are_merged_clipped_and_kept_in_reference_order() -> None:
 def test_cli_writes_numbered_beds(tmp_path: Path) -> None:
     fai = tmp_path / "ref.fa.fai"
     fai.write_text("chr22\t40001\t7\t60\t61\n")
-    assert main(["shard-regions", str(fai), str(tmp_path / "shards"), "--scatter", "3"]) == 0
+    assert main(["shard-regions", str(fai), "-o", str(tmp_path / "shards"), "--scatter", "3"]) == 0
     beds = sorted((tmp_path / "shards").glob("*.bed"))
     assert [bed.name for bed in beds] == ["shard0001.bed", "shard0002.bed", "shard0003.bed"]
     assert beds[2].read_text() == "chr22\t26668\t40001\n"
@@ -48,7 +48,7 @@ def test_cli_writes_numbered_beds(tmp_path: Path) -> None:
 def test_cli_rejects_a_malformed_fai(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     fai = tmp_path / "ref.fa.fai"
     fai.write_text("chr22 40001\n")
-    assert main(["shard-regions", str(fai), str(tmp_path / "out"), "--scatter", "3"]) == 2
+    assert main(["shard-regions", str(fai), "-o", str(tmp_path / "out"), "--scatter", "3"]) == 2
     assert "line 1: not a .fai line" in capsys.readouterr().err
     assert not (tmp_path / "out").exists()
 

@@ -6,6 +6,8 @@ from __future__ import annotations
 import json
 import re
 import shutil
+import subprocess
+from functools import partial
 from pathlib import Path
 
 import pytest
@@ -16,7 +18,7 @@ from varnode.cli import main
 from varnode.consensus.combine import Decision, vcf_text
 from varnode.errors import VarnodeError
 from varnode.provenance import metadata
-from varnode.report import builders, cohort_vcf, parsers, plots, tables
+from varnode.report import builders, cohort_vcf, display, parsers, plots, tables
 from varnode.report.pages import Table, format_value
 from varnode.simulation.files import write_indexed_vcf
 
@@ -43,6 +45,28 @@ def test_flagstat_rows():
     rows = parsers.parse_flagstat(DATA / "NA12878.flagstat.txt")
     mapped = next(row for row in rows if row["category"] == "mapped")
     assert mapped == {"category": "mapped", "qc_passed": 9826, "qc_failed": 0}
+    categories = [row["category"] for row in rows]
+    # Percentages and the total's legend are not part of a name; qualifiers are.
+    assert categories[0] == "in total"
+    assert "with mate mapped to a different chr" in categories
+    assert "with mate mapped to a different chr (mapQ>=5)" in categories
+    assert len(set(categories)) == len(categories)
+
+
+def test_flagstat_of_newer_samtools_keeps_qualifiers_and_drops_na_percentages(tmp_path):
+    path = tmp_path / "flagstat.txt"
+    path.write_text(
+        "10 + 2 in total (QC-passed reads + QC-failed reads)\n"
+        "0 + 0 mapped (N/A : N/A)\n"
+        "4 + 0 singletons (40.00% : 0.00%)\n"
+        "1 + 0 with mate mapped to a different chr (mapQ>=5)\n"
+    )
+    assert [row["category"] for row in parsers.parse_flagstat(path)] == [
+        "in total",
+        "mapped",
+        "singletons",
+        "with mate mapped to a different chr (mapQ>=5)",
+    ]
 
 
 def test_markdup_and_mosdepth():
@@ -59,6 +83,49 @@ def test_bcftools_stats_counts_and_tstv():
     stats = parsers.parse_bcftools_stats(DATA / "NA12878.bcftools.stats.txt")
     assert (stats["records"], stats["snvs"], stats["indels"]) == (102, 77, 25)
     assert (stats["ts"], stats["tv"], stats["ts_tv"]) == (55, 22, 2.5)
+    assert stats["counted"] == "all"
+
+
+@pytest.mark.parametrize(
+    ("command", "counted"),
+    [
+        ("bcftools stats  results/calls/A.bcftools.filtered.vcf.gz", "all"),
+        ("bcftools stats --apply-filters PASS results/calls/A.vcf.gz", "PASS"),
+        ("bcftools stats -f PASS results/calls/A.vcf.gz", "PASS"),
+        ("bcftools stats -f 'PASS' results/calls/A.vcf.gz", "PASS"),
+        ("bcftools stats -f PASS,. results/calls/A.vcf.gz", "all"),
+        ("bcftools stats results/calls/PASS.vcf.gz", "all"),
+    ],
+)
+def test_which_records_bcftools_stats_counted(command, counted):
+    assert parsers.counted_records(f"# The command line was:\t{command}\n") == counted
+
+
+@pytest.mark.skipif(shutil.which("bcftools") is None, reason="bcftools not installed")
+def test_filtered_stage_counts_pass_records_only(tmp_path):
+    """The stats_variants rule's command on a soft-filtered VCF: PASS records only."""
+    vcf = tmp_path / "A.bcftools.filtered.vcf"
+    vcf.write_text(
+        "##fileformat=VCFv4.2\n##contig=<ID=chr22,length=1000>\n"
+        '##FILTER=<ID=LowQual,Description="low quality">\n'
+        "#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\n"
+        "chr22\t10\t.\tA\tG\t50\tPASS\t.\n"
+        "chr22\t20\t.\tC\tT\t5\tLowQual\t.\n"
+        "chr22\t30\t.\tAT\tA\t50\tPASS\t.\n"
+        "chr22\t40\t.\tG\tC\t3\tLowQual\t.\n"
+    )
+    rule = (Path(__file__).parents[2] / "workflow/rules/report.smk").read_text()
+    assert '["--apply-filters", "PASS"] if wildcards.stage else []' in rule
+    for stage, options in (("raw", []), ("filtered", ["--apply-filters", "PASS"])):
+        stats = tmp_path / f"{stage}.txt"
+        with stats.open("w") as handle:
+            subprocess.run(["bcftools", "stats", *options, str(vcf)], stdout=handle, check=True)
+        counts = parsers.parse_bcftools_stats(stats)
+        if stage == "raw":
+            assert (counts["records"], counts["snvs"], counts["counted"]) == (4, 3, "all")
+        else:
+            assert (counts["records"], counts["snvs"], counts["indels"]) == (2, 1, 1)
+            assert counts["counted"] == "PASS"
 
 
 @pytest.mark.parametrize(
@@ -97,30 +164,58 @@ def test_qc_status_worst_metric_wins_and_missing_fails():
         [],
     )
     status, reasons = tables.qc_status({"mapping_rate": 0.93, "duplicate_rate": 0.1}, thresholds)
-    assert (status, reasons) == ("warn", ["mapping_rate 0.93 < 0.95"])
-    status, _ = tables.qc_status({"mapping_rate": 0.93, "duplicate_rate": 0.5}, thresholds)
+    assert (status, reasons) == ("warn", ["warn: Mapped 93.0 % < 95.0 % (mapping_rate)"])
+    # Each reason says which limit it crossed; fails first.
+    status, reasons = tables.qc_status({"mapping_rate": 0.93, "duplicate_rate": 0.5}, thresholds)
     assert status == "fail"
+    assert reasons == [
+        "fail: Duplicates 50.0 % > 40.0 % (duplicate_rate)",
+        "warn: Mapped 93.0 % < 95.0 % (mapping_rate)",
+    ]
     status, reasons = tables.qc_status({"mapping_rate": None, "duplicate_rate": 0.1}, thresholds)
-    assert (status, reasons) == ("fail", ["mapping_rate not available"])
+    assert (status, reasons) == ("fail", ["fail: mapping_rate not available (input missing)"])
+    depth = {"mean_depth": {"warn_below": 20, "fail_below": 10}}
+    assert tables.qc_status({"mean_depth": 11.68}, depth) == (
+        "warn",
+        ["warn: Mean depth 11.7\u00d7 < 20.0\u00d7 (mean_depth)"],
+    )
     with pytest.raises(VarnodeError, match="unknown metric 'depth'"):
         tables.qc_status({"mapping_rate": 1.0}, {"depth": {"warn_below": 1}})
 
 
-def test_outliers_by_median_absolute_deviation():
-    rows = [{"sample": f"s{i}", "depth": value} for i, value in enumerate([30, 31, 29, 30, 90])]
-    assert tables.outliers(rows, "sample", 3.0) == {("s4", "depth")}
+def test_outliers_by_the_sample_qc_rule_and_its_minimum_cohort():
+    values = [30, 31, 29, 30, 90, 30, 31, 29, 30, 30]
+    rows = [{"sample": f"s{i}", "depth": value} for i, value in enumerate(values)]
+    rule = tables.OutlierRule(mads=4.0, min_samples=10)
+    assert tables.outliers(rows, "sample", rule) == {("s4", "depth")}
+    # The same rule as varnode sample-qc: too few samples, nothing is an outlier.
+    assert tables.outliers(rows[:5], "sample", rule) == set()
+    assert "needs 10" in rule.describe(5)
     # No spread: nothing can be called an outlier.
-    flat = [{"sample": f"s{i}", "depth": 30} for i in range(4)]
-    assert tables.outliers(flat, "sample", 3.0) == set()
+    flat = [{"sample": f"s{i}", "depth": 30} for i in range(10)]
+    assert tables.outliers(flat, "sample", rule) == set()
 
 
-def test_relatedness_matrix_from_kinship_column():
-    rows = parsers.read_tsv(DATA / "relatedness.tsv")
-    matrix = tables.relatedness_matrix(rows, DATA / "relatedness.tsv")
-    assert matrix["column"] == "kinship"
-    assert matrix["samples"] == ["NA12878", "testN", "testT"]
-    assert matrix["matrix"][1][2] == matrix["matrix"][2][1] == 0.5
-    assert matrix["matrix"][0][0] is None
+def test_relatedness_shows_insufficient_data_as_such(tmp_path):
+    summary = tables.relatedness_summary(DATA / "relatedness.tsv")
+    # testN-testT: kinship 0.5 from 1 site is no estimate.
+    assert summary["related"] == []
+    assert dict(summary["counts"]) == {"insufficient_data": 3}
+    assert [p["kinship"] for p in summary["insufficient"]] == [None, None, None]
+    assert not summary["enough_sites"].any()
+    table = tmp_path / "relatedness.tsv"
+    table.write_text(
+        "sample_a\tsample_b\tkinship\tn_sites\tflag\n"
+        "A\tB\t0.2400\t900\tfirst-degree\n"
+        "A\tC\t0.0100\t800\tunrelated\n"
+        "B\tC\tNA\t0\tinsufficient_data\n"
+    )
+    summary = tables.relatedness_summary(table)
+    assert summary["related"] == [
+        {"sample_a": "A", "sample_b": "B", "kinship": 0.24, "n_sites": 900, "flag": "first-degree"}
+    ]
+    assert summary["counts"] == [("first-degree", 1), ("unrelated", 1), ("insufficient_data", 1)]
+    assert summary["enough_sites"].tolist() == [True, True, False]
 
 
 def test_cohort_vcf_spectrum_and_per_sample_counts(tmp_path):
@@ -154,19 +249,64 @@ def test_cohort_vcf_spectrum_and_per_sample_counts(tmp_path):
 
 def test_plots_are_inline_svg_with_a_name():
     points = parsers.parse_mosdepth_dist(DATA / "NA12878.mosdepth.global.dist.txt")
-    svg = plots.coverage_plot(points, [1, 10, 20])
+    svg = plots.coverage_plot(points, [1, 10, 20], 32.55)
     assert svg.startswith("<svg ")
     assert 'aria-label="coverage distribution"' in svg
     assert "<path" in svg
     # Rendering twice gives the same text: reruns do not change pages.
-    assert plots.coverage_plot(points, [1, 10, 20]) == svg
-    assert "<text" not in plots.grouped_bar_plot(["a"], {"x": [1]}, "n", "bars")  # no fonts
+    assert plots.coverage_plot(points, [1, 10, 20], 32.55) == svg
+    assert "<text" not in plots.grouped_bar_plot(["a"], {"x": [1]}, "n", "bars", "x")  # no fonts
 
 
-def test_table_tsv_and_page_show_the_same_text():
+def test_numbers_read_with_their_units():
+    assert display.display("reads_before_trimming", 9898) == "9.9 K"
+    assert display.display("reads_before_trimming", 31_234_567) == "31.2 M"
+    assert display.display("mapping_rate", 0.999593) == "99.96 %"
+    assert display.display("duplicate_rate", 0.291085) == "29.1 %"
+    assert display.display("mean_depth", 32.56) == "32.6\u00d7"
+    assert display.display("breadth_10x", 1) == "100.0 %"
+    assert display.display("insert_size_mean", 438.3) == "438 bp"
+    assert display.display("sample", "A") is None
+    assert display.display("mapping_rate", None) is None
+    assert display.column("breadth_20x").definition.endswith("at least 20 reads")
+
+
+def test_candidate_rows_name_the_closest_term_and_flag_rare_damaging():
+    row = {
+        "rank": "1",
+        "chrom": "chr22",
+        "pos": "100",
+        "ref": "A",
+        "alt": "G",
+        "gene": "TTN",
+        "consequence": "missense",
+        "protein_change": "p.Trp320Arg",
+        "population_af": "0.0001",
+        "zygosity": "heterozygous",
+        "score": "0.8",
+        "explanation": "phenotype 0.700 (Lin best-match average vs TTN's 40 terms; closest: "
+        "HP:0003198 Myopathy ~ HP:0003701 Proximal muscle weakness 0.85); consequence ...",
+    }
+    shown = builders._candidate_row(row)
+    assert shown["phenotype_match"] == "Proximal muscle weakness (HP:0003701) 0.85"
+    assert shown["variant"] == "chr22:100 A>G"
+    assert (shown["_rare"], shown["_damaging"]) == (True, True)
+    common = builders._candidate_row({**row, "population_af": "0.3", "consequence": "intron"})
+    assert (common["_rare"], common["_damaging"]) == (False, False)
+
+
+def test_table_tsv_holds_the_value_the_page_shows_with_its_unit():
     table = Table("t", ["sample", "rate", "missing"], [{"sample": "A", "rate": 0.1234567}])
     assert table.tsv() == "sample\trate\tmissing\nA\t0.123457\t\n"
     assert [cell["text"] for cell in table.cells()[0]] == ["A", "0.123457", ""]
+    rates = Table("r", ["sample", "mapping_rate"], [{"sample": "A", "mapping_rate": 0.999593}])
+    cell = rates.cells()[0][1]
+    assert (cell["text"], cell["display"]) == ("0.999593", "99.96 %")
+    assert rates.headers()[1] == {
+        "name": "mapping_rate",
+        "label": "Mapped",
+        "title": "mapped / primary reads (samtools stats) (mapping_rate)",
+    }
     assert format_value(1301852.0) == "1301852"
 
 
@@ -251,8 +391,10 @@ def test_report_command_writes_pages_and_notes_missing_inputs(tmp_path):
     assert "Not available: " in broken
     assert "not samtools markdup statistics" in broken
     cohort = (out / "cohort.html").read_text()
-    assert "relatedness matrix" in cohort
+    assert "insufficient data" in cohort and "0.500" not in cohort
     assert "cohort.vcf.gz: file not found" in cohort
+    # No HPO terms in the sheet: candidates were not requested, which is not a failure.
+    assert "Not requested: the sample sheet gives this sample no HPO terms" in good
     # Raw inputs are copied beside the pages so the folder stands alone.
     assert (out / "raw/qc/markdup/NA12878.markdup.txt").read_text() == (
         DATA / "NA12878.markdup.txt"
@@ -274,6 +416,8 @@ def test_report_command_writes_pages_and_notes_missing_inputs(tmp_path):
 def test_every_table_column_is_documented():
     documented = README.read_text()
     columns = set(builders.FASTP_COLUMNS) | set(builders.VARIANT_COLUMNS)
+    columns |= set(builders.CANDIDATE_COLUMNS) | set(builders.SAMPLE_QC_SHOWN)
+    columns |= set(builders.COHORT_METRICS) | set(builders.INDEX_METRICS)
     fixtures = {role: str(DATA / "absent") for role in SOURCES} | {
         "fastp": str(DATA / "{sample}.{unit}.fastp.json"),
         "samtools_stats": str(DATA / "{sample}.samtools_stats.txt"),
@@ -304,7 +448,7 @@ def test_cohort_page_states_why_a_one_sample_cohort_has_no_relatedness(tmp_path)
     cohort = (out / "cohort.html").read_text()
     assert f"Skipped: {reason}" in cohort
     assert f"Outlier test (flags outlier_*): {outlier_test}" in cohort
-    assert "relatedness matrix" not in cohort
+    assert "kinship histogram" not in cohort
 
 
 def test_sample_sheet_saved_by_a_spreadsheet_lists_its_units(tmp_path):
@@ -357,6 +501,34 @@ def test_sample_page_shows_consensus_decisions_and_accuracy_of_each_call_set(tmp
     ]
     assert "Calling accuracy" not in (out / "sample-broken.html").read_text()
     assert "Consensus of the callers" not in (out / "sample-broken.html").read_text()
+
+
+def test_index_counts_verdicts_and_caps_the_first_screen(tmp_path):
+    reports = []
+    for number in range(25):
+        report = tables.SampleReport(f"S{number:02d}", ["L1"], {}, {}, {}, {})
+        report.metrics = {"sample": report.sample, "mean_depth": 5.0 if number else 30.0}
+        report.qc_status, report.qc_reasons = tables.qc_status(
+            report.metrics, {"mean_depth": {"warn_below": 20, "fail_below": 10}}
+        )
+        reports.append(report)
+    results = tmp_path / "results"
+    (results / "aligned").mkdir(parents=True)
+    (results / "aligned" / "S00.bam").write_text("")
+    path = partial(tables.source, {role: f"{results}/{p}" for role, p in SOURCES.items()})
+    files = {r.sample: builders.deliverables(path, r.sample, ["bcftools"], False) for r in reports}
+    table = builders.deliverables_table(reports, files, lambda path: path.name, results)
+    page = builders.index_page(reports, {}, [], {}, builders.CohortFindings(), table)
+    overview = page.blocks[0]
+    assert overview.counts == [("pass", 1), ("warn", 0), ("fail", 24)]
+    assert len(overview.items) == builders.ITEMS_PER_KIND + 1
+    assert overview.items[-1] == ("info", "… and 4 more", "#samples")
+    cells = {cell["column"]: cell for cell in table.cells()[0]}
+    assert (cells["alignments"]["display"], cells["alignments"]["href"]) == ("BAM", "S00.bam")
+    assert (
+        cells["bcftools calls"]["display"] == "missing" and cells["bcftools calls"]["href"] is None
+    )
+    assert "bcftools candidates" not in table.columns  # no HPO terms: not requested
 
 
 def test_sources_must_name_every_role_with_its_placeholders(tmp_path):

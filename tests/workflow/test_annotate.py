@@ -31,13 +31,37 @@ def test_csq_finds_the_cct8l2_missense_and_synonymous_calls(annotated_run: Path)
     assert (missense["gene"], missense["consequence"], missense["protein_change"]) == (
         "CCT8L2",
         "missense",
-        "320W>320R",
+        "p.Trp320Arg",
     )
     assert (synonymous["gene"], synonymous["consequence"]) == ("CCT8L2", "synonymous")
+    assert synonymous["protein_change"] == "p.Ala125="
+    # Call evidence: a homozygous call carried by all its reads.
+    assert (missense["caller"], missense["zygosity"], missense["vaf"]) == (
+        "bcftools",
+        "homozygous",
+        "1",
+    )
+    assert int(missense["dp"]) > 0 and float(missense["qual"]) > 0 and missense["gq"]
     # dbSNP IDs and gnomAD frequencies from the shared known-variant slices.
     assert missense["id"] == "rs2236639"
     assert float(missense["population_af"]) == pytest.approx(0.908, abs=0.001)
     assert all(r["sample"] == "NA12878" for r in rows.values())
+
+
+def test_all_samples_variant_table_loads_from_parquet(annotated_run: Path):
+    import pandas as pd
+
+    from varnode.common.tables import VARIANTS, VARIANTS_PARQUET
+
+    table = pd.read_parquet(
+        annotated_run / "results/annotated/variants.parquet", dtype_backend="numpy_nullable"
+    )
+    assert list(table.columns) == VARIANTS_PARQUET.names
+    assert set(table["sample"]) == {"NA12878", "testN", "testT"}
+    assert set(table["caller"]) == {"bcftools", "freebayes"}
+    one = table[(table["sample"] == "NA12878") & (table["caller"] == "bcftools")]
+    assert len(one) == len(VARIANTS.read(annotated_run / TABLE))
+    assert str(table["pos"].dtype) == "Int64" and str(table["population_af"].dtype) == "Float64"
 
 
 def test_annotated_vcf_is_indexed_and_carries_the_annotations(annotated_run: Path):

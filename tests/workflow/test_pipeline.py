@@ -91,6 +91,8 @@ def test_calls_are_normalised_and_indexed(
     )
     assert f"total/split/realigned/skipped:\t{len(calls)}/0/0/0" in renormalised.stderr
     assert VCF(str(vcf)).samples == [sample]
+    # The assembly is named on the contig lines (config reference.assembly).
+    assert "##contig=<ID=chr22,length=40001,assembly=GRCh38>" in VCF(str(vcf)).raw_header
 
 
 @pytest.mark.parametrize("caller", CALLERS)

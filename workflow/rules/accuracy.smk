@@ -64,5 +64,5 @@ rule compare_calls:
     # varnode compare writes <prefix>.tsv, .json and .discrepancies.tsv.
     shell:
         "python -m varnode compare --truth {input.truth:q} --ref {input.ref:q}"
-        " {params.regions} --out {params.prefix:q} {input.vcf:q} > {log:q} 2>&1"
+        " {params.regions} -o {params.prefix:q} {input.vcf:q} > {log:q} 2>&1"
         " && python -m varnode publish --log {log:q} {output:q} >> {log:q} 2>&1"

@@ -3,6 +3,8 @@ from varnode.annotate.resources import annotation_steps, known_variant_steps
 # Each configured resource adds a step; each step reads the previous one's output.
 ANNOTATION_STEPS = annotation_steps(config["annotation"])
 KNOWN_VARIANT_STEPS = known_variant_steps(config["annotation"])
+# Every sample's and caller's variant table in one Parquet file.
+VARIANTS_PARQUET = "results/annotated/variants.parquet"
 
 TARGETS += expand(
     "results/annotated/{sample}.{caller}.{ext}",
@@ -10,6 +12,7 @@ TARGETS += expand(
     caller=CALLERS,
     ext=["vcf.gz", "vcf.gz.tbi", "variants.tsv"],
 )
+TARGETS.append(VARIANTS_PARQUET)
 
 
 wildcard_constraints:
@@ -115,5 +118,31 @@ rule write_annotation_table:
         partial=partial_outputs,
     shell:
         "python -m varnode annotation-table {input:q} --sample {wildcards.sample:q}"
-        " --output {params.partial:q} > {log:q} 2>&1"
+        " --caller {wildcards.caller:q} --output {params.partial:q} > {log:q} 2>&1"
+        " && python -m varnode publish --log {log:q} {output:q} >> {log:q} 2>&1"
+
+
+rule combine_variant_tables:
+    input:
+        expand(
+            "results/annotated/{sample}.{caller}.variants.tsv",
+            sample=SHEET.samples,
+            caller=CALLERS,
+        ),
+    output:
+        VARIANTS_PARQUET,
+    log:
+        "logs/combine_variant_tables/variants.log",
+    benchmark:
+        "benchmarks/combine_variant_tables/variants.tsv"
+    conda:
+        "../../envs/varnode.yaml"
+    threads: 1
+    resources:
+        mem_mb=lambda wc, attempt: 2000 * attempt,
+        runtime=lambda wc, attempt: 30 * attempt,
+    params:
+        partial=partial_outputs,
+    shell:
+        "python -m varnode combine-variants {input:q} -o {params.partial:q} > {log:q} 2>&1"
         " && python -m varnode publish --log {log:q} {output:q} >> {log:q} 2>&1"

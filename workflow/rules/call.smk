@@ -150,7 +150,8 @@ rule call_variants_gatk:
 
 
 # Gathering normalises too (one bcftools pipe, one job): the shards are concatenated,
-# multiallelic records split and indels left-aligned against the reference.
+# multiallelic records split and indels left-aligned against the reference, and the
+# assembly named on the contig lines (varnode set-assembly).
 rule gather_shards:
     input:
         shards=SHARD_VCFS,
@@ -169,11 +170,13 @@ rule gather_shards:
         mem_mb=1000,
         runtime=lambda wc, attempt: 60 * attempt,
     params:
+        assembly=config["reference"]["assembly"],
         partial=partial_outputs,
     shell:
         "(bcftools concat --no-version -Ou {input.shards:q}"
         " | bcftools norm --no-version --multiallelics -any --fasta-ref {input.ref:q} --check-ref w"
         " -Oz -o {params.partial.vcf:q}"
+        " && python -m varnode set-assembly {params.partial.vcf:q} --assembly {params.assembly:q}"
         " && bcftools index --tbi -o {params.partial.tbi:q} {params.partial.vcf:q}) 2> {log:q}"
         " && python -m varnode publish --log {log:q} {output:q} >> {log:q} 2>&1"
 
@@ -206,6 +209,7 @@ rule gather_bcftools_shards:
         mem_mb=1000,
         runtime=lambda wc, attempt: 60 * attempt,
     params:
+        assembly=config["reference"]["assembly"],
         partial=partial_outputs,
     shell:
         "(bcftools concat --no-version -Oz -o {params.partial.gvcf:q} {input.shards:q}"
@@ -213,6 +217,7 @@ rule gather_bcftools_shards:
         " && bcftools view --no-version --exclude 'ALT=\".\"' -Ou {params.partial.gvcf:q}"
         " | bcftools norm --no-version --multiallelics -any --fasta-ref {input.ref:q} --check-ref w"
         " -Oz -o {params.partial.vcf:q}"
+        " && python -m varnode set-assembly {params.partial.vcf:q} --assembly {params.assembly:q}"
         " && bcftools index --tbi -o {params.partial.tbi:q} {params.partial.vcf:q}) 2> {log:q}"
         " && python -m varnode publish --log {log:q} {output:q} >> {log:q} 2>&1"
 

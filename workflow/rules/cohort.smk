@@ -99,11 +99,13 @@ rule gather_cohort:
         mem_mb=lambda wc, attempt: 2000 * attempt,
         runtime=lambda wc, attempt: 120 * attempt,
     params:
+        assembly=config["reference"]["assembly"],
         partial=partial_outputs,
     shell:
         "(bcftools concat --no-version -Ou {input.shards:q}"
         " | bcftools norm --no-version --multiallelics -any --fasta-ref {input.ref:q} --check-ref w"
         " -Ob -o {params.partial.bcf:q}"
+        " && python -m varnode set-assembly {params.partial.bcf:q} --assembly {params.assembly:q}"
         " && bcftools index -o {params.partial.csi:q} {params.partial.bcf:q}) 2> {log:q}"
         " && python -m varnode publish --log {log:q} {output:q} >> {log:q} 2>&1"
 
@@ -226,7 +228,7 @@ rule check_sample_qc:
         partial=partial_outputs,
     shell:
         "python -m varnode sample-qc {input.vcf:q} --sexes {input.members:q}"
-        " --tsv {params.partial.tsv:q} --json {params.partial.json:q}"
+        " -o {params.partial.tsv:q} --json {params.partial.json:q}"
         " --chunk-size {params.chunk:q} --depth-summaries {input.depths:q}"
         " --min-call-rate {params.qc[min_call_rate]:q}"
         " --outlier-mads {params.qc[outlier_mads]:q}"

@@ -42,7 +42,7 @@ rule combine_calls:
         partial=partial_outputs,
     # varnode consensus writes the .tbi beside its output's (partial) name.
     shell:
-        "python -m varnode consensus {params.partial.vcf:q} --ref {input.ref:q}"
+        "python -m varnode consensus -o {params.partial.vcf:q} --ref {input.ref:q}"
         " --represent {params.represent:q}"
         " --calls bcftools={input.bcftools:q} --calls freebayes={input.freebayes:q}"
         " --single-min-qual bcftools={params.bcftools_min_qual:q}"

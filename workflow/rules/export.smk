@@ -145,7 +145,7 @@ rule export_node_aggregates:
         outdir=lambda wc, output: os.path.dirname(output[-1]),
         dataset=EXPORT["dataset_id"],
         node=EXPORT["node_id"],
-        assembly=EXPORT["assembly"],
+        assembly=EXPORT["assembly"] or config["reference"]["assembly"],
         country=EXPORT["country"],
         floor=EXPORT["floor"],
         strata="" if EXPORT["sex_strata"] else "--no-sex-strata",

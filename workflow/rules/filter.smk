@@ -37,7 +37,7 @@ rule filter_variants:
         partial=partial_outputs,
     # varnode filter adds the .tbi and the stats .json beside its outputs' (partial) names.
     shell:
-        "python -m varnode filter {input.vcf:q} {params.partial.vcf:q}"
+        "python -m varnode filter {input.vcf:q} -o {params.partial.vcf:q}"
         " --filters {input.filters:q} --stats {params.partial.stats:q} --threads {threads}"
         " {params.hard} {params.set_missing} 2> {log:q}"
         " && python -m varnode publish --threads {threads} --log {log:q} {output:q}"

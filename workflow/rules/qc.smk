@@ -68,7 +68,7 @@ rule trim_reads:
         " && python -m varnode check-fastp --json {params.partial.json:q} --log {log:q}"
         " --counts {input.counts:q} >> {log:q} 2>&1"
         ' && python -m varnode unstamp-report fastp "$(dirname {params.reads.r1:q})/fastp.html"'
-        " {params.partial.html:q} >> {log:q} 2>&1"
+        " -o {params.partial.html:q} >> {log:q} 2>&1"
         ' && rm -r "$(dirname {params.reads.r1:q})"'
         " && python -m varnode publish {output:q} >> {log:q} 2>&1"
 

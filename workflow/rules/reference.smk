@@ -122,9 +122,9 @@ rule write_region_shards:
         staging="resources/reference/.partial.shards",
     shell:
         "rm -rf {params.staging:q}"
-        " && python -m varnode shard-regions {input.fai:q} {params.staging:q}/calling"
+        " && python -m varnode shard-regions {input.fai:q} -o {params.staging:q}/calling"
         " --scatter {params.scatter[calling]:q} {params.targets} > {log:q} 2>&1"
-        " && python -m varnode shard-regions {input.fai:q} {params.staging:q}/cohort"
+        " && python -m varnode shard-regions {input.fai:q} -o {params.staging:q}/cohort"
         " --scatter {params.scatter[cohort]:q} {params.targets} >> {log:q} 2>&1"
         " && python -m varnode publish --staging {params.staging:q}/calling"
         " {output.calling:q} >> {log:q} 2>&1"

@@ -32,6 +32,11 @@ REPORT_SOURCES = {
     "sample_qc_outlier_test": "results/cohort/sample_qc.json",
     "relatedness": "results/cohort/relatedness.tsv",
     "cohort_vcf": COHORT,
+    # Each sample's deliverables, linked from the index (not inputs of the pages).
+    "alignments": ALIGNMENT,
+    "calls": "results/calls/{sample}.{caller}.filtered.vcf.gz",
+    "annotated_vcf": "results/annotated/{sample}.{caller}.vcf.gz",
+    "variant_table": "results/annotated/{sample}.{caller}.variants.tsv",
 }
 # Each tool's own version command; its raw output is kept and parsed by run-metadata.
 # bwa has no version flag: it prints its usage (with "Version:") and exits 1.
@@ -100,7 +105,9 @@ wildcard_constraints:
     tool="|".join(VERSION_COMMANDS),
 
 
-# bcftools stats of a caller's calls before and after filtering, in one job.
+# bcftools stats of a caller's calls before and after filtering, in one job. The
+# filtered stage counts PASS records only (its VCF is soft-filtered: failing records
+# stay, marked in FILTER); the raw stage counts every record. MultiQC reads both files.
 rule stats_variants:
     input:
         calls="results/calls/{sample}.{caller}.vcf.gz",
@@ -124,7 +131,8 @@ rule stats_variants:
         partial=partial_outputs,
     shell:
         "(bcftools stats {input.calls:q} > {params.partial.calls:q}"
-        " && bcftools stats {input.filtered:q} > {params.partial.filtered:q}) 2> {log:q}"
+        " && bcftools stats --apply-filters PASS {input.filtered:q}"
+        " > {params.partial.filtered:q}) 2> {log:q}"
         " && python -m varnode publish --log {log:q} {output:q} >> {log:q} 2>&1"
 
 
@@ -182,9 +190,59 @@ rule record_run_metadata:
         " && python -m varnode publish --log {log:q} {output:q} >> {log:q} 2>&1"
 
 
+# varnode's own MultiQC sections (report/multiqc.py); the last file is a MultiQC config.
+MULTIQC_CONTENT = [
+    f"{REPORT}/multiqc_content/{name}"
+    for name in (
+        "varnode_general_stats_mqc.yaml",
+        "varnode_qc_status_mqc.yaml",
+        "cohort_sample_qc_mqc.yaml",
+        "cohort_relatedness_mqc.yaml",
+        "coverage_per_contig_mqc.yaml",
+        "software_mqc_versions.yml",
+        "methods_mqc.yaml",
+        "multiqc_run_config.yaml",
+    )
+]
+
+
+rule write_multiqc_content:
+    input:
+        qc=QC_OUTPUTS,
+        sample_qc=REPORT_SOURCES["sample_qc"],
+        relatedness=REPORT_SOURCES["relatedness"],
+        versions=expand(TOOL_VERSION, tool=VERSIONED_TOOLS),
+        sample_sheet=config["samples"],
+    output:
+        MULTIQC_CONTENT,
+    log:
+        "logs/write_multiqc_content/multiqc.log",
+    conda:
+        "../../envs/varnode.yaml"
+    threads: 1
+    resources:
+        mem_mb=1000,
+        runtime=lambda wc, attempt: 10 * attempt,
+    params:
+        settings=json.dumps(config["report"]),
+        sources=lambda wc: json.dumps(REPORT_SOURCES),
+        callers=CALLERS,
+        snakemake_version=snakemake.__version__,
+        staging=f"{REPORT}/multiqc_content/.partial",
+    shell:
+        "rm -rf {params.staging:q}"
+        " && python -m varnode multiqc-content --sources {params.sources:q}"
+        " --sample-sheet {input.sample_sheet:q} --callers {params.callers:q}"
+        " --settings {params.settings:q} --versions {input.versions:q}"
+        " --snakemake-version {params.snakemake_version:q} -o {params.staging:q} > {log:q} 2>&1"
+        " && python -m varnode publish --staging {params.staging:q} {output:q} >> {log:q} 2>&1"
+
+
 rule report_multiqc:
     input:
         qc=QC_OUTPUTS,
+        content=MULTIQC_CONTENT[:-1],
+        run_config=MULTIQC_CONTENT[-1],
         config=f"{workflow.basedir}/workflow/report/multiqc_config.yaml",
     output:
         temp(f"{REPORT}/multiqc/multiqc_report.stamped.html"),
@@ -206,7 +264,8 @@ rule report_multiqc:
     shell:
         "rm -rf {params.staging:q}"
         " && multiqc --force --no-ansi --no-data-dir --config {input.config:q}"
-        " --outdir {params.staging:q} --filename {params.filename:q} {input.qc:q} > {log:q} 2>&1"
+        " --config {input.run_config:q} --outdir {params.staging:q}"
+        " --filename {params.filename:q} {input.qc:q} {input.content:q} > {log:q} 2>&1"
         " && python -m varnode publish --staging {params.staging:q} {output:q} >> {log:q} 2>&1"
 
 
@@ -232,7 +291,7 @@ rule clean_multiqc_report:
     params:
         partial=partial_outputs,
     shell:
-        "python -m varnode unstamp-report multiqc {input:q} {params.partial:q} > {log:q} 2>&1"
+        "python -m varnode unstamp-report multiqc {input:q} -o {params.partial:q} > {log:q} 2>&1"
         " && python -m varnode publish {output:q} >> {log:q} 2>&1"
 
 
@@ -242,6 +301,8 @@ rule report_html:
         run=f"{REPORT}/run.json",
         multiqc=f"{REPORT}/multiqc/multiqc_report.html",
         sample_sheet=config["samples"],
+        # HPO term names on the candidate tables
+        index=PHENOTYPE_INDEX if PHENOTYPED_SAMPLES else [],
     output:
         index=report(
             f"{REPORT}/index.html", caption="../report/index.rst", category="Report"
@@ -269,15 +330,19 @@ rule report_html:
         settings=json.dumps(config["report"]),
         sources=lambda wc: json.dumps(REPORT_SOURCES),
         callers=CALLERS,
+        terms=lambda wc, input: quoted_option("--phenotype-index", input.index),
+        # The cohort's one outlier rule (sample QC), for every table of the cohort page.
+        outliers=config["cohort"]["qc"],
         outdir=lambda wc, output: os.path.dirname(output.index),
         staging=f"{REPORT}/.partial.pages",
     shell:
         "rm -rf {params.staging:q}"
         " && python -m varnode report --results results"
         " --sample-sheet {input.sample_sheet:q} --callers {params.callers:q}"
-        " --sources {params.sources:q} --settings {params.settings:q}"
-        " -o {params.outdir:q} --staging {params.staging:q}"
-        " > {log:q} 2>&1"
+        " --sources {params.sources:q} --settings {params.settings:q} {params.terms}"
+        " --outlier-mads {params.outliers[outlier_mads]:q}"
+        " --min-samples-for-outliers {params.outliers[min_samples_for_outliers]:q}"
+        " -o {params.outdir:q} --staging {params.staging:q} > {log:q} 2>&1"
         " && python -m varnode publish --staging {params.staging:q} {output:q} >> {log:q} 2>&1"
 
 

@@ -22,8 +22,6 @@ method and type), PREFIX.json (the same plus the inputs) and PREFIX.discrepancie
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 
 from varnode.accuracy import metrics
@@ -31,6 +29,7 @@ from varnode.accuracy.haplotypes import match_haplotypes, unresolved_spanning_de
 from varnode.accuracy.matching import match_alleles
 from varnode.accuracy.variants import load, load_call_set
 from varnode.common.atomic import write_text_atomic
+from varnode.common.tables import ACCURACY, DISCREPANCIES
 from varnode.errors import VarnodeError
 
 # (genotype-aware?, simple matching's name, haplotype matching's name)
@@ -43,7 +42,14 @@ def configure(parser) -> None:
     parser.add_argument("--truth", required=True, help="truth VCF")
     parser.add_argument("--ref", required=True, help="reference FASTA (indexed)")
     parser.add_argument("--regions", help="BED of confident regions to restrict both sides to")
-    parser.add_argument("--out", required=True, help="output prefix (PREFIX.tsv, .json, ...)")
+    parser.add_argument(
+        "-o",
+        "--output",
+        "--out",
+        dest="out",
+        required=True,
+        help="output prefix (PREFIX.tsv, .json, ...)",
+    )
     parser.add_argument("--sample", help="sample column of the calls (default: first)")
     parser.add_argument("--truth-sample", help="sample column of the truth (default: first)")
     parser.add_argument(
@@ -52,14 +58,6 @@ def configure(parser) -> None:
     parser.add_argument(
         "--gap", type=int, default=10, help="bp between variants that may interact (10)"
     )
-
-
-def _tsv(rows: list[dict], columns) -> str:
-    buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=list(columns), delimiter="\t", lineterminator="\n")
-    writer.writeheader()
-    writer.writerows({k: ("NA" if v is None else v) for k, v in row.items()} for row in rows)
-    return buffer.getvalue()
 
 
 def compare(args) -> tuple[list[dict], list[dict], dict]:
@@ -101,11 +99,8 @@ def run(args) -> int:
     if args.gap < 0:
         raise VarnodeError(f"--gap {args.gap}: must be >= 0")
     rows, errors, clusters = compare(args)
-    write_text_atomic(f"{args.out}.tsv", _tsv(rows, metrics.COLUMNS))
-    write_text_atomic(
-        f"{args.out}.discrepancies.tsv",
-        _tsv(errors, ("method", "status", "type", "chrom", "pos", "ref", "alt", "genotype")),
-    )
+    ACCURACY.write(rows, f"{args.out}.tsv")
+    DISCREPANCIES.write(errors, f"{args.out}.discrepancies.tsv")
     report = {
         "truth": args.truth,
         "calls": args.calls,

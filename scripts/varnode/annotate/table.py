@@ -1,42 +1,28 @@
 """Flatten an annotated per-sample VCF into a table: one row per variant allele.
 
-Reads what the annotation rules wrote: `bcftools csq`'s INFO/BCSQ (the most severe
-transcript consequence is reported), the ID column (dbSNP), INFO/POP_AF (population
-allele frequency) and INFO/CLNSIG, INFO/CLNDN (ClinVar). Each is optional.
+Reads what the calling and annotation rules wrote: QUAL, FILTER, the sample's GT, DP, GQ
+and AD (VAF = the allele's AD over all ADs), `bcftools csq`'s INFO/BCSQ (the most severe
+transcript consequence, its protein change in HGVS notation), the ID column (dbSNP),
+INFO/POP_AF (population allele frequency) and INFO/CLNSIG, INFO/CLNDN (ClinVar). Each
+is optional. The columns are common.tables.VARIANTS.
 """
 
 from __future__ import annotations
 
-import csv
+import math
 from dataclasses import dataclass
 from pathlib import Path
 
 from varnode.annotate.consequences import severity
-from varnode.common.atomic import atomic_path
+from varnode.annotate.hgvs import hgvs_or_raw
+from varnode.common.tables import VARIANTS
 from varnode.errors import VarnodeError
 
 # INFO tags the annotation rules write; workflow/rules/annotate.smk imports them.
 POPULATION_AF_TAG = "POP_AF"
 CLINVAR_TAGS = ("CLNSIG", "CLNDN")
 
-COLUMNS = (
-    "sample",
-    "chrom",
-    "pos",
-    "ref",
-    "alt",
-    "genotype",
-    "zygosity",
-    "filter",
-    "gene",
-    "transcript",
-    "consequence",
-    "protein_change",
-    "id",
-    "population_af",
-    "clinvar_significance",
-    "clinvar_disease",
-)
+COLUMNS = tuple(VARIANTS.names)
 
 
 @dataclass(frozen=True)
@@ -108,7 +94,28 @@ def _per_allele(value, index: int) -> str:
     return f"{value:.6g}" if isinstance(value, float) else str(value)
 
 
-def variant_rows(vcf: str | Path, sample: str | None = None):
+def _format_values(record, tag: str, column: int) -> list[float] | None:
+    """The sample's FORMAT/tag values as floats (NaN where missing), or None if absent."""
+    try:
+        values = record.format(tag)
+    except KeyError:
+        return None
+    if values is None:
+        return None
+    row = values[column]
+    if row.dtype.kind in "iu":
+        # htslib's missing and vector-end markers are the two most negative int32 values.
+        return [float(v) if v >= 0 else math.nan for v in row]
+    return [float(v) for v in row]
+
+
+def _first(values: list[float] | None) -> float | None:
+    if not values or math.isnan(values[0]):
+        return None
+    return values[0]
+
+
+def variant_rows(vcf: str | Path, sample: str | None = None, caller: str | None = None):
     """Yield one dict per (record, ALT allele) for `sample` (default: the VCF's only sample)."""
     from cyvcf2 import VCF
 
@@ -129,21 +136,34 @@ def variant_rows(vcf: str | Path, sample: str | None = None):
     for record in reader:
         alleles, genotype = _genotype_text(record.genotypes[column])
         worst_by_alt = _consequences_by_alt(record)
+        depths = _format_values(record, "AD", column)
+        known = [d for d in depths or [] if not math.isnan(d)]
+        total = sum(known) if known else None
         for index, alt in enumerate(record.ALT, start=1):
             worst = worst_by_alt.get(alt) or worst_by_alt.get(None)
+            alt_depth = depths[index] if depths and index < len(depths) else math.nan
             yield {
                 "sample": sample,
+                "caller": caller,
                 "chrom": record.CHROM,
                 "pos": record.POS,
                 "ref": record.REF,
                 "alt": alt,
+                "qual": record.QUAL,
+                "filter": record.FILTER or "PASS",
                 "genotype": genotype,
                 "zygosity": zygosity(alleles, index),
-                "filter": record.FILTER or "PASS",
+                "dp": _first(_format_values(record, "DP", column)),
+                "gq": _first(_format_values(record, "GQ", column)),
+                "ad_ref": _first(depths),
+                "ad_alt": None if math.isnan(alt_depth) else alt_depth,
+                "vaf": alt_depth / total if total and not math.isnan(alt_depth) else None,
                 "gene": worst.gene if worst else "",
                 "transcript": worst.transcript if worst else "",
                 "consequence": worst.consequence if worst else "",
-                "protein_change": worst.protein_change if worst else "",
+                "protein_change": (
+                    hgvs_or_raw(worst.protein_change, worst.consequence) if worst else ""
+                ),
                 "id": record.ID or "",
                 "population_af": _per_allele(record.INFO.get(POPULATION_AF_TAG), index),
                 "clinvar_significance": _per_allele(record.INFO.get(CLINVAR_TAGS[0]), index),
@@ -167,24 +187,21 @@ def _consequences_by_alt(record) -> dict[str | None, TranscriptConsequence]:
     return {alt: most_severe(entries) for alt, entries in grouped.items()}
 
 
-def write_table(vcf: str | Path, output: str | Path, sample: str | None = None) -> int:
-    rows = 0
-    with atomic_path(output) as partial, partial.open("w", newline="") as handle:
-        writer = csv.DictWriter(handle, fieldnames=COLUMNS, delimiter="\t", lineterminator="\n")
-        writer.writeheader()
-        for row in variant_rows(vcf, sample):
-            writer.writerow(row)
-            rows += 1
-    return rows
+def write_table(
+    vcf: str | Path, output: str | Path, sample: str | None = None, caller: str | None = None
+) -> int:
+    """Write the variant table of `sample`; returns its row count."""
+    return VARIANTS.write(variant_rows(vcf, sample, caller), output)
 
 
 def configure(parser) -> None:
     parser.add_argument("vcf", help="annotated VCF (bgzipped)")
     parser.add_argument("--output", "-o", required=True, help="TSV to write")
     parser.add_argument("--sample", help="sample column to tabulate (default: the only one)")
+    parser.add_argument("--caller", help="caller of the call set, for the caller column")
 
 
 def run(args) -> int:
-    rows = write_table(args.vcf, args.output, args.sample)
+    rows = write_table(args.vcf, args.output, args.sample, args.caller)
     print(f"{args.output}: {rows} variant alleles")
     return 0

@@ -10,15 +10,19 @@ from __future__ import annotations
 import argparse
 
 from varnode.common.atomic import write_text_atomic
+from varnode.common.tables import MEMBERS
 from varnode.inputs.sheet import SampleSheet, load_sample_sheet
 
 SEX_CODES = {"male": "M", "female": "F", "unknown": "U"}
 
 
 def members_table(sheet: SampleSheet) -> str:
-    return "".join(
-        f"{sample}\t{SEX_CODES[sheet.units_of(sample)[0].sex]}\n" for sample in sheet.samples
-    )
+    """The members as common.tables.MEMBERS writes them (no header: bcftools -S)."""
+    rows = [
+        {"sample": sample, "sex": SEX_CODES[sheet.units_of(sample)[0].sex]}
+        for sample in sheet.samples
+    ]
+    return MEMBERS.to_tsv(MEMBERS.frame(rows))
 
 
 def configure(parser: argparse.ArgumentParser) -> None:

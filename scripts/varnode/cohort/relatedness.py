@@ -28,6 +28,7 @@ import numpy as np
 
 from varnode.common.atomic import write_text_atomic
 from varnode.common.config import config_default
+from varnode.common.tables import RELATEDNESS
 from varnode.errors import VarnodeError
 from varnode.filters.chunks import SNV, GenotypeChunk, read_chunks
 
@@ -151,31 +152,11 @@ def relatedness(
     return relatedness_rows(samples, counts, min_sites)
 
 
-COLUMNS = (
-    "sample_a",
-    "sample_b",
-    "kinship",
-    "n_sites",
-    "het_het",
-    "opposite_hom",
-    "het_a",
-    "het_b",
-    "estimate_degree",
-    "flag",
-)
-
-
 def relatedness_table(rows: list[dict[str, object]], skipped: str | None = None) -> str:
-    """The pairs as TSV; a skipped estimate is a header without rows after its reason."""
-
-    def cell(value: object) -> str:
-        if value is None:
-            return "NA"
-        return f"{value:.4f}" if isinstance(value, float) else str(value)
-
-    lines = [f"{SKIPPED}{skipped}"] if skipped else []
-    lines += ["\t".join(COLUMNS)] + ["\t".join(cell(row[c]) for c in COLUMNS) for row in rows]
-    return "\n".join(lines) + "\n"
+    """The pairs as TSV (common.tables.RELATEDNESS); a skipped estimate is a header
+    without rows after its reason."""
+    lines = f"{SKIPPED}{skipped}\n" if skipped else ""
+    return lines + RELATEDNESS.to_tsv(RELATEDNESS.frame(rows))
 
 
 def configure(parser: argparse.ArgumentParser) -> None:

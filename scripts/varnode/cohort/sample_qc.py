@@ -25,6 +25,7 @@ import numpy as np
 from varnode.cohort.allele_counts import read_sexes
 from varnode.common.atomic import write_text_atomic
 from varnode.common.config import config_default
+from varnode.common.tables import SAMPLE_QC
 from varnode.errors import VarnodeError
 from varnode.filters.chunks import INDEL, SNV, GenotypeChunk, read_chunks
 
@@ -322,49 +323,23 @@ def robust_z(values: np.ndarray) -> np.ndarray:
     return np.nan_to_num(z, nan=0.0)
 
 
-TSV_COLUMNS = (
-    "sample",
-    "sheet_sex",
-    "inferred_sex",
-    "call_rate",
-    "n_called_autosomal",
-    "n_autosomal_sites",
-    "n_snv",
-    "n_indel",
-    "ti_tv",
-    "n_het",
-    "n_hom_alt",
-    "het_hom_ratio",
-    "x_variant_calls",
-    "x_het_fraction",
-    "mean_depth_autosomes",
-    "x_depth_ratio",
-    "y_depth_ratio",
-    "sex_evidence",
-    "flags",
-)
-
-
-def _cell(value) -> str:
-    if value is None:
-        return "NA"
-    if isinstance(value, list):
-        return ";".join(value) or "PASS"
-    if isinstance(value, float):
-        return f"{value:.4g}"
-    return str(value)
-
-
 def qc_table(report: dict) -> str:
-    lines = ["\t".join(TSV_COLUMNS)]
-    lines += ["\t".join(_cell(row[c]) for c in TSV_COLUMNS) for row in report["samples"]]
-    return "\n".join(lines) + "\n"
+    """The per-sample table (common.tables.SAMPLE_QC); no flags is PASS."""
+    rows = [{**row, "flags": ";".join(row["flags"]) or "PASS"} for row in report["samples"]]
+    return SAMPLE_QC.to_tsv(SAMPLE_QC.frame(rows))
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("vcf", help="cohort VCF/BCF with GT (and FORMAT/DP for sex by depth)")
     parser.add_argument("--sexes", required=True, help="`varnode cohort-members` table")
-    parser.add_argument("--tsv", required=True, help="output table, one row per sample")
+    parser.add_argument(
+        "-o",
+        "--output",
+        "--tsv",
+        dest="tsv",
+        required=True,
+        help="output table, one row per sample",
+    )
     parser.add_argument("--json", required=True, help="output JSON (table + settings)")
     # Defaults: config cohort.chunk_size, cohort.qc and cohort.sex (the schema's).
     parser.add_argument("--chunk-size", type=int, default=config_default("cohort", "chunk_size"))

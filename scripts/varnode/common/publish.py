@@ -144,6 +144,19 @@ def check_table(path: Path, reference: str | None = None, threads: int = 1) -> s
     return f"table of {max(0, len(rows) - 1)} rows"
 
 
+def check_parquet(path: Path, reference: str | None = None, threads: int = 1) -> str:
+    """Parquet read in full: its footer, schema and every row group."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    _non_empty(path)
+    try:
+        rows = pq.read_table(path).num_rows
+    except (OSError, pa.ArrowException) as error:
+        raise OutputError(f"{path}: not a complete Parquet file ({error})") from None
+    return f"Parquet of {rows} rows"
+
+
 def check_text(path: Path, reference: str | None = None, threads: int = 1) -> str:
     return f"{len(_text(path).splitlines())} lines"
 
@@ -180,6 +193,7 @@ CHECKS: list[tuple[tuple[str, ...], Callable[..., str]]] = [
     ((".fastq.gz", ".fq.gz"), check_gzip),
     ((".json", ".json.gz"), check_json),
     ((".tsv",), check_table),
+    ((".parquet",), check_parquet),
     ((".html",), check_html),
     ((".fai",), check_fai),
     ((".txt",), check_text),

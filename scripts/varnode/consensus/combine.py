@@ -125,7 +125,9 @@ def _named(values: list[str], option: str) -> dict[str, str]:
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("output", help="consensus .vcf.gz (a .tbi is written beside it)")
+    parser.add_argument(
+        "-o", "--output", required=True, help="consensus .vcf.gz (a .tbi is written beside it)"
+    )
     parser.add_argument(
         "--calls", action="append", required=True, help="CALLER=VCF, twice (PASS calls count)"
     )

@@ -284,7 +284,15 @@ def configure(parser: argparse.ArgumentParser) -> None:
         required=True,
         help="per-sample <sample>.quantized.bed.gz (mosdepth --quantize, CALLABLE rows)",
     )
-    parser.add_argument("-o", "--outdir", required=True, type=Path, help="export folder")
+    parser.add_argument(
+        "-o",
+        "--output",
+        "--outdir",
+        dest="outdir",
+        required=True,
+        type=Path,
+        help="export folder",
+    )
     parser.add_argument("--dataset-id", required=True)
     parser.add_argument("--node-id", required=True)
     parser.add_argument("--assembly", required=True, help="e.g. GRCh38")

@@ -350,7 +350,15 @@ def _annotated(path: Path) -> bool:
 
 def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("exports", nargs="+", type=Path, help="node export folders")
-    parser.add_argument("-o", "--outdir", required=True, type=Path, help="merged output folder")
+    parser.add_argument(
+        "-o",
+        "--output",
+        "--outdir",
+        dest="outdir",
+        required=True,
+        type=Path,
+        help="merged output folder",
+    )
     parser.add_argument(
         "--reference", required=True, type=Path, help="reference FASTA the nodes called against"
     )

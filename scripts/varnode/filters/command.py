@@ -40,6 +40,7 @@ from pathlib import Path
 from cyvcf2 import VCF, Writer
 
 from varnode.common.atomic import atomic_path, write_text_atomic
+from varnode.common.tables import FILTER_STATS
 from varnode.errors import VarnodeError
 from varnode.filters.genotype import GenotypeFilters
 from varnode.filters.spec import FilterSpec, MissingTagError, load
@@ -61,7 +62,12 @@ SHARD_RECORDS = 100_000
 
 def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("input", help="VCF/BCF to filter (bgzipped and indexed to use threads)")
-    parser.add_argument("output", help="output .vcf.gz, .bcf or .vcf (format from the name)")
+    parser.add_argument(
+        "-o",
+        "--output",
+        required=True,
+        help="output .vcf.gz, .bcf or .vcf (format from the name)",
+    )
     parser.add_argument("--filters", required=True, help="filters YAML (config/filters.yaml)")
     parser.add_argument("--stats", required=True, help="per-filter counts TSV (JSON beside it)")
     parser.add_argument("--hard", action="store_true", help="drop failing sites (default: mark)")
@@ -484,17 +490,16 @@ def stats_table(spec: FilterSpec, stats: Stats) -> dict:
 
 
 def write_stats(path: str, table: dict) -> None:
-    rows = ["level\tfilter\tfailed\tfailed_alone\tevaluated\tdescription"]
-    for level in ("sites", "genotypes"):
-        counts = table[level]
-        rows.append(f"{level[:-1]}\tany\t{counts['failed_any']}\t\t{counts['evaluated']}\t")
-    for item in table["filters"]:
-        evaluated = table[f"{item['level']}s"]["evaluated"]
-        rows.append(
-            f"{item['level']}\t{item['name']}\t{item['failed']}\t{item['failed_alone']}"
-            f"\t{evaluated}\t{item['description']}"
-        )
-    write_text_atomic(path, "\n".join(rows) + "\n")
+    """The table as TSV (common.tables.FILTER_STATS) and as JSON beside it."""
+    rows = [
+        {"level": level[:-1], "filter": "any", "failed": table[level]["failed_any"],
+         "evaluated": table[level]["evaluated"]}
+        for level in ("sites", "genotypes")
+    ] + [
+        {**item, "filter": item["name"], "evaluated": table[f"{item['level']}s"]["evaluated"]}
+        for item in table["filters"]
+    ]  # fmt: skip
+    FILTER_STATS.write(rows, path)
     write_text_atomic(Path(path).with_suffix(".json"), json.dumps(table, indent=2) + "\n")
 
 

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from varnode.annotate.consequences import severity
-from varnode.common.atomic import atomic_path
+from varnode.common.tables import CANDIDATES, VARIANTS
 from varnode.errors import VarnodeError
 from varnode.phenotype.index import Match, PhenotypeIndex, gene_matches, term_id
 
@@ -50,27 +50,7 @@ DEFAULT_WEIGHTS = {
     "zygosity": 0.1,
 }
 VARIANT_COMPONENTS = ("consequence", "rarity", "clinvar", "zygosity")
-OUTPUT_COLUMNS = (
-    "rank",
-    "sample",
-    "chrom",
-    "pos",
-    "ref",
-    "alt",
-    "genotype",
-    "zygosity",
-    "gene",
-    "consequence",
-    "protein_change",
-    "id",
-    "population_af",
-    "clinvar_significance",
-    "phenotype_score",
-    "variant_score",
-    "score",
-    "explanation",
-    "hpo_terms",
-)
+OUTPUT_COLUMNS = tuple(CANDIDATES.names)
 
 
 def rarity(population_af: str) -> tuple[float, str]:
@@ -179,11 +159,10 @@ def prioritise(
 
 
 def read_variant_table(path: str | Path) -> list[dict[str, str]]:
-    from varnode.annotate.table import COLUMNS
-
+    """The variant table's rows as text (missing values ''), its header checked."""
     with open(path, newline="") as handle:
         reader = csv.DictReader(handle, delimiter="\t")
-        missing = [c for c in COLUMNS if c not in (reader.fieldnames or [])]
+        missing = [c for c in VARIANTS.names if c not in (reader.fieldnames or [])]
         if missing:
             raise VarnodeError(f"{path}: not a variant table, lacks column(s) {', '.join(missing)}")
         return list(reader)
@@ -191,27 +170,21 @@ def read_variant_table(path: str | Path) -> list[dict[str, str]]:
 
 def write_candidates(path: str | Path, candidates: list[Candidate], patient: list[int]) -> None:
     terms = ";".join(term_id(t) for t in patient)
-    with atomic_path(path) as partial, partial.open("w", newline="") as handle:
-        writer = csv.DictWriter(
-            handle,
-            fieldnames=OUTPUT_COLUMNS,
-            delimiter="\t",
-            lineterminator="\n",
-            extrasaction="ignore",
-        )
-        writer.writeheader()
-        for rank, candidate in enumerate(candidates, start=1):
-            writer.writerow(
-                {
-                    **candidate.row,
-                    "rank": rank,
-                    "phenotype_score": f"{candidate.phenotype:.4f}",
-                    "variant_score": f"{candidate.variant:.4f}",
-                    "score": f"{candidate.score:.4f}",
-                    "explanation": candidate.explanation,
-                    "hpo_terms": terms,
-                }
-            )
+    CANDIDATES.write(
+        (
+            {
+                **candidate.row,
+                "rank": rank,
+                "phenotype_score": candidate.phenotype,
+                "variant_score": candidate.variant,
+                "score": candidate.score,
+                "explanation": candidate.explanation,
+                "hpo_terms": terms,
+            }
+            for rank, candidate in enumerate(candidates, start=1)
+        ),
+        path,
+    )
 
 
 def configure(parser) -> None:

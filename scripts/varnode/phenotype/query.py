@@ -15,7 +15,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from varnode.errors import VarnodeError
-from varnode.phenotype.index import PhenotypeIndex, load_or_build, parse_term
+from varnode.phenotype.index import (
+    DISEASE_ID,
+    TERM_ID,
+    PhenotypeIndex,
+    load_or_build,
+    parse_term,
+)
 from varnode.phenotype.prioritise import CARRIER
 
 # Lower bounds of the Lin best-match average. Between unrelated HPO sets it is about
@@ -38,7 +44,8 @@ def load_carriers(results: Path, gene: str) -> dict[str, Individual]:
     files = sorted((results / "prioritised").glob("*.candidates.tsv"))
     if not files:
         raise VarnodeError(
-            f"{results}/prioritised: no *.candidates.tsv (is {results} a run's results?)"
+            f"{results}/prioritised: no *.candidates.tsv: candidates are ranked only for "
+            "samples with HPO terms (sample sheet column hpo)"
         )
     individuals: dict[str, Individual] = {}
     for path in files:
@@ -103,8 +110,52 @@ def query(
     return matches
 
 
+def run_genes(results: Path) -> set[str]:
+    """Every gene named in the run's variant and candidate tables."""
+    genes: set[str] = set()
+    paths = [*(results / "annotated").glob("*.variants.tsv")]
+    paths += (results / "prioritised").glob("*.candidates.tsv")
+    for path in paths:
+        with path.open(newline="") as handle:
+            genes.update(row["gene"] for row in csv.DictReader(handle, delimiter="\t"))
+    genes.discard("")
+    return genes
+
+
+def resolve_gene(gene: str, known: set[str]) -> tuple[str, str | None]:
+    """The gene as the run spells it, and a warning when it is spelled otherwise or absent.
+
+    Symbols are case-sensitive (HGNC upper case for human genes); a symbol that matches
+    one of the run's genes only when case is ignored is taken as that gene, with a warning.
+    """
+    if gene in known:
+        return gene, None
+    same = sorted(name for name in known if name.lower() == gene.lower())
+    if len(same) == 1:
+        return same[0], f"gene {gene!r}: taken as {same[0]!r} (symbols are case-sensitive)"
+    return gene, (
+        f"gene {gene!r}: no variant of this run lies in it (the run's tables name "
+        f"{len(known)} genes; symbols are case-sensitive, e.g. RYR1)"
+    )
+
+
+def check_phenotype_syntax(texts: list[str]) -> None:
+    """Every --phenotype is an HPO term or an OMIM:/ORPHA: id (checked before the ontology
+    loads)."""
+    for text in texts:
+        if not (TERM_ID.match(text.strip()) or DISEASE_ID.match(text.strip())):
+            raise VarnodeError(
+                f"--phenotype {text!r}: not an HPO term (HP: and 7 digits) nor an "
+                "OMIM:/ORPHA: disease id"
+            )
+
+
+def _in_run(run: Path, path: str) -> Path:
+    return Path(path) if Path(path).is_absolute() else run / path
+
+
 def configure(parser) -> None:
-    parser.add_argument("--gene", required=True, help="gene symbol, e.g. RYR1")
+    parser.add_argument("--gene", required=True, help="gene symbol, e.g. RYR1 (case-sensitive)")
     parser.add_argument(
         "--phenotype",
         required=True,
@@ -120,7 +171,14 @@ def configure(parser) -> None:
         help="minimum similarity level: high >= 0.7, medium >= 0.5, low >= 0.3 (default medium)",
     )
     level.add_argument("--min-similarity", type=float, help="explicit minimum similarity in [0, 1]")
-    parser.add_argument("--results", default="results", help="a run's results folder")
+    parser.add_argument(
+        "--run",
+        type=Path,
+        default=Path("."),
+        help="the run's folder (default: the current one); relative --results and --index "
+        "are taken from it",
+    )
+    parser.add_argument("--results", default="results", help="the run's results folder")
     parser.add_argument(
         "--index",
         default="resources/phenotype/hpo_index.json.gz",
@@ -130,28 +188,45 @@ def configure(parser) -> None:
 
 
 def run(args) -> int:
-    index = load_or_build(args.index or None)
+    # Everything that can be checked without the ontology is checked first: loading it
+    # takes long, and a mistyped path or gene should not wait for it.
     texts = [t for value in args.phenotype for t in value.split(";") if t.strip()]
-    phenotype, warnings = index.query_terms(texts, "--phenotype")
-    for warning in warnings:
+    check_phenotype_syntax(texts)
+    results = _in_run(args.run, args.results)
+    index_path = _in_run(args.run, args.index) if args.index else None
+    if not results.is_dir():
+        raise VarnodeError(
+            f"{results}: no such folder (give the run's folder with --run, or --results)"
+        )
+    if index_path and not index_path.is_file():
+        raise VarnodeError(f"phenotype index {index_path}: not found (the run builds it)")
+    gene, warning = resolve_gene(args.gene, run_genes(results))
+    if warning:
         print(f"varnode query: warning: {warning}", file=sys.stderr)
-    if not phenotype:
-        raise VarnodeError(f"--phenotype {';'.join(texts)}: no usable phenotypic-abnormality term")
+    carriers = load_carriers(results, gene)
     bound = (
         args.min_similarity
         if args.min_similarity is not None
         else SIMILARITY_LEVELS[args.similarity]
     )
-    results = Path(args.results)
-    carriers = load_carriers(results, args.gene)
-    matches = query(carriers, args.gene, phenotype, index, bound, args.information_content)
+    matches = []
+    if carriers:
+        index = load_or_build(index_path)
+        phenotype, warnings = index.query_terms(texts, "--phenotype")
+        for each in warnings:
+            print(f"varnode query: warning: {each}", file=sys.stderr)
+        if not phenotype:
+            raise VarnodeError(
+                f"--phenotype {';'.join(texts)}: no usable phenotypic-abnormality term"
+            )
+        matches = query(carriers, gene, phenotype, index, bound, args.information_content)
     writer = csv.DictWriter(sys.stdout, fieldnames=COLUMNS, delimiter="\t", lineterminator="\n")
     writer.writeheader()
     writer.writerows(matches)
     found = {m["sample"] for m in matches}
-    unphenotyped = _carriers_without_phenotype(results, args.gene, set(carriers))
+    unphenotyped = _carriers_without_phenotype(results, gene, set(carriers))
     print(
-        f"varnode query: {len(found)} individual(s) with a variant in {args.gene} and "
+        f"varnode query: {len(found)} individual(s) with a variant in {gene} and "
         f"phenotype similarity >= {bound:g}"
         + (f"; {len(unphenotyped)} more carrier(s) have no HPO terms" if unphenotyped else ""),
         file=sys.stderr,

@@ -48,7 +48,13 @@ def summarise(benchmark_dir: str | Path) -> list[dict[str, object]]:
 
 def configure(parser) -> None:
     parser.add_argument("benchmarks", help="a run's benchmarks/ folder")
-    parser.add_argument("--out", help="write TSV here (and JSON beside it) instead of stdout")
+    parser.add_argument(
+        "-o",
+        "--output",
+        "--out",
+        dest="out",
+        help="write TSV here (and JSON beside it) instead of stdout",
+    )
 
 
 def run(args) -> int:

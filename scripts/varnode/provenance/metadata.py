@@ -24,23 +24,11 @@ from typing import Any
 
 from varnode import __version__
 from varnode.common.atomic import write_text_atomic
+from varnode.common.versions import parse_tool_version
 from varnode.errors import VarnodeError
 
 PYTHON_PACKAGES = ("cyvcf2", "pysam", "numpy", "pandas", "matplotlib", "jinja2", "pyyaml")
-VERSION_NUMBER = re.compile(r"\bv?(\d+(?:\.\d+)+[\w.+-]*)")
 SNAKEMAKE_LOG_NAME = re.compile(r"^(\d{4}-\d{2}-\d{2}T\d{6})(?:\.\d+)?\.snakemake\.log$")
-
-
-def parse_tool_version(tool: str, text: str) -> str:
-    """The version number in a tool's version output: from the first line naming the tool
-    or the word 'version' (bwa prints its usage; freebayes prints 'version:  v1.3.6')."""
-    for line in text.splitlines():
-        lowered = line.lower()
-        if tool.lower() in lowered or "version" in lowered:
-            match = VERSION_NUMBER.search(line.split(tool, 1)[-1] if tool in line else line)
-            if match:
-                return match.group(1)
-    raise VarnodeError(f"{tool}: no version number in its version output: {text[:200]!r}")
 
 
 def sha256_of(path: Path) -> str:

@@ -145,7 +145,9 @@ def contig_index(fasta: str | Path, cache: str | Path) -> Path:
 
 def configure(parser) -> None:
     parser.add_argument("fai", help="reference .fai index")
-    parser.add_argument("outdir", help="folder for shardNNNN.bed files")
+    parser.add_argument(
+        "-o", "--output", dest="outdir", required=True, help="folder for shardNNNN.bed files"
+    )
     parser.add_argument("--scatter", type=int, required=True, help="number of shards")
     parser.add_argument("--targets", default="", help="optional BED to restrict shards to")
 

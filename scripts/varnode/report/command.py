@@ -6,15 +6,16 @@ from __future__ import annotations
 
 import argparse
 import json
+from collections.abc import Callable
 from functools import partial
 from pathlib import Path
 from typing import Any
 
 from varnode.common.atomic import write_text_atomic
-from varnode.common.config import section_settings
+from varnode.common.config import config_default, section_settings
 from varnode.errors import VarnodeError
 from varnode.report import builders, cohort_vcf, parsers, tables
-from varnode.report.pages import Block, Table, copy_raw, write_json, write_page
+from varnode.report.pages import Block, Table, copy_raw, link_in_results, write_json, write_page
 from varnode.report.stale import stale_outputs
 from varnode.report.tables import Section
 
@@ -39,54 +40,34 @@ def build(args: argparse.Namespace) -> list[Path]:
     settings = section_settings("--settings", args.settings, "report")
     results, out_dir = args.results, args.output_dir
     write_dir = args.staging or out_dir
-    link = partial(copy_raw, results=results, out_dir=write_dir)
+    link = partial(copy_raw, results=results, out_dir=write_dir, report_dir=out_dir)
     sources = tables.check_sources(_json_argument("--sources", args.sources))
-    units = tables.read_units(args.sample_sheet)
-    reports = [
-        tables.load_sample(sources, sample, sample_units, args.callers)
-        for sample, sample_units in units.items()
-    ]
-    for report in reports:
+    sheet = tables.read_sheet(args.sample_sheet)
+    reports = []
+    for sample, (sample_units, terms) in sheet.items():
+        report = tables.load_sample(sources, sample, sample_units, args.callers)
+        report.hpo_terms = terms
         report.metrics = tables.sample_metrics(report, settings["coverage_thresholds"])
         report.qc_status, report.qc_reasons = tables.qc_status(
             report.metrics, settings["qc_thresholds"]
         )
+        reports.append(report)
+    term_names = _term_names(args.phenotype_index) if any(r.hpo_terms for r in reports) else {}
 
     run, run_problem = load_run(out_dir / "run.json")
     written = []
     sample_pages = [
-        builders.sample_page(report, settings["coverage_thresholds"], link) for report in reports
+        builders.sample_page(report, settings["coverage_thresholds"], link, term_names)
+        for report in reports
     ]
-
     cohort = partial(tables.source, sources)
-    sample_qc = tables.load_file(parsers.read_tsv, cohort("sample_qc"))
-    sample_qc_outliers = (
-        tables.outliers(sample_qc.value, next(iter(sample_qc.value[0])), settings["outlier_mad"])
-        if sample_qc.available and sample_qc.value
-        else set()
-    )
-    relatedness = tables.load_file(parsers.read_tsv, cohort("relatedness"))
-    skipped = parsers.skip_reason(cohort("relatedness"))
-    if skipped:
-        relatedness = Section(value={"skipped": skipped}, sources=relatedness.sources)
-    elif relatedness.available:
-        relatedness = _derive(relatedness, tables.relatedness_matrix)
-    outlier_test = tables.load_file(parsers.read_json, cohort("sample_qc_outlier_test"))
+    sample_qc, relatedness, outlier_test, rule = load_cohort(cohort, args)
     cohort_summary = tables.load_file(
         partial(cohort_vcf.summarise_cohort_vcf, af_bins=settings["af_bins"]),
         cohort("cohort_vcf"),
     )
-    metric_rows = [report.metrics for report in reports]
     cohort_page = builders.cohort_page(
-        reports,
-        settings["outlier_mad"],
-        tables.outliers(metric_rows, "sample", settings["outlier_mad"]),
-        sample_qc,
-        sample_qc_outliers,
-        outlier_test.value.get("outlier_test") if outlier_test.available else None,
-        relatedness,
-        cohort_summary,
-        link,
+        reports, rule, sample_qc, outlier_test, relatedness, cohort_summary, link
     )
 
     multiqc = out_dir / "multiqc" / "multiqc_report.html"
@@ -105,14 +86,64 @@ def build(args: argparse.Namespace) -> list[Path]:
         ]
         for page_report, page in zip(reports, sample_pages, strict=True)
     }
-    index = builders.index_page(reports, settings["qc_thresholds"], extra_links, raw_links)
-    index.blocks.insert(1, _stale_block(results, out_dir, list(units)))
+    files = {
+        report.sample: builders.deliverables(
+            partial(tables.source, sources), report.sample, args.callers, bool(report.hpo_terms)
+        )
+        for report in reports
+    }
+    index = builders.index_page(
+        reports,
+        settings["qc_thresholds"],
+        extra_links,
+        raw_links,
+        builders.cohort_findings(sample_qc, relatedness),
+        builders.deliverables_table(
+            reports, files, partial(link_in_results, report_dir=out_dir), results
+        ),
+    )
+    stale = _stale_block(results, out_dir, list(sheet))
+    # First-screen news only when there is something stale; else a line at the end.
+    index.blocks.insert(2 if stale.tables else len(index.blocks), stale)
     for page in [index, *sample_pages, cohort_page]:
         write_page(page, write_dir, run, run_problem)
         write_json(write_dir / "tables" / f"{Path(page.filename).stem}.json", page.tables())
         written.append(write_dir / page.filename)
     _write_metrics(builders.sample_metrics_table(reports), write_dir)
     return written
+
+
+def load_cohort(
+    cohort: Callable[[str], Path], args: argparse.Namespace
+) -> tuple[Section, Section, str | None, tables.OutlierRule]:
+    """The cohort stage's sample QC, relatedness summary, how its outlier test ran, and
+    its outlier rule (from sample_qc.json when there, else the command's options);
+    `cohort` gives each role's path."""
+    sample_qc = tables.load_file(parsers.read_tsv, cohort("sample_qc"))
+    qc_json = tables.load_file(parsers.read_json, cohort("sample_qc_outlier_test"))
+    recorded = qc_json.value.get("thresholds", {}) if qc_json.available else {}
+    rule = tables.OutlierRule(
+        recorded.get("outlier_mads", args.outlier_mads),
+        recorded.get("min_samples_for_outliers", args.min_samples_for_outliers),
+    )
+    relatedness_path = cohort("relatedness")
+    skipped = parsers.skip_reason(relatedness_path)
+    if skipped:
+        relatedness = Section(value={"skipped": skipped}, sources=[relatedness_path])
+    else:
+        relatedness = tables.load_file(tables.relatedness_summary, relatedness_path)
+    outlier_test = qc_json.value.get("outlier_test") if qc_json.available else None
+    return sample_qc, relatedness, outlier_test, rule
+
+
+def _term_names(index_path: Path | None) -> dict[str, str]:
+    """HPO id -> term name, from the phenotype index (none given: ids are shown alone)."""
+    if index_path is None:
+        return {}
+    from varnode.phenotype.index import PhenotypeIndex, term_id
+
+    index = PhenotypeIndex.load(index_path)
+    return {term_id(term): name for term, name in index.names.items()}
 
 
 def _stale_block(results: Path, out_dir: Path, samples: list[str]) -> Block:
@@ -140,14 +171,6 @@ def _stale_block(results: Path, out_dir: Path, samples: list[str]) -> Block:
 def _write_metrics(table: Table, out_dir: Path) -> None:
     write_text_atomic(out_dir / table.tsv_href, table.tsv())
     write_json(out_dir / "tables" / "sample_metrics.json", [table])
-
-
-def _derive(section: Section, derive) -> Section:
-    """Apply a further step to a loaded section; its failure makes the section unavailable."""
-    try:
-        return Section(value=derive(section.value, section.sources[0]), sources=section.sources)
-    except VarnodeError as error:
-        return Section(problem=str(error), sources=section.sources)
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -178,10 +201,31 @@ def configure(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "-o",
+        "--output",
         "--output-dir",
+        dest="output_dir",
         type=Path,
         default=Path("results/report"),
         help="report folder; run.json and multiqc/ are read from it if present",
+    )
+    parser.add_argument(
+        "--phenotype-index",
+        type=Path,
+        default=None,
+        help="phenotype index (varnode phenotype-index): HPO term names on the candidate tables",
+    )
+    parser.add_argument(
+        "--outlier-mads",
+        type=float,
+        default=config_default("cohort", "qc", "outlier_mads"),
+        help="cohort outlier rule when results/cohort/sample_qc.json does not record it"
+        " (config cohort.qc.outlier_mads)",
+    )
+    parser.add_argument(
+        "--min-samples-for-outliers",
+        type=int,
+        default=config_default("cohort", "qc", "min_samples_for_outliers"),
+        help="the same rule's minimum cohort size (config cohort.qc.min_samples_for_outliers)",
     )
     parser.add_argument(
         "--staging",

@@ -7,6 +7,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
 import re
 import shutil
 from dataclasses import dataclass, field
@@ -16,11 +17,17 @@ from typing import Any
 import jinja2
 
 from varnode.common.atomic import atomic_path, write_text_atomic
+from varnode.report import display
 
 TEMPLATES = Path(__file__).parent / "templates"
 MISSING = ""
 # Bulk data stays in results/: the report copies only small text files.
 NOT_COPIED = (".vcf.gz", ".bcf", ".bam", ".cram")
+# Larger text files (a 1,000-sample cohort's pairwise relatedness) are linked where they
+# lie under results/ instead of copied into the report folder.
+COPY_LIMIT_BYTES = 5_000_000
+# Tables longer than this are shown collapsed (a click opens them).
+COLLAPSE_ROWS = 12
 
 
 def format_value(value: Any) -> str:
@@ -49,6 +56,19 @@ class Table:
     searchable: bool = False
     # column whose values link to a page: {value: href}
     links: dict[str, dict[str, str]] = field(default_factory=dict)
+    # (value of the first column, column) -> href, for links that differ per row
+    cell_links: dict[tuple[str, str], str] = field(default_factory=dict)
+    # a column shown not as a column but in an expandable row under each row
+    detail: str | None = None
+    # per row, data-* attributes the page's filters use (e.g. {"rare": "true"})
+    row_data: list[dict[str, str]] = field(default_factory=list)
+    # shown open even when long (the table the page is about)
+    collapsed: bool | None = None
+    # a metric/value table laid out as tiles (a first screen, not a long column)
+    tiles: bool = False
+    # (value of the first column, column) -> text shown instead of the value (the TSV
+    # keeps the value), e.g. "BAM" for a file's path, a metric's readable name
+    shown: dict[tuple[str, str], str] = field(default_factory=dict)
 
     @property
     def html_id(self) -> str:
@@ -59,21 +79,51 @@ class Table:
     def tsv_href(self) -> str:
         return f"tables/{self.name}.tsv"
 
+    @property
+    def shown_columns(self) -> list[str]:
+        return [column for column in self.columns if column != self.detail]
+
+    @property
+    def is_collapsed(self) -> bool:
+        return len(self.rows) > COLLAPSE_ROWS if self.collapsed is None else self.collapsed
+
+    def headers(self) -> list[dict[str, str]]:
+        """Each shown column's readable label, and its definition for the hover text."""
+        headers = []
+        for column in self.shown_columns:
+            spec = display.column(column)
+            label = spec.label if spec else column.replace("_", " ")
+            definition = f"{spec.definition} ({column})" if spec else column
+            headers.append({"name": column, "label": label, "title": definition})
+        return headers
+
     def cells(self) -> list[list[dict[str, Any]]]:
         key = self.columns[0]
-        return [
-            [
-                {
-                    "text": format_value(row.get(column)),
-                    "highlight": (str(row.get(key)), column) in self.highlight,
-                    "href": self.links.get(column, {}).get(str(row.get(column))),
-                    "numeric": isinstance(row.get(column), int | float)
-                    and not isinstance(row.get(column), bool),
-                }
-                for column in self.columns
-            ]
-            for row in self.rows
-        ]
+        rows = []
+        for row in self.rows:
+            cells = []
+            for column in self.shown_columns:
+                value = row.get(column)
+                text = format_value(value)
+                shown = self.shown.get((str(row.get(key)), column)) or display.display(
+                    column, value
+                )
+                cells.append(
+                    {
+                        "column": column,
+                        "text": text,
+                        "display": text if shown is None else shown,
+                        "highlight": (str(row.get(key)), column) in self.highlight,
+                        "href": self.cell_links.get((str(row.get(key)), column))
+                        or self.links.get(column, {}).get(text),
+                        "numeric": isinstance(value, int | float) and not isinstance(value, bool),
+                    }
+                )
+            rows.append(cells)
+        return rows
+
+    def details(self) -> list[str]:
+        return [format_value(row.get(self.detail)) for row in self.rows] if self.detail else []
 
     def tsv(self) -> str:
         buffer = io.StringIO()
@@ -92,10 +142,22 @@ class Block:
     id: str
     title: str
     problem: str | None = None
+    # why the block is empty when nothing went wrong (e.g. prioritisation not requested)
+    not_requested: str | None = None
     notes: list[str] = field(default_factory=list)
     tables: list[Table] = field(default_factory=list)
     plots: list[str] = field(default_factory=list)
     raw: list[tuple[str, str | None]] = field(default_factory=list)
+    # (status, count) badges, e.g. how many samples pass/warn/fail
+    counts: list[tuple[str, int]] = field(default_factory=list)
+    # (level, text, href or None): things that need a look, each with its verdict
+    items: list[tuple[str, str, str | None]] = field(default_factory=list)
+    # (title, links): raw links grouped (e.g. per sample), each group collapsed
+    raw_groups: list[tuple[str, list[tuple[str, str | None]]]] = field(default_factory=list)
+    # filter checkboxes over a table's rows: (table html id, data attribute, label)
+    filters: list[tuple[str, str, str]] = field(default_factory=list)
+    # tables above the plots (a list to read first, e.g. the related pairs)
+    tables_first: bool = False
 
 
 @dataclass
@@ -106,6 +168,8 @@ class Page:
     status: str | None = None
     status_reasons: list[str] = field(default_factory=list)
     links: list[tuple[str, str | None]] = field(default_factory=list)
+    # a table of contents of the blocks at the top of the page
+    contents: bool = False
 
     def tables(self) -> list[Table]:
         return [table for block in self.blocks for table in block.tables]
@@ -138,9 +202,18 @@ def write_json(path: Path, tables: list[Table]) -> None:
     write_text_atomic(path, json.dumps(document, indent=2, default=str) + "\n")
 
 
-def copy_raw(source: Path, results: Path, out_dir: Path) -> tuple[str, str | None]:
+def link_in_results(path: Path, report_dir: Path) -> str:
+    """Href from the report folder's pages to a file elsewhere under results/."""
+    return Path(os.path.relpath(path.resolve(), report_dir.resolve())).as_posix()
+
+
+def copy_raw(
+    source: Path, results: Path, out_dir: Path, report_dir: Path | None = None
+) -> tuple[str, str | None]:
     """Copy a raw input into out_dir/raw/ (same path as under results/) so links keep
-    working when the report folder is copied; returns (label, href or None if absent)."""
+    working when the report folder is copied; returns (label, href or None if absent).
+    A file too large to copy is linked where it lies, from `report_dir` (the folder the
+    pages end up in; default out_dir)."""
     try:
         relative = source.resolve().relative_to(results.resolve())
     except ValueError:
@@ -150,6 +223,9 @@ def copy_raw(source: Path, results: Path, out_dir: Path) -> tuple[str, str | Non
         return f"{label} (missing)", None
     if source.name.endswith(NOT_COPIED):
         return f"{label} (bulk data: not copied into the report)", None
+    if source.stat().st_size > COPY_LIMIT_BYTES:
+        href = link_in_results(source, report_dir or out_dir)
+        return f"{label} (large: linked in results/, not copied)", href
     target = out_dir / "raw" / relative
     with atomic_path(target) as partial:
         shutil.copyfile(source, partial)

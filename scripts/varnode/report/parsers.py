@@ -10,7 +10,7 @@ from __future__ import annotations
 import csv
 import json
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -36,7 +36,7 @@ def _number(text: str, path: Path, where: str) -> float:
         raise VarnodeError(f"{path}: {where}: expected a number, found {text!r}") from None
 
 
-def _integer(text: str, path: Path, where: str) -> int:
+def parse_integer(text: str, path: Path, where: str) -> int:
     value = _number(text, path, where)
     if not value.is_integer():
         raise VarnodeError(f"{path}: {where}: expected an integer, found {text!r}")
@@ -65,6 +65,12 @@ def parse_fastp(path: Path) -> dict[str, Any]:
                 report.get("adapter_cutting", {}).get("adapter_trimmed_reads", 0)
             ),
             "fastp_version": str(report["summary"].get("fastp_version", "")),
+            # mean base quality per read position after trimming, per mate
+            "quality_curves": {
+                mate: [float(q) for q in report[key]["quality_curves"]["mean"]]
+                for mate, key in (("R1", "read1_after_filtering"), ("R2", "read2_after_filtering"))
+                if key in report
+            },
         }
     except json.JSONDecodeError as error:
         raise VarnodeError(f"{path}: not valid JSON (line {error.lineno}: {error.msg})") from None
@@ -98,19 +104,26 @@ def parse_samtools_stats(path: Path) -> dict[str, Any]:
         raise VarnodeError(f"{path}: not samtools stats output (no 'SN raw total sequences')")
     insert_sizes = [
         (
-            _integer(fields[0], path, f"line {number} (IS size)"),
-            _integer(fields[1], path, f"line {number} (IS pairs)"),
+            parse_integer(fields[0], path, f"line {number} (IS size)"),
+            parse_integer(fields[1], path, f"line {number} (IS pairs)"),
         )
         for number, fields in _tab_records(text, "IS")
     ]
     return {"summary": summary, "insert_sizes": insert_sizes}
 
 
-FLAGSTAT_LINE = re.compile(r"^(\d+) \+ (\d+) (.+?)(?: \(.*\))?$")
+FLAGSTAT_LINE = re.compile(r"^(\d+) \+ (\d+) (.+)$")
+# The trailing parenthesis flagstat adds to a category that is not part of its name:
+# percentages ("(99.96% : N/A)", "(N/A : N/A)") and the total's legend. Qualifiers such
+# as "(mapQ>=5)" are part of the name and stay.
+FLAGSTAT_ANNOTATION = re.compile(
+    r" \((?:[\d.]+%|N/A) : (?:[\d.]+%|N/A)\)$| \(QC-passed reads \+ QC-failed reads\)$"
+)
 
 
 def parse_flagstat(path: Path) -> list[dict[str, Any]]:
-    """`samtools flagstat` (default text format): one row per category."""
+    """`samtools flagstat` (default text format): one row per category, its name with
+    its qualifier (e.g. "with mate mapped to a different chr (mapQ>=5)")."""
     rows = []
     for number, line in enumerate(_read_text(path).splitlines(), start=1):
         if not line.strip():
@@ -119,6 +132,7 @@ def parse_flagstat(path: Path) -> list[dict[str, Any]]:
         if not match:
             raise VarnodeError(f"{path}: line {number}: not a flagstat line: {line!r}")
         passed, failed, category = match.groups()
+        category = FLAGSTAT_ANNOTATION.sub("", category)
         rows.append({"category": category, "qc_passed": int(passed), "qc_failed": int(failed)})
     if not rows:
         raise VarnodeError(f"{path}: empty flagstat output")
@@ -132,7 +146,7 @@ def parse_markdup(path: Path) -> dict[str, int]:
         name, sep, value = line.partition(":")
         if not sep or name == "COMMAND":
             continue
-        counters[name.strip()] = _integer(value.strip(), path, f"line {number} ({name})")
+        counters[name.strip()] = parse_integer(value.strip(), path, f"line {number} ({name})")
     for required in ("EXAMINED", "DUPLICATE PRIMARY TOTAL"):
         if required not in counters:
             raise VarnodeError(f"{path}: not samtools markdup statistics (no {required!r})")
@@ -162,7 +176,7 @@ def parse_mosdepth_dist(path: Path) -> list[tuple[int, float]]:
         if fields[0] == "total":
             points.append(
                 (
-                    _integer(fields[1], path, f"line {number} (depth)"),
+                    parse_integer(fields[1], path, f"line {number} (depth)"),
                     _number(fields[2], path, f"line {number} (fraction)"),
                 )
             )
@@ -171,22 +185,36 @@ def parse_mosdepth_dist(path: Path) -> list[tuple[int, float]]:
     return sorted(points)
 
 
+STATS_COMMAND = "# The command line was:"
+PASS_FILTER = re.compile(r"(?:^|\s)(?:-f|--apply-filters)[ =]?['\"]?PASS['\"]?(?:\s|$)")
+
+
+def counted_records(text: str) -> str:
+    """Which records a `bcftools stats` output counts, from the command line it records:
+    "PASS" (run with -f PASS) or "all"."""
+    command = next(
+        (line for line in text.splitlines() if line.startswith(STATS_COMMAND)), ""
+    ).removeprefix(STATS_COMMAND)
+    return "PASS" if PASS_FILTER.search(command) else "all"
+
+
 def parse_bcftools_stats(path: Path) -> dict[str, Any]:
-    """`bcftools stats` of a single VCF: SN counts and the first TSTV row."""
+    """`bcftools stats` of a single VCF: SN counts, the first TSTV row, and which records
+    were counted (`counted`: "PASS" or "all")."""
     text = _read_text(path)
     summary: dict[str, int] = {}
     for number, fields in _tab_records(text, "SN"):
         if len(fields) < 3:
             raise VarnodeError(f"{path}: line {number}: SN line with too few fields")
         name = fields[1].removeprefix("number of ").rstrip(":")
-        summary[name] = _integer(fields[2], path, f"line {number} ({name})")
+        summary[name] = parse_integer(fields[2], path, f"line {number} ({name})")
     if "records" not in summary:
         raise VarnodeError(f"{path}: not bcftools stats output (no 'number of records')")
     tstv = _tab_records(text, "TSTV")
     if tstv:
         number, fields = tstv[0]
-        ts = _integer(fields[1], path, f"line {number} (ts)")
-        tv = _integer(fields[2], path, f"line {number} (tv)")
+        ts = parse_integer(fields[1], path, f"line {number} (ts)")
+        tv = parse_integer(fields[2], path, f"line {number} (tv)")
     else:
         ts = tv = 0
     return {
@@ -199,6 +227,7 @@ def parse_bcftools_stats(path: Path) -> dict[str, Any]:
         "ts": ts,
         "tv": tv,
         "ts_tv": round(ts / tv, 3) if tv else None,
+        "counted": counted_records(text),
     }
 
 
@@ -249,6 +278,26 @@ def read_tsv(path: Path) -> list[dict[str, str]]:
             )
         rows.append(dict(zip(header, fields, strict=True)))
     return rows
+
+
+def data_lines(path: Path) -> Iterator[str]:
+    """Lines of a large header-first TSV one at a time (no copy of the whole file in
+    memory): '##' metadata and blank lines skipped, the header's leading '#' dropped."""
+    if not path.is_file():
+        raise VarnodeError(f"{path}: file not found")
+    try:
+        with path.open(encoding="utf-8-sig") as handle:
+            header_seen = False
+            for line in handle:
+                line = line.rstrip("\n").rstrip("\r")
+                if not line.strip() or (not header_seen and line.startswith("##")):
+                    continue
+                if not header_seen:
+                    header_seen = True
+                    line = line.lstrip("#")
+                yield line
+    except (OSError, UnicodeDecodeError) as error:
+        raise VarnodeError(f"{path}: cannot read ({error})") from error
 
 
 def read_json(path: Path) -> Any:

@@ -64,7 +64,9 @@ CLEANERS = {"fastp": fastp_without_stamps, "multiqc": multiqc_without_stamps}
 def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("tool", choices=sorted(CLEANERS), help="tool that wrote the report")
     parser.add_argument("input", type=Path, help="the tool's HTML report")
-    parser.add_argument("output", type=Path, help="the same report without its stamps")
+    parser.add_argument(
+        "-o", "--output", type=Path, required=True, help="the same report without its stamps"
+    )
 
 
 def run(args: argparse.Namespace) -> int:

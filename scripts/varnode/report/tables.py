@@ -8,14 +8,16 @@ absent or broken file costs one section, never the page.
 
 from __future__ import annotations
 
-import statistics
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
+from varnode.cohort.sample_qc import robust_z
 from varnode.errors import VarnodeError
-from varnode.report import parsers
+from varnode.report import display, parsers
 
 QC_STATUSES = ("pass", "warn", "fail")
 # Each input file's role -> the placeholders of its path pattern.
@@ -35,9 +37,12 @@ SOURCE_ROLES = {
     "sample_qc_outlier_test": set(),
     "relatedness": set(),
     "cohort_vcf": set(),
+    # deliverables the index links to (not read)
+    "alignments": {"sample"},
+    "calls": {"sample", "caller"},
+    "annotated_vcf": {"sample", "caller"},
+    "variant_table": {"sample", "caller"},
 }
-# Scale that makes the median absolute deviation estimate a normal standard deviation.
-MAD_TO_SD = 1.4826
 
 
 @dataclass
@@ -85,16 +90,28 @@ class SampleReport:
     metrics: dict[str, Any] = field(default_factory=dict)
     qc_status: str = "fail"
     qc_reasons: list[str] = field(default_factory=list)
+    # HPO terms of the sheet: none means prioritisation was not requested
+    hpo_terms: list[str] = field(default_factory=list)
 
 
 def read_units(sample_sheet: Path) -> dict[str, list[str]]:
     """Sample -> its unit names, in sheet order (only the sample and unit columns are read)."""
-    units: dict[str, list[str]] = {}
+    return {sample: units for sample, (units, _) in read_sheet(sample_sheet).items()}
+
+
+def read_sheet(sample_sheet: Path) -> dict[str, tuple[list[str], list[str]]]:
+    """Sample -> (its unit names in sheet order, its HPO terms). Only the sample, unit and
+    (optional) hpo columns are read; HPO terms are `;`-separated, as the sheet gives them."""
+    samples: dict[str, tuple[list[str], list[str]]] = {}
     for number, row in enumerate(parsers.read_tsv(sample_sheet), start=2):
         if not row.get("sample") or not row.get("unit"):
             raise VarnodeError(f"{sample_sheet}: line {number}: empty sample or unit")
-        units.setdefault(row["sample"], []).append(row["unit"])
-    return units
+        units, terms = samples.setdefault(row["sample"], ([], []))
+        units.append(row["unit"])
+        for term in (row.get("hpo") or "").split(";"):
+            if term.strip() and term.strip() not in terms:
+                terms.append(term.strip())
+    return samples
 
 
 def check_sources(sources: dict[str, str]) -> dict[str, str]:
@@ -226,7 +243,8 @@ def breadth_at(points: list[tuple[int, float]], depth: int) -> float:
 def qc_status(
     metrics: dict[str, Any], thresholds: dict[str, dict[str, float]]
 ) -> tuple[str, list[str]]:
-    """Worst status over the thresholded metrics, and a reason for each non-pass."""
+    """Worst status over the thresholded metrics, and a reason for each non-pass, led by
+    its verdict: "fail: ..." or "warn: ...", fails first."""
     status, reasons = "pass", []
     for metric, limits in thresholds.items():
         if metric not in metrics:
@@ -236,44 +254,65 @@ def qc_status(
             )
         value = metrics[metric]
         if value is None:
-            verdict, reason = "fail", f"{metric} not available"
+            verdict, reason = "fail", f"{metric} not available (input missing)"
         else:
             verdict, reason = _judge(metric, value, limits)
         if verdict != "pass":
-            reasons.append(reason)
+            reasons.append(f"{verdict}: {reason}")
             if QC_STATUSES.index(verdict) > QC_STATUSES.index(status):
                 status = verdict
+    reasons.sort(key=lambda reason: not reason.startswith("fail"))
     return status, reasons
 
 
 def _judge(metric: str, value: float, limits: dict[str, float]) -> tuple[str, str]:
+    """(verdict, "metric value < limit" with the metric's readable label and unit)."""
+    shown = display.metric_text(metric, value)
     for level in ("fail", "warn"):
-        below = limits.get(f"{level}_below")
-        if below is not None and value < below:
-            return level, f"{metric} {value:g} < {below:g}"
-        above = limits.get(f"{level}_above")
-        if above is not None and value > above:
-            return level, f"{metric} {value:g} > {above:g}"
+        for side, sign in (("below", "<"), ("above", ">")):
+            limit = limits.get(f"{level}_{side}")
+            if limit is not None and (value < limit if side == "below" else value > limit):
+                limit_text = display.display(metric, limit) or f"{limit:g}"
+                return level, f"{shown} {sign} {limit_text} ({metric})"
     return "pass", ""
 
 
-def outliers(rows: list[dict[str, Any]], key: str, mad_limit: float) -> set[tuple[str, str]]:
-    """(row key, column) of numeric cells more than `mad_limit` robust SDs from the column
-    median. Columns whose MAD is 0 flag nothing (no spread to measure against)."""
+@dataclass(frozen=True)
+class OutlierRule:
+    """The cohort sample-QC outlier rule (config cohort.qc), used for every table of the
+    cohort page: more than `mads` robust SDs (1.4826 x MAD) from the median, tested only
+    in cohorts of at least `min_samples`."""
+
+    mads: float
+    min_samples: int
+
+    def describe(self, samples: int) -> str:
+        if samples < self.min_samples:
+            return (
+                f"Outliers are not marked: {samples} samples, the robust outlier test needs "
+                f"{self.min_samples} (config cohort.qc.min_samples_for_outliers)."
+            )
+        return (
+            f"Highlighted cells are outliers: more than {self.mads:g} robust standard deviations"
+            " (1.4826 x median absolute deviation) from the cohort median of their column"
+            " (config cohort.qc)."
+        )
+
+
+def outliers(rows: list[dict[str, Any]], key: str, rule: OutlierRule) -> set[tuple[str, str]]:
+    """(row key, column) of numeric cells that the rule calls outliers; nothing in a
+    cohort smaller than its minimum, or in a column without spread."""
+    if len(rows) < rule.min_samples:
+        return set()
     flagged = set()
     columns = {column for row in rows for column in row if column != key}
     for column in sorted(columns):
-        values = {row[key]: _as_number(row.get(column)) for row in rows}
-        numbers = [value for value in values.values() if value is not None]
-        if len(numbers) < 3:
+        values = np.array([_as_number(row.get(column)) for row in rows], dtype=float)
+        if np.isnan(values).all():
             continue
-        median = statistics.median(numbers)
-        spread = MAD_TO_SD * statistics.median(abs(value - median) for value in numbers)
-        if spread == 0:
-            continue
-        for name, value in values.items():
-            if value is not None and abs(value - median) > mad_limit * spread:
-                flagged.add((name, column))
+        for row, z in zip(rows, robust_z(values), strict=True):
+            if abs(z) > rule.mads:
+                flagged.add((row[key], column))
     return flagged
 
 
@@ -287,33 +326,63 @@ def _as_number(value: Any) -> float | None:
     return None if number != number else number  # NaN is a missing value
 
 
-MISSING_TEXT = ("", "NA", ".", "nan")
-RELATEDNESS_COLUMNS = ("kinship", "relatedness", "phi", "pi_hat", "ibd")
+RELATED_DEGREES = ("duplicate", "first-degree", "second-degree", "third-degree")
+# Pairs listed by name on the cohort page: related ones always, insufficient_data ones
+# only while they are this few (in a large cohort they are a count, not a list).
+LISTED_INSUFFICIENT = 50
 
 
-def relatedness_matrix(rows: list[dict[str, str]], path: Path) -> dict[str, Any]:
-    """Pairwise rows (first two columns name the samples) -> a symmetric matrix of the
-    relatedness column (the first whose name contains kinship/relatedness/phi/pi_hat/ibd,
-    else the first numeric one)."""
-    if not rows:
-        raise VarnodeError(f"{path}: no sample pairs")
-    columns = list(rows[0])
-    if len(columns) < 3:
-        raise VarnodeError(f"{path}: expected two sample columns and a relatedness column")
-    candidates = [c for c in columns[2:] if any(k in c.lower() for k in RELATEDNESS_COLUMNS)]
-    numeric = [
-        c
-        for c in columns[2:]
-        if all(_as_number(row[c]) is not None or row[c] in MISSING_TEXT for row in rows)
-        and any(_as_number(row[c]) is not None for row in rows)
-    ]
-    value_column = next((c for c in candidates if c in numeric), numeric[0] if numeric else None)
-    if value_column is None:
-        raise VarnodeError(f"{path}: no numeric relatedness column among {columns[2:]}")
-    first, second = columns[:2]
-    samples = list(dict.fromkeys([row[first] for row in rows] + [row[second] for row in rows]))
-    matrix: list[list[float | None]] = [[None] * len(samples) for _ in samples]
-    for row in rows:
-        i, j = samples.index(row[first]), samples.index(row[second])
-        matrix[i][j] = matrix[j][i] = _as_number(row[value_column])
-    return {"samples": samples, "column": value_column, "matrix": matrix}
+def relatedness_summary(path: Path) -> dict[str, Any]:
+    """The cohort's pairwise relatedness (varnode relatedness) for the page, read in one
+    pass without keeping every pair: counts per flag, the related pairs, kinship and
+    informative sites of every pair (numpy arrays, for the plots), and the pairs whose
+    estimate rests on too few sites (`insufficient_data`: no kinship shown for them)."""
+    text_lines = parsers.data_lines(path)
+    header = next(text_lines, None)
+    required = ("sample_a", "sample_b", "kinship", "n_sites", "flag")
+    if header is None:
+        raise VarnodeError(f"{path}: empty (expected a header line)")
+    columns = header.split("\t")
+    missing = [column for column in required if column not in columns]
+    if missing:
+        raise VarnodeError(f"{path}: not a relatedness table (no column {', '.join(missing)})")
+    where = {column: columns.index(column) for column in required}
+    counts: dict[str, int] = {}
+    related, insufficient = [], []
+    kinship, sites, enough = [], [], []
+    for number, line in enumerate(text_lines, start=2):
+        fields = line.split("\t")
+        if len(fields) != len(columns):
+            raise VarnodeError(
+                f"{path}: line {number}: {len(fields)} fields, header has {len(columns)}"
+            )
+        flag = fields[where["flag"]]
+        counts[flag] = counts.get(flag, 0) + 1
+        value = _as_number(fields[where["kinship"]])
+        n_sites = parsers.parse_integer(fields[where["n_sites"]], path, f"line {number} (n_sites)")
+        pair = {
+            "sample_a": fields[where["sample_a"]],
+            "sample_b": fields[where["sample_b"]],
+            "kinship": None if flag == "insufficient_data" else value,
+            "n_sites": n_sites,
+            "flag": flag,
+        }
+        kinship.append(np.nan if value is None else value)
+        sites.append(n_sites)
+        enough.append(flag != "insufficient_data")
+        if flag in RELATED_DEGREES:
+            related.append(pair)
+        elif flag == "insufficient_data" and len(insufficient) < LISTED_INSUFFICIENT:
+            insufficient.append(pair)
+    related.sort(key=lambda pair: -(pair["kinship"] or 0))
+    order = [*RELATED_DEGREES, "unrelated", "unknown", "insufficient_data"]
+    listed = counts.get("insufficient_data", 0) <= LISTED_INSUFFICIENT
+    return {
+        "counts": sorted(counts.items(), key=lambda item: [*order, item[0]].index(item[0])),
+        "pairs": len(kinship),
+        "related": related,
+        "insufficient": insufficient if listed else [],
+        "kinship": np.array(kinship, dtype=float),
+        "n_sites": np.array(sites, dtype=np.int64),
+        "enough_sites": np.array(enough, dtype=bool),
+    }

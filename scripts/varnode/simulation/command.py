@@ -43,7 +43,14 @@ SHEET_HEADER = ("sample", "unit", "platform", "fq1", "fq2", "sex", "hpo")
 
 
 def configure(parser) -> None:
-    parser.add_argument("--outdir", required=True, help="folder to write the dataset into")
+    parser.add_argument(
+        "-o",
+        "--output",
+        "--outdir",
+        dest="outdir",
+        required=True,
+        help="folder to write the dataset into",
+    )
     parser.add_argument("--seed", type=int, default=1, help="random seed (default 1)")
     parser.add_argument(
         "--reference", help="FASTA to plant variants into (default: a seeded random genome)"
