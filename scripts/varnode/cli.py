@@ -84,6 +84,10 @@ GROUPS: dict[str, dict[str, tuple[str, str]]] = {
             "varnode.cohort.allele_counts",
             "cohort VCF with AC/AN/AF/AC_Hom/AC_Het/AC_Hemi",
         ),
+        "merge-gvcfs": (
+            "varnode.cohort.gvcf_merge",
+            "one cohort shard from per-sample gVCFs, tiered",
+        ),
         "sample-qc": (
             "varnode.cohort.sample_qc",
             "per-sample QC of a cohort VCF: call rate, Ti/Tv, sex",

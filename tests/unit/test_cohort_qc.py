@@ -11,6 +11,7 @@ from tests.unit.cohort_vcfs import write_vcf
 from varnode.cli import main
 from varnode.cohort.sample_qc import QcThresholds, SexRules, infer_sex, robust_z, sample_qc
 from varnode.common.config import config_default
+from varnode.errors import VarnodeError
 
 CONTIGS = {"chr1": 5_000_000, "chrX": 156_040_895, "chrY": 57_227_415}
 SEX = config_default("cohort", "sex")
@@ -154,3 +155,53 @@ def test_one_sample_cohort_is_checked_and_outlier_test_skipped_with_a_reason(
     (row,) = report["samples"]
     assert row["call_rate"] == 1.0 and row["n_snv"] == 2
     assert report["outlier_test"] == "skipped: 1 samples, robust outlier test needs 10"
+
+
+def write_summary(folder: Path, sample: str, means: dict[str, float]) -> str:
+    """A mosdepth summary with whole-contig and --by region rows, as measure_depth writes."""
+    lines = ["chrom\tlength\tbases\tmean\tmin\tmax"]
+    for contig, mean in means.items():
+        length = CONTIGS.get(contig, 16_569)
+        bases = int(length * mean)
+        lines += [
+            f"{contig}\t{length}\t{bases}\t{mean}\t0\t90",
+            f"{contig}_region\t{length}\t{bases}\t{mean}\t0\t90",
+        ]
+    lines.append("total\t1\t1\t1\t0\t90")
+    path = folder / f"{sample}.mosdepth.summary.txt"
+    path.write_text("\n".join(lines) + "\n")
+    return str(path)
+
+
+def test_depth_for_sex_comes_from_the_mosdepth_summaries_when_given(tmp_path: Path) -> None:
+    """The cohort's FORMAT/DP says the male's X is as deep as the female's (as a merged
+    gVCF's block minima can); the mosdepth summaries, which count every base, decide."""
+    records = [("chr1", 1000 + i, "A", "G", ["0/1:30", "0/1:30"]) for i in range(30)]
+    records += [("chrX", 3_000_000 + i, "A", "G", ["0/1:30", "1:30"]) for i in range(30)]
+    vcf = write_vcf(tmp_path / "c.vcf", ["female", "male"], records, CONTIGS)
+    summaries = [
+        write_summary(tmp_path, "female", {"chr1": 30, "chrX": 30, "chrY": 0.1, "chrM": 900}),
+        write_summary(tmp_path, "male", {"chr1": 30, "chrX": 15, "chrY": 14}),
+    ]
+    sexes = {"female": "F", "male": "M"}
+    from_dp = by_sample(sample_qc(str(vcf), sexes, RULES, THRESHOLDS, CHUNK))
+    assert from_dp["male"]["x_depth_ratio"] == pytest.approx(1.0)
+    report = sample_qc(str(vcf), sexes, RULES, THRESHOLDS, CHUNK, depth_summaries=summaries)
+    rows = by_sample(report)
+    assert report["depth_source"] == "mosdepth summaries"
+    assert rows["male"]["x_depth_ratio"] == pytest.approx(0.5, abs=0.01)
+    assert rows["male"]["y_depth_ratio"] == pytest.approx(14 / 30, abs=0.01)
+    assert rows["female"]["x_depth_ratio"] == pytest.approx(1.0, abs=0.01)
+    assert rows["female"]["mean_depth_autosomes"] == pytest.approx(30, abs=0.01)  # no chrM
+    assert (rows["male"]["inferred_sex"], rows["female"]["inferred_sex"]) == ("male", "female")
+
+
+def test_depth_summaries_must_cover_the_cohort_and_be_mosdepth_files(tmp_path: Path) -> None:
+    vcf = write_vcf(tmp_path / "c.vcf", ["a", "b"], [("chr1", 100, "A", "G", ["0/1", "0/1"])])
+    only_a = [write_summary(tmp_path, "a", {"chr1": 30})]
+    with pytest.raises(VarnodeError, match="cohort holds"):
+        sample_qc(str(vcf), {}, RULES, THRESHOLDS, CHUNK, depth_summaries=only_a)
+    bad = tmp_path / "b.mosdepth.summary.txt"
+    bad.write_text("not a summary\n")
+    with pytest.raises(VarnodeError, match="not a mosdepth summary"):
+        sample_qc(str(vcf), {}, RULES, THRESHOLDS, CHUNK, depth_summaries=[*only_a, str(bad)])

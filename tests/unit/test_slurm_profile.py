@@ -44,8 +44,8 @@ def test_sample_shards_join_their_chain_and_cohort_shards_stay_apart() -> None:
     assert callers, "no per-shard calling rules found"
     groups = profile()["groups"]
     assert {groups.get(rule) for rule in callers} == {groups["gather_shards"]}
-    assert "genotype_cohort_shard" in workflow_rules()
-    assert "genotype_cohort_shard" not in groups
+    assert "merge_cohort_shard" in workflow_rules()
+    assert "merge_cohort_shard" not in groups
 
 
 def test_profile_runs_on_slurm_with_retries() -> None:

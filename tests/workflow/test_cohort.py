@@ -31,13 +31,14 @@ PER_SAMPLE_RULES = {
     "check_reads",
     "trim_reads",
     "align_reads",
-    "merge_units",
     "mark_duplicates",
-    "index_alignments",
+    "measure_depth",
+    "call_variants_bcftools",
+    "gather_bcftools_shards",
 }
 COHORT_RULES = {
     "list_cohort_members",
-    "genotype_cohort_shard",
+    "merge_cohort_shard",
     "gather_cohort",
     "count_cohort_alleles",
     "annotate_cohort",
@@ -52,6 +53,7 @@ class CohortHistory:
     three_samples: Path  # results/cohort as it was with all three samples
     phenotype_plan: list[tuple[str, str]]  # planned after an HPO edit of the sheet
     added_plan: list[tuple[str, str]]  # (rule, wildcards) planned after adding testT
+    added_inputs: list[str]  # every input file of the jobs planned after adding testT
     removed_plan: list[tuple[str, str]]
     kept_bams_untouched: bool
     samples_after_removal: list[str]
@@ -68,7 +70,8 @@ def write_sheet(workdir: Path, full_sheet: str, samples: set[str], hpo: str = ""
     (workdir / "config" / "samples.tsv").write_text(header + "".join(chosen))
 
 
-def planned_jobs(workdir: Path) -> list[tuple[str, str]]:
+def planned_jobs(workdir: Path, inputs: list[str] | None = None) -> list[tuple[str, str]]:
+    """(rule, wildcards) of each job Snakemake plans; `inputs` collects their input files."""
     result = snakemake(workdir, "--dry-run", *COHORT_TARGETS)
     text = result.stdout + result.stderr
     jobs = []
@@ -77,6 +80,9 @@ def planned_jobs(workdir: Path) -> list[tuple[str, str]]:
         if match:
             wildcards = re.search(r"^\s+wildcards: (.*)$", block, re.M)
             jobs.append((match.group(1), wildcards.group(1) if wildcards else ""))
+            listed = re.search(r"^\s+input: (.*)$", block, re.M)
+            if inputs is not None and listed:
+                inputs += listed.group(1).split(", ")
     return jobs
 
 
@@ -93,7 +99,8 @@ def history(make_workdir, tmp_path_factory) -> CohortHistory:
     phenotype_plan = planned_jobs(workdir)
 
     write_sheet(workdir, full_sheet, {"NA12878", "testN", "testT"})
-    added_plan = planned_jobs(workdir)
+    added_inputs: list[str] = []
+    added_plan = planned_jobs(workdir, added_inputs)
     snakemake(workdir, "--cores", "2", *COHORT_TARGETS)
     kept = [bam.stat().st_mtime_ns for bam in bams] == mtimes
     three = tmp_path_factory.mktemp("three_samples") / "cohort"
@@ -104,7 +111,9 @@ def history(make_workdir, tmp_path_factory) -> CohortHistory:
     snakemake(workdir, "--cores", "2", *COHORT_TARGETS)
     with pysam.VariantFile(str(workdir / "results" / "cohort" / "cohort.vcf.gz")) as vcf:
         remaining = list(vcf.header.samples)
-    return CohortHistory(three, phenotype_plan, added_plan, removed_plan, kept, remaining)
+    return CohortHistory(
+        three, phenotype_plan, added_plan, added_inputs, removed_plan, kept, remaining
+    )
 
 
 def test_cohort_vcf_holds_all_samples_and_is_indexed(history: CohortHistory) -> None:
@@ -203,6 +212,14 @@ def test_adding_a_sample_reruns_only_its_own_jobs_and_the_cohort(history) -> Non
     assert rules >= COHORT_RULES
     assert rules <= PER_SAMPLE_RULES | COHORT_RULES
     assert history.kept_bams_untouched
+
+
+def test_adding_a_sample_reads_no_other_sample_alignment(history) -> None:
+    """The cohort is merged from gVCFs: the plan reads testT's alignment, nobody else's."""
+    alignments = {path for path in history.added_inputs if path.startswith("results/aligned/")}
+    assert "results/aligned/testT.bam" in alignments
+    assert not [path for path in alignments if "NA12878" in path or "testN" in path]
+    assert "results/gvcf/NA12878.g.vcf.gz" in history.added_inputs
 
 
 def test_a_sheet_edit_that_keeps_the_members_reruns_nothing_of_the_cohort(history) -> None:

@@ -41,8 +41,8 @@ pytestmark = pytest.mark.workflow
 STAGES = [
     ("alignment", "align_reads", ["align_reads"]),
     ("per-shard calling", "call_variants_bcftools", ["call_variants_bcftools"]),
-    ("gather", "gather_shards", ["gather_shards"]),
-    ("cohort shards", "genotype_cohort_shard", ["genotype_cohort_shard"]),
+    ("gather", "gather_bcftools_shards", ["gather_bcftools_shards"]),
+    ("cohort shards", "merge_cohort_shard", ["merge_cohort_shard"]),
     ("cohort statistics", "check_sample_qc", ["check_sample_qc", "estimate_relatedness"]),
     ("report", "report_html", []),
 ]

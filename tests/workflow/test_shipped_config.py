@@ -68,7 +68,7 @@ def test_shipped_config_plans_a_grch38_genome_in_few_jobs_per_sample(tmp_path: P
 
     shards = jobs[1]["call_variants_bcftools"]
     assert shards == shipped["calling"]["scatter"]
-    assert jobs[1]["genotype_cohort_shard"] == shipped["cohort"]["scatter"]
+    assert jobs[1]["merge_cohort_shard"] == shipped["cohort"]["scatter"]
     per_sample = jobs[2]["total"] - jobs[1]["total"]
     assert 10 < per_sample <= MAX_JOBS_PER_SAMPLE, (per_sample, jobs[2])
 

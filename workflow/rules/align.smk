@@ -43,36 +43,16 @@ rule align_reads:
         " >> {log:q} 2>&1"
 
 
-rule merge_units:
-    input:
-        unit_bams,
-    output:
-        temp("results/aligned/merged/{sample}.bam"),
-    log:
-        "logs/merge_units/{sample}.log",
-    benchmark:
-        "benchmarks/merge_units/{sample}.tsv"
-    conda:
-        "../../envs/samtools.yaml"
-    threads: 2
-    resources:
-        mem_mb=1000,
-        runtime=lambda wc, attempt: 60 * attempt,
-    params:
-        partial=partial_outputs,
-    shell:
-        "samtools merge --no-PG -f -@ {threads} -o {params.partial:q} {input:q} 2> {log:q}"
-        " && python -m varnode publish --threads {threads} --log {log:q} {output:q}"
-        " >> {log:q} 2>&1"
-
-
+# One samtools pipeline per sample: its units merged (already coordinate-sorted), streamed
+# into markdup, then indexed; no intermediate BAM and one job instead of three.
 rule mark_duplicates:
     input:
-        bam="results/aligned/merged/{sample}.bam",
+        units=unit_bams,
         ref=GENOME,
         fai=f"{GENOME}.fai",
     output:
         aln=f"results/aligned/{{sample}}.{ALIGNMENT_EXT}",
+        idx=f"results/aligned/{{sample}}.{ALIGNMENT_EXT}.{ALIGNMENT_INDEX_EXT}",
         stats="results/qc/markdup/{sample}.markdup.txt",
     log:
         "logs/mark_duplicates/{sample}.log",
@@ -87,34 +67,14 @@ rule mark_duplicates:
     params:
         fmt=ALIGNMENT_EXT.upper(),
         extra=config["params"]["markdup"],
-        tmp="results/aligned/merged/{sample}.markdup",
+        tmp="results/aligned/.partial.{sample}.markdup",
         partial=partial_outputs,
     shell:
-        "samtools markdup --no-PG -@ {threads} {params.extra} -f {params.partial.stats:q}"
-        " -T {params.tmp:q} --reference {input.ref:q} -O {params.fmt:q} {input.bam:q}"
-        " {params.partial.aln:q} 2> {log:q}"
+        "(samtools merge --no-PG -u -o - {input.units:q}"
+        " | samtools markdup --no-PG -@ {threads} {params.extra} -f {params.partial.stats:q}"
+        " -T {params.tmp:q} --reference {input.ref:q} -O {params.fmt:q} -"
+        " {params.partial.aln:q}"
+        " && samtools index -@ {threads} {params.partial.aln:q} {params.partial.idx:q}) 2> {log:q}"
         " && python -m varnode publish --threads {threads} --log {log:q}"
         " --reference {input.ref:q} {output:q}"
         " >> {log:q} 2>&1"
-
-
-rule index_alignments:
-    input:
-        f"results/aligned/{{sample}}.{ALIGNMENT_EXT}",
-    output:
-        f"results/aligned/{{sample}}.{ALIGNMENT_EXT}.{ALIGNMENT_INDEX_EXT}",
-    log:
-        "logs/index_alignments/{sample}.log",
-    benchmark:
-        "benchmarks/index_alignments/{sample}.tsv"
-    conda:
-        "../../envs/samtools.yaml"
-    threads: 1
-    resources:
-        mem_mb=500,
-        runtime=30,
-    params:
-        partial=partial_outputs,
-    shell:
-        "samtools index {input:q} {params.partial:q} 2> {log:q}"
-        " && python -m varnode publish --log {log:q} {output:q} >> {log:q} 2>&1"

@@ -12,6 +12,22 @@ CALLER_VERSION_COMMANDS = {
     "gatk": "gatk --version",
 }
 
+# bcftools writes its shards as gVCFs (see call_variants_bcftools).
+BCFTOOLS_GVCF_SHARDS = expand(
+    "results/calls/shards/{{sample}}/bcftools/{shard}.g.vcf.gz",
+    shard=SHARDS["calling"],
+)
+# Each sample's gVCF (bcftools): the cohort is merged from these, so a sample added later
+# is called once and never re-read.
+GVCF = "results/gvcf/{sample}.g.vcf.gz"
+BCFTOOLS_CALLS = "results/calls/{sample}.bcftools.vcf.gz"
+# gVCF reference blocks are cut where the depth crosses this value and report their
+# minimum depth, so "block depth >= relatedness.min_depth" holds exactly when every site
+# of the block has that depth: the relatedness depth filter reads merged blocks as it
+# would read each site.
+GVCF_DEPTH_BANDS = str(config["cohort"]["relatedness"]["min_depth"])
+
+TARGETS += expand([GVCF, f"{GVCF}.tbi"], sample=SHEET.samples)
 TARGETS += expand(
     "results/calls/{sample}.{caller}.vcf.gz{index}",
     sample=SHEET.samples,
@@ -20,6 +36,9 @@ TARGETS += expand(
 )
 
 
+# bcftools writes each shard as a gVCF: the variant calls (the same records as
+# `call --variants-only`) plus reference blocks. gather_bcftools_shards keeps it whole as
+# the sample's gVCF, the cohort's input, and takes the calls from it.
 rule call_variants_bcftools:
     input:
         aln=ALIGNMENT,
@@ -28,7 +47,7 @@ rule call_variants_bcftools:
         fai=f"{GENOME}.fai",
         regions=CALLING_BED,
     output:
-        temp("results/calls/shards/{sample}/bcftools/{shard}.vcf.gz"),
+        temp("results/calls/shards/{sample}/bcftools/{shard}.g.vcf.gz"),
     log:
         "logs/call_variants_bcftools/{sample}.{shard}.log",
     benchmark:
@@ -42,12 +61,14 @@ rule call_variants_bcftools:
     params:
         mpileup=config["params"]["bcftools_mpileup"],
         call=config["params"]["bcftools_call"],
+        ploidy=sample_ploidy_option,
+        bands=GVCF_DEPTH_BANDS,
         partial=partial_outputs,
     shell:
         "(bcftools mpileup --no-version {params.mpileup} -a FORMAT/AD,FORMAT/DP,FORMAT/SP"
         " -f {input.ref:q} -R {input.regions:q} -Ou {input.aln:q}"
-        " | bcftools call --no-version {params.call} --variants-only -a GQ -Oz"
-        " -o {params.partial:q})"
+        " | bcftools call --no-version {params.call} {params.ploidy} --gvcf {params.bands:q}"
+        " -a GQ -Oz -o {params.partial:q})"
         " 2> {log:q} && python -m varnode publish --log {log:q} {output:q} >> {log:q} 2>&1"
 
 
@@ -134,11 +155,16 @@ rule call_variants_gatk:
         " && python -m varnode publish {output:q} >> {log:q} 2>&1"
 
 
+# Gathering normalises too (one bcftools pipe, one job): the shards are concatenated,
+# multiallelic records split and indels left-aligned against the reference, and the
+# assembly named on the contig lines (varnode set-assembly).
 rule gather_shards:
     input:
-        SHARD_VCFS,
+        shards=SHARD_VCFS,
+        ref=GENOME,
     output:
-        temp("results/calls/gathered/{sample}.{caller}.bcf"),
+        vcf="results/calls/{sample}.{caller}.vcf.gz",
+        tbi="results/calls/{sample}.{caller}.vcf.gz.tbi",
     log:
         "logs/gather_shards/{sample}.{caller}.log",
     benchmark:
@@ -150,23 +176,38 @@ rule gather_shards:
         mem_mb=1000,
         runtime=lambda wc, attempt: 60 * attempt,
     params:
+        assembly=config["reference"]["assembly"],
         partial=partial_outputs,
     shell:
-        "bcftools concat --no-version -Ob -o {params.partial:q} {input:q} 2> {log:q}"
+        "(bcftools concat --no-version -Ou {input.shards:q}"
+        " | bcftools norm --no-version --multiallelics -any --fasta-ref {input.ref:q} --check-ref w"
+        " -Oz -o {params.partial.vcf:q}"
+        " && python -m varnode set-assembly {params.partial.vcf:q} --assembly {params.assembly:q}"
+        " && bcftools index --tbi -o {params.partial.tbi:q} {params.partial.vcf:q}) 2> {log:q}"
         " && python -m varnode publish --log {log:q} {output:q} >> {log:q} 2>&1"
 
 
-rule normalize_variants:
+# One job per sample writes its gVCF (a final output, the cohort's input) and its bcftools
+# calls: the gVCF's records that are not reference blocks (ALT "."), normalised as above.
+rule gather_bcftools_shards:
     input:
-        vcf="results/calls/gathered/{sample}.{caller}.bcf",
+        shards=BCFTOOLS_GVCF_SHARDS,
         ref=GENOME,
     output:
-        vcf="results/calls/{sample}.{caller}.vcf.gz",
-        tbi="results/calls/{sample}.{caller}.vcf.gz.tbi",
+        gvcf=GVCF,
+        gvcf_tbi=f"{GVCF}.tbi",
+        # Without bcftools among the callers the gVCF is still the cohort's input, and
+        # its calls are a by-product removed after the job.
+        vcf=BCFTOOLS_CALLS if "bcftools" in CALLERS else temp(BCFTOOLS_CALLS),
+        tbi=(
+            f"{BCFTOOLS_CALLS}.tbi"
+            if "bcftools" in CALLERS
+            else temp(f"{BCFTOOLS_CALLS}.tbi")
+        ),
     log:
-        "logs/normalize_variants/{sample}.{caller}.log",
+        "logs/gather_bcftools_shards/{sample}.log",
     benchmark:
-        "benchmarks/normalize_variants/{sample}.{caller}.tsv"
+        "benchmarks/gather_bcftools_shards/{sample}.tsv"
     conda:
         "../../envs/bcftools.yaml"
     threads: 1
@@ -177,8 +218,14 @@ rule normalize_variants:
         assembly=config["reference"]["assembly"],
         partial=partial_outputs,
     shell:
-        "(bcftools norm --no-version --multiallelics -any --fasta-ref {input.ref:q} --check-ref w"
-        " -Oz -o {params.partial.vcf:q} {input.vcf:q}"
+        "(bcftools concat --no-version -Oz -o {params.partial.gvcf:q} {input.shards:q}"
+        " && bcftools index --tbi -o {params.partial.gvcf_tbi:q} {params.partial.gvcf:q}"
+        " && bcftools view --no-version --exclude 'ALT=\".\"' -Ou {params.partial.gvcf:q}"
+        " | bcftools norm --no-version --multiallelics -any --fasta-ref {input.ref:q} --check-ref w"
+        " -Oz -o {params.partial.vcf:q}"
         " && python -m varnode set-assembly {params.partial.vcf:q} --assembly {params.assembly:q}"
         " && bcftools index --tbi -o {params.partial.tbi:q} {params.partial.vcf:q}) 2> {log:q}"
         " && python -m varnode publish --log {log:q} {output:q} >> {log:q} 2>&1"
+
+
+ruleorder: gather_bcftools_shards > gather_shards

@@ -1,14 +1,12 @@
-# Cohort: all samples joint-called per region shard straight from their alignments
-# (bcftools mpileup | call), gathered and normalised, then allele counts, a sites-only
-# export, sample QC and relatedness. Joint calling from the BAMs was chosen over merging
-# per-sample gVCFs: on the shared data both give the same NA12878 accuracy against GIAB,
-# but the gVCF route reports the depth of a whole reference block, not of the site,
-# which sex inference and the relatedness depth filter rely on.
+# Cohort: each cohort shard merged from the samples' gVCFs (call.smk; their per-sample
+# calls kept, see varnode/cohort/gvcf_merge.py), gathered and normalised, then allele
+# counts, a sites-only export, sample QC and relatedness. A sample added to the sheet is
+# called on its own; the cohort jobs merge it in without reading any other alignment.
 from varnode.cohort.members import members_table
 
 COHORT = "results/cohort/cohort.vcf.gz"
 COHORT_MEMBERS = "results/cohort/members.tsv"
-# The joint calls, gathered and normalised: what counts, QC and relatedness all read.
+# The merged calls, gathered and normalised: what counts, QC and relatedness all read.
 COHORT_CALLS = "results/cohort/normalized.bcf"
 COHORT_SHARDS = expand("results/cohort/shards/{shard}.bcf", shard=SHARDS["cohort"])
 
@@ -54,10 +52,10 @@ rule list_cohort_members:
         " && python -m varnode publish --log {log:q} {output:q} >> {log:q} 2>&1"
 
 
-rule genotype_cohort_shard:
+rule merge_cohort_shard:
     input:
-        alns=expand(ALIGNMENT, sample=SHEET.samples),
-        idxs=expand(ALIGNMENT_INDEX, sample=SHEET.samples),
+        gvcfs=expand(GVCF, sample=SHEET.samples),
+        tbis=expand(f"{GVCF}.tbi", sample=SHEET.samples),
         ref=GENOME,
         fai=f"{GENOME}.fai",
         regions=COHORT_BED,
@@ -65,25 +63,21 @@ rule genotype_cohort_shard:
     output:
         temp("results/cohort/shards/{shard}.bcf"),
     log:
-        "logs/genotype_cohort_shard/{shard}.log",
+        "logs/merge_cohort_shard/{shard}.log",
     benchmark:
-        "benchmarks/genotype_cohort_shard/{shard}.tsv"
+        "benchmarks/merge_cohort_shard/{shard}.tsv"
     conda:
-        "../../envs/bcftools.yaml"
+        "../../envs/varnode.yaml"
     threads: 1
     resources:
-        mem_mb=lambda wc, attempt: 4000 * attempt,
-        runtime=lambda wc, attempt: 480 * attempt,
+        mem_mb=lambda wc, attempt: 2000 * attempt,
+        runtime=lambda wc, attempt: 240 * attempt,
     params:
-        mpileup=config["params"]["bcftools_mpileup"],
-        call=config["params"]["bcftools_call"],
-        ploidy=ploidy_option,
+        fan_in=COHORT_CFG["merge_fan_in"],
         partial=partial_outputs,
     shell:
-        "(bcftools mpileup --no-version {params.mpileup} -a FORMAT/AD,FORMAT/DP"
-        " -f {input.ref:q} -R {input.regions:q} -Ou {input.alns:q}"
-        " | bcftools call --no-version {params.call} {params.ploidy} --variants-only -a GQ"
-        " -Ob -o {params.partial:q}) 2> {log:q}"
+        "python -m varnode merge-gvcfs --ref {input.ref:q} --regions {input.regions:q}"
+        " --fan-in {params.fan_in:q} -o {params.partial:q} {input.gvcfs:q} > {log:q} 2>&1"
         " && python -m varnode publish --log {log:q} {output:q} >> {log:q} 2>&1"
 
 
@@ -202,11 +196,14 @@ rule extract_cohort_sites:
         " && python -m varnode publish --log {log:q} {output:q} >> {log:q} 2>&1"
 
 
-# QC and relatedness read the BCF: it parses several times faster than VCF text.
+# QC and relatedness read the BCF: it parses several times faster than VCF text. Depth
+# for sex inference comes from mosdepth (qc.smk), not from the merged gVCFs' block depths
+# (varnode/cohort/sample_qc.py).
 rule check_sample_qc:
     input:
         vcf=COHORT_CALLS,
         members=COHORT_MEMBERS,
+        depths=expand(MOSDEPTH_SUMMARY, sample=SHEET.samples),
     output:
         tsv="results/cohort/sample_qc.tsv",
         json="results/cohort/sample_qc.json",
@@ -232,7 +229,7 @@ rule check_sample_qc:
     shell:
         "python -m varnode sample-qc {input.vcf:q} --sexes {input.members:q}"
         " -o {params.partial.tsv:q} --json {params.partial.json:q}"
-        " --chunk-size {params.chunk:q}"
+        " --chunk-size {params.chunk:q} --depth-summaries {input.depths:q}"
         " --min-call-rate {params.qc[min_call_rate]:q}"
         " --outlier-mads {params.qc[outlier_mads]:q}"
         " --min-samples-for-outliers {params.qc[min_samples_for_outliers]:q}"

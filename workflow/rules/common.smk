@@ -8,6 +8,7 @@ import shutil
 from snakemake.iocontainers import Namedlist
 
 from varnode.annotate.resources import previous_step
+from varnode.cohort.members import SEX_CODES
 from varnode.common.publish import partial_path
 from varnode.inputs.sheet import names_pattern
 
@@ -138,9 +139,13 @@ def step_input(wildcards, steps, before=None):
     return {"vcf": vcf, "index": f"{vcf}.csi"}
 
 
-def ploidy_option(wildcards, input):
-    """Sex-aware ploidy for joint calling (config cohort.ploidy), from the member list."""
+def sample_ploidy_option(wildcards):
+    """Sex-aware ploidy (config cohort.ploidy) for one sample's calls and gVCF, from its
+    sheet sex as `varnode cohort-members` writes it. A param, not the member list: adding
+    a sample to the sheet must not rerun the others' calling."""
     ploidy = config["cohort"]["ploidy"]
     if not ploidy:
         return ""
-    return f"--ploidy {shlex.quote(ploidy)} {quoted_option('--samples-file', input.members)}"
+    sex = SEX_CODES[SHEET.units_of(wildcards.sample)[0].sex]
+    member = shlex.quote(f"{wildcards.sample}\t{sex}\n")
+    return f"--ploidy {shlex.quote(ploidy)} --samples-file <(printf %b {member})"

@@ -3,9 +3,9 @@ TARGETS += expand(
     kind=["stats", "flagstat", "idxstats"],
     sample=SHEET.samples,
 )
-TARGETS += expand(
-    "results/qc/mosdepth/{sample}.mosdepth.summary.txt", sample=SHEET.samples
-)
+# A sample's depth per contig (mosdepth): the report's, and sex inference's (cohort.smk).
+MOSDEPTH_SUMMARY = "results/qc/mosdepth/{sample}.mosdepth.summary.txt"
+TARGETS += expand(MOSDEPTH_SUMMARY, sample=SHEET.samples)
 TARGETS += [
     f"results/qc/fastp/{unit.sample}.{unit.unit}.fastp.html" for unit in SHEET.units
 ]
@@ -32,6 +32,8 @@ rule check_reads:
         "python -m varnode check-reads {input.r1:q} {input.r2:q} -o {output:q} > {log:q} 2>&1"
 
 
+# fastp stamps its HTML with the time; the kept report is the same without it
+# (`varnode unstamp-report`), so a rerun gives the same bytes.
 rule trim_reads:
     input:
         unpack(unit_fastqs),
@@ -40,7 +42,7 @@ rule trim_reads:
         r1=temp("results/trimmed/{sample}/{unit}_R1.fastq.gz"),
         r2=temp("results/trimmed/{sample}/{unit}_R2.fastq.gz"),
         json="results/qc/fastp/{sample}.{unit}.fastp.json",
-        html=temp("results/trimmed/{sample}/{unit}.fastp.html"),
+        html="results/qc/fastp/{sample}.{unit}.fastp.html",
     log:
         "logs/trim_reads/{sample}.{unit}.log",
     benchmark:
@@ -62,41 +64,25 @@ rule trim_reads:
         ' && ln -sfn -- "$(realpath -- {input.r2:q})" {params.reads.r2:q}'
         " && fastp --thread {threads} {params.extra} -i {params.reads.r1:q} -I {params.reads.r2:q}"
         " -o {params.partial.r1:q} -O {params.partial.r2:q} -j {params.partial.json:q}"
-        " -h {params.partial.html:q} -R {params.title:q} 2> {log:q}"
-        ' && rm -r "$(dirname {params.reads.r1:q})"'
+        ' -h "$(dirname {params.reads.r1:q})/fastp.html" -R {params.title:q} 2> {log:q}'
         " && python -m varnode check-fastp --json {params.partial.json:q} --log {log:q}"
         " --counts {input.counts:q} >> {log:q} 2>&1"
+        ' && python -m varnode unstamp-report fastp "$(dirname {params.reads.r1:q})/fastp.html"'
+        " -o {params.partial.html:q} >> {log:q} 2>&1"
+        ' && rm -r "$(dirname {params.reads.r1:q})"'
         " && python -m varnode publish {output:q} >> {log:q} 2>&1"
 
 
-# fastp stamps its HTML with the time; the kept report is the same without it, so a
-# rerun gives the same bytes.
-rule clean_fastp_report:
-    input:
-        "results/trimmed/{sample}/{unit}.fastp.html",
-    output:
-        "results/qc/fastp/{sample}.{unit}.fastp.html",
-    log:
-        "logs/clean_fastp_report/{sample}.{unit}.log",
-    conda:
-        "../../envs/varnode.yaml"
-    threads: 1
-    resources:
-        mem_mb=200,
-        runtime=5,
-    params:
-        partial=partial_outputs,
-    shell:
-        "python -m varnode unstamp-report fastp {input:q} -o {params.partial:q} > {log:q} 2>&1"
-        " && python -m varnode publish {output:q} >> {log:q} 2>&1"
-
-
+# samtools' three reports of one alignment in one job: stats, flagstat, idxstats.
 rule stats_alignments:
     input:
         aln=f"results/aligned/{{sample}}.{ALIGNMENT_EXT}",
+        idx=f"results/aligned/{{sample}}.{ALIGNMENT_EXT}.{ALIGNMENT_INDEX_EXT}",
         ref=GENOME,
     output:
-        "results/qc/samtools_stats/{sample}.txt",
+        stats="results/qc/samtools_stats/{sample}.txt",
+        flagstat="results/qc/samtools_flagstat/{sample}.txt",
+        idxstats="results/qc/samtools_idxstats/{sample}.txt",
     log:
         "logs/stats_alignments/{sample}.log",
     benchmark:
@@ -106,56 +92,13 @@ rule stats_alignments:
     threads: 1
     resources:
         mem_mb=1000,
-        runtime=lambda wc, attempt: 60 * attempt,
+        runtime=lambda wc, attempt: 90 * attempt,
     params:
         partial=partial_outputs,
     shell:
-        "samtools stats --reference {input.ref:q} {input.aln:q} > {params.partial:q} 2> {log:q}"
-        " && python -m varnode publish --log {log:q} {output:q} >> {log:q} 2>&1"
-
-
-rule flagstat_alignments:
-    input:
-        f"results/aligned/{{sample}}.{ALIGNMENT_EXT}",
-    output:
-        "results/qc/samtools_flagstat/{sample}.txt",
-    log:
-        "logs/flagstat_alignments/{sample}.log",
-    benchmark:
-        "benchmarks/flagstat_alignments/{sample}.tsv"
-    conda:
-        "../../envs/samtools.yaml"
-    threads: 1
-    resources:
-        mem_mb=500,
-        runtime=30,
-    params:
-        partial=partial_outputs,
-    shell:
-        "samtools flagstat {input:q} > {params.partial:q} 2> {log:q}"
-        " && python -m varnode publish --log {log:q} {output:q} >> {log:q} 2>&1"
-
-
-rule idxstats_alignments:
-    input:
-        aln=f"results/aligned/{{sample}}.{ALIGNMENT_EXT}",
-        idx=f"results/aligned/{{sample}}.{ALIGNMENT_EXT}.{ALIGNMENT_INDEX_EXT}",
-    output:
-        "results/qc/samtools_idxstats/{sample}.txt",
-    log:
-        "logs/idxstats_alignments/{sample}.log",
-    benchmark:
-        "benchmarks/idxstats_alignments/{sample}.tsv"
-    conda:
-        "../../envs/samtools.yaml"
-    threads: 1
-    resources:
-        mem_mb=500,
-        runtime=10,
-    params:
-        partial=partial_outputs,
-    shell:
-        "samtools idxstats {input.aln:q} > {params.partial:q} 2> {log:q}"
+        "(samtools stats --reference {input.ref:q} {input.aln:q} > {params.partial.stats:q}"
+        " && samtools flagstat {input.aln:q} > {params.partial.flagstat:q}"
+        " && samtools idxstats {input.aln:q} > {params.partial.idxstats:q}) 2> {log:q}"
         " && python -m varnode publish --log {log:q} {output:q} >> {log:q} 2>&1"
 
 
@@ -165,7 +108,7 @@ rule measure_depth:
         idx=f"results/aligned/{{sample}}.{ALIGNMENT_EXT}.{ALIGNMENT_INDEX_EXT}",
         ref=GENOME,
     output:
-        summary="results/qc/mosdepth/{sample}.mosdepth.summary.txt",
+        summary=MOSDEPTH_SUMMARY,
         dist="results/qc/mosdepth/{sample}.mosdepth.global.dist.txt",
     log:
         "logs/measure_depth/{sample}.log",

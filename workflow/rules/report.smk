@@ -101,21 +101,25 @@ REPORT_INPUTS = [
 
 
 wildcard_constraints:
-    stage=r"|\.filtered",
     tool="|".join(VERSION_COMMANDS),
 
 
-# The filtered stage counts PASS records only (its VCF is soft-filtered: failing records
+# bcftools stats of a caller's calls before and after filtering, in one job. The
+# filtered stage counts PASS records only (its VCF is soft-filtered: failing records
 # stay, marked in FILTER); the raw stage counts every record. MultiQC reads both files.
 rule stats_variants:
     input:
-        "results/calls/{sample}.{caller}{stage}.vcf.gz",
+        calls="results/calls/{sample}.{caller}.vcf.gz",
+        filtered="results/calls/{sample}.{caller}.filtered.vcf.gz",
     output:
-        VARIANT_STATS,
+        calls=VARIANT_STATS.format(sample="{sample}", caller="{caller}", stage=""),
+        filtered=VARIANT_STATS.format(
+            sample="{sample}", caller="{caller}", stage=".filtered"
+        ),
     log:
-        "logs/stats_variants/{sample}.{caller}{stage}.log",
+        "logs/stats_variants/{sample}.{caller}.log",
     benchmark:
-        "benchmarks/stats_variants/{sample}.{caller}{stage}.tsv"
+        "benchmarks/stats_variants/{sample}.{caller}.tsv"
     conda:
         "../../envs/bcftools.yaml"
     threads: 1
@@ -123,12 +127,11 @@ rule stats_variants:
         mem_mb=500,
         runtime=lambda wc, attempt: 30 * attempt,
     params:
-        pass_only=lambda wildcards: (
-            ["--apply-filters", "PASS"] if wildcards.stage else []
-        ),
         partial=partial_outputs,
     shell:
-        "bcftools stats {params.pass_only:q} {input:q} > {params.partial:q} 2> {log:q}"
+        "(bcftools stats {input.calls:q} > {params.partial.calls:q}"
+        " && bcftools stats --apply-filters PASS {input.filtered:q}"
+        " > {params.partial.filtered:q}) 2> {log:q}"
         " && python -m varnode publish --log {log:q} {output:q} >> {log:q} 2>&1"
 
 

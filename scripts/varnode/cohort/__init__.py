@@ -1,1 +1,1 @@
-"""Cohort statistics: members, allele counts, sample QC, relatedness."""
+"""Cohort statistics: gVCF merging, members, allele counts, sample QC, relatedness."""

@@ -4,6 +4,12 @@ One streaming pass in chunks (memory: one chunk of records x samples). Sex is in
 from two independent signals, X heterozygosity and X (and Y) depth relative to the
 autosomes, and reported "unknown" when the reference has no X chromosome or the data
 hold too few X calls, "ambiguous" when the signals disagree.
+
+Depth comes from each sample's mosdepth summary when given (the workflow does): the
+cohort is merged from gVCFs, where a sample that is reference at a site reports its
+reference block's minimum depth, not the site's, so the cohort's FORMAT/DP would pull
+depth ratios down by how blocks fall. mosdepth counts every base of every contig.
+Without summaries, FORMAT/DP over the cohort's records is used.
 """
 
 from __future__ import annotations
@@ -12,6 +18,7 @@ import argparse
 import json
 import math
 from dataclasses import asdict, dataclass, field
+from pathlib import Path
 
 import numpy as np
 
@@ -162,12 +169,59 @@ class QcThresholds:
     min_samples_for_outliers: int
 
 
+MOSDEPTH_SUMMARY = ".mosdepth.summary.txt"
+
+
+def read_depth_summary(path: str) -> dict[str, tuple[int, int]]:
+    """Contig -> (length, bases) from a mosdepth summary (whole-contig rows only)."""
+    contigs = {}
+    try:
+        lines = Path(path).read_text().splitlines()
+    except OSError as error:
+        raise VarnodeError(f"{path}: cannot read the mosdepth summary: {error}") from None
+    if not lines or lines[0].split("\t")[:3] != ["chrom", "length", "bases"]:
+        raise VarnodeError(f"{path}: not a mosdepth summary (header chrom, length, bases)")
+    for number, line in enumerate(lines[1:], start=2):
+        fields = line.split("\t")
+        try:
+            contig, length, bases = fields[0], int(fields[1]), int(fields[2])
+        except (IndexError, ValueError):
+            raise VarnodeError(f"{path}, line {number}: expected chrom, length, bases") from None
+        if contig != "total" and not contig.endswith("_region"):
+            contigs[contig] = (length, bases)
+    return contigs
+
+
+def summary_depths(paths: list[str], rules: SexRules) -> dict[str, list[float | None]]:
+    """Sample (the summary's file name before .mosdepth.summary.txt) -> mean depth of the
+    autosomes, X and Y, weighted by contig length."""
+    depths = {}
+    for path in paths:
+        name = path.rsplit("/", 1)[-1]
+        if not name.endswith(MOSDEPTH_SUMMARY):
+            raise VarnodeError(f"{path}: expected a file named <sample>{MOSDEPTH_SUMMARY}")
+        sums = np.zeros((3, 2))
+        for contig, (length, bases) in read_depth_summary(path).items():
+            if contig in rules.x_contigs:
+                row = 1
+            elif contig in rules.y_contigs:
+                row = 2
+            elif contig in rules.mito_contigs:
+                continue
+            else:
+                row = 0
+            sums[row] += (length, bases)
+        depths[name.removesuffix(MOSDEPTH_SUMMARY)] = [_ratio(b, n) for n, b in sums]
+    return depths
+
+
 def sample_qc(
     vcf: str,
     sexes: dict[str, str],
     rules: SexRules,
     thresholds: QcThresholds,
     chunk_size: int,
+    depth_summaries: list[str] | None = None,
 ) -> dict:
     reader, chunks = read_chunks(vcf, chunk_size)
     samples = list(reader.samples)
@@ -177,11 +231,18 @@ def sample_qc(
     for chunk in chunks:
         totals.add(chunk, rules)
     reader.close()
+    tracked = summary_depths(depth_summaries, rules) if depth_summaries else None
+    if tracked is not None and set(tracked) != set(samples):
+        raise VarnodeError(
+            f"depth summaries are for {sorted(tracked)}, the cohort holds {sorted(samples)}"
+        )
     rows = []
     for index, sample in enumerate(samples):
-        mean_depth = [
-            _ratio(totals.depth_sum[k, index], totals.depth_n[k, index]) for k in range(3)
-        ]
+        mean_depth = (
+            tracked[sample]
+            if tracked is not None
+            else [_ratio(totals.depth_sum[k, index], totals.depth_n[k, index]) for k in range(3)]
+        )
         x_calls = int(totals.x_het[index] + totals.x_hom_alt[index])
         x_het_fraction = _ratio(totals.x_het[index], x_calls)
         x_depth_ratio = _ratio(mean_depth[1] or 0, mean_depth[0]) if has_x else None
@@ -216,6 +277,7 @@ def sample_qc(
     outlier_test = _flag(rows, thresholds)
     return {
         "vcf": str(vcf),
+        "depth_source": "mosdepth summaries" if tracked is not None else "FORMAT/DP",
         "n_samples": len(samples),
         "n_sites": totals.n_sites,
         "sex_chromosomes_in_reference": {"X": has_x, "Y": has_y},
@@ -281,6 +343,11 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--json", required=True, help="output JSON (table + settings)")
     # Defaults: config cohort.chunk_size, cohort.qc and cohort.sex (the schema's).
     parser.add_argument("--chunk-size", type=int, default=config_default("cohort", "chunk_size"))
+    parser.add_argument(
+        "--depth-summaries",
+        nargs="*",
+        help="<sample>.mosdepth.summary.txt of every sample: depth for sex (default: FORMAT/DP)",
+    )
     qc = config_default("cohort", "qc")
     parser.add_argument("--min-call-rate", type=float, default=qc["min_call_rate"])
     parser.add_argument("--outlier-mads", type=float, default=qc["outlier_mads"])
@@ -318,7 +385,14 @@ def run(args: argparse.Namespace) -> int:
         male_min_y_depth_ratio=args.male_min_y_depth_ratio,
     )
     thresholds = QcThresholds(args.min_call_rate, args.outlier_mads, args.min_samples_for_outliers)
-    report = sample_qc(args.vcf, read_sexes(args.sexes), rules, thresholds, args.chunk_size)
+    report = sample_qc(
+        args.vcf,
+        read_sexes(args.sexes),
+        rules,
+        thresholds,
+        args.chunk_size,
+        args.depth_summaries,
+    )
     write_text_atomic(args.tsv, qc_table(report))
     write_text_atomic(args.json, json.dumps(report, indent=2) + "\n")
     flagged = sum(1 for row in report["samples"] if row["flags"])
