@@ -18,8 +18,9 @@ if refusal:
 configfile: "config/config.yaml"
 
 
+# Jobs parse this file again (SLURM, --jobs): they re-read the sheet, not whole resources.
 try:
-    SHEET = check_config(config)
+    SHEET = check_config(config, read_files=workflow.is_main_process)
 except VarnodeError as error:
     sys.exit(f"varnode: invalid input, nothing was started.\n{error}")
 

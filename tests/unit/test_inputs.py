@@ -149,6 +149,19 @@ def test_defaults_are_filled_in_and_reference_without_index_is_accepted(
     assert config["params"]["bwa_mem"] == "-M"
 
 
+def test_jobs_skip_reading_resources_but_still_read_the_sheet(
+    tmp_path: Path, reference: Path, fastqs: Path
+) -> None:
+    config = make_config(tmp_path, reference, fastqs)
+    reference.write_text(">chrA\nACGT\n>chrA\nACGT\n")  # a duplicate name: refused at start
+    with pytest.raises(VarnodeError, match="chrA"):
+        check_config(dict(config))
+    assert check_config(dict(config), read_files=False).samples == ["A"]
+    config["samples"] = str(tmp_path / "missing.tsv")
+    with pytest.raises(VarnodeError, match="missing.tsv"):
+        check_config(config, read_files=False)
+
+
 def test_unknown_caller_names_the_key(tmp_path: Path, reference: Path, fastqs: Path) -> None:
     config = make_config(tmp_path, reference, fastqs, callers=["bcftools", "gatk4"])
     with pytest.raises(VarnodeError, match=r"callers\[1\]: 'gatk4' is not one of"):

@@ -35,10 +35,15 @@ def filter_problems(path: str) -> list[str]:
     return []
 
 
-def check_config(config: dict[str, Any], schema_dir: Path = SCHEMA_DIR) -> SampleSheet:
+def check_config(
+    config: dict[str, Any], schema_dir: Path = SCHEMA_DIR, read_files: bool = True
+) -> SampleSheet:
     """Validate `config` (filling schema defaults in place) and everything it points at.
 
-    Every problem of the config and of the sample sheet is reported at once."""
+    Every problem of the config and of the sample sheet is reported at once.
+    `read_files=False` skips reading the reference, annotation and truth files to their
+    end: the workflow's jobs parse the Snakefile again, and the main process has already
+    checked them before any job started."""
     from snakemake.exceptions import WorkflowError
     from snakemake.utils import validate
 
@@ -49,7 +54,7 @@ def check_config(config: dict[str, Any], schema_dir: Path = SCHEMA_DIR) -> Sampl
         validate(config, str(schema_dir / "config.schema.yaml"))  # fills in the defaults
     except WorkflowError as error:
         raise VarnodeError(f"config: {_schema_message(error)}") from None
-    problems = resource_file_problems(config)
+    problems = resource_file_problems(config) if read_files else []
     sheet, sheet_problems = read_sample_sheet(config["samples"])
     _report(problems + sheet_problems, "config and sample sheet")
     return sheet
