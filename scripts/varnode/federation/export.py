@@ -29,6 +29,7 @@ from cyvcf2 import VCF
 from varnode.annotate.table import most_severe, parse_bcsq
 from varnode.cohort.allele_counts import count_alleles, read_sexes
 from varnode.common.config import config_default
+from varnode.common.options import add_output_folder
 from varnode.errors import VarnodeError
 from varnode.federation import callable as callable_regions
 from varnode.federation.egress import check_directory
@@ -284,15 +285,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
         required=True,
         help="per-sample <sample>.quantized.bed.gz (mosdepth --quantize, CALLABLE rows)",
     )
-    parser.add_argument(
-        "-o",
-        "--output",
-        "--outdir",
-        dest="outdir",
-        required=True,
-        type=Path,
-        help="export folder",
-    )
+    add_output_folder(parser, "export folder")
     parser.add_argument("--dataset-id", required=True)
     parser.add_argument("--node-id", required=True)
     parser.add_argument("--assembly", required=True, help="e.g. GRCh38")

@@ -37,6 +37,7 @@ import httpx
 import jinja2
 import yaml
 
+from varnode.common.options import add_output_folder
 from varnode.errors import VarnodeError
 from varnode.federation.egress import check_directory
 from varnode.federation.manifest import load_manifest, verify_files
@@ -328,7 +329,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
         "--dataset", required=True, help="dataset id (unless a node names its own)"
     )
     run_parser.add_argument("--params", type=Path, help="analysis options (YAML config keys)")
-    run_parser.add_argument("-o", "--outdir", required=True, type=Path)
+    add_output_folder(run_parser, "folder for the nodes' exports and the merged result")
 
 
 def run(args: argparse.Namespace) -> int:

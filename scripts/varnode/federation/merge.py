@@ -33,6 +33,7 @@ from typing import Any
 import jinja2
 import pysam
 
+from varnode.common.options import add_output_folder
 from varnode.errors import VarnodeError
 from varnode.federation.callable import CallableIndex, read_callable
 from varnode.federation.egress import SUMMARY, check_directory
@@ -350,15 +351,7 @@ def _annotated(path: Path) -> bool:
 
 def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("exports", nargs="+", type=Path, help="node export folders")
-    parser.add_argument(
-        "-o",
-        "--output",
-        "--outdir",
-        dest="outdir",
-        required=True,
-        type=Path,
-        help="merged output folder",
-    )
+    add_output_folder(parser, "merged output folder")
     parser.add_argument(
         "--reference", required=True, type=Path, help="reference FASTA the nodes called against"
     )

@@ -26,6 +26,7 @@ import numpy as np
 import yaml
 
 from varnode.common.atomic import write_text_atomic
+from varnode.common.options import add_output_folder
 from varnode.errors import VarnodeError
 from varnode.simulation import files
 from varnode.simulation.art import art_pairs
@@ -43,14 +44,7 @@ SHEET_HEADER = ("sample", "unit", "platform", "fq1", "fq2", "sex", "hpo")
 
 
 def configure(parser) -> None:
-    parser.add_argument(
-        "-o",
-        "--output",
-        "--outdir",
-        dest="outdir",
-        required=True,
-        help="folder to write the dataset into",
-    )
+    add_output_folder(parser, "folder to write the dataset into")
     parser.add_argument("--seed", type=int, default=1, help="random seed (default 1)")
     parser.add_argument(
         "--reference", help="FASTA to plant variants into (default: a seeded random genome)"

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import yaml
 
+from varnode.common.options import add_output_folder
 from varnode.errors import VarnodeError
 
 DEFAULT_PHENOTYPE_INDEX = "resources/phenotype/hpo_index.json.gz"
@@ -28,13 +29,13 @@ def configure(parser) -> None:
         "--annotated", nargs="+", required=True, type=Path, help="results/annotated/*.variants.tsv"
     )
     index.add_argument("--phenotype-index", default="", help="HPO index, for term labels")
-    index.add_argument("-o", "--outdir", required=True, type=Path)
+    add_output_folder(index, "folder for the individuals and carriers tables")
 
     bff = commands.add_parser("bff", help="Beacon-Friendly-Format files, schema-validated")
     bff.add_argument("--export", required=True, type=Path, help="node export folder")
     bff.add_argument("--dataset", help="dataset id (default: the manifest's)")
     bff.add_argument("--tables", required=True, type=Path, help="`beacon index` output folder")
-    bff.add_argument("-o", "--outdir", required=True, type=Path)
+    add_output_folder(bff, "folder for the BFF collections")
 
     serve = commands.add_parser("serve", help="serve the Beacon v2 API (uvicorn)")
     serve.add_argument("--config", default="config/config.yaml", help="run config (beacon:)")
