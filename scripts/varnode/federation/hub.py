@@ -34,14 +34,13 @@ from typing import Any
 from urllib.parse import quote
 
 import httpx
-import jinja2
 import yaml
 
 from varnode.common.options import add_output_folder
 from varnode.errors import VarnodeError
 from varnode.federation.egress import check_directory
 from varnode.federation.manifest import load_manifest, verify_files
-from varnode.federation.merge import REPORT_STYLE, TEMPLATE, merge_exports
+from varnode.federation.merge import merge_exports, render_page
 from varnode.federation.node import NODE_SCHEMA, WORKFLOW_ENGINE, WORKFLOW_TYPE
 
 TERMINAL = {"COMPLETE", "EXECUTOR_ERROR", "SYSTEM_ERROR", "CANCELED", "DELETED", "UNKNOWN"}
@@ -283,15 +282,7 @@ def write_report(out: Path, dataset: str, runs: list[NodeRun], merged: dict | No
             row = run.row()
             row["error"] = " ".join((row["error"] or "").split())
             writer.writerow(row)
-    environment = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(TEMPLATE),
-        autoescape=jinja2.select_autoescape(["html"]),
-        undefined=jinja2.StrictUndefined,
-    )
-    html = environment.get_template("hub.html").render(
-        report=report, style=REPORT_STYLE.read_text()
-    )
-    (out / "hub_report.html").write_text(html)
+    (out / "hub_report.html").write_text(render_page("hub.html", report=report))
     return report
 
 

@@ -245,16 +245,18 @@ def merge_sites(
         yield site
 
 
-def write_summary(path: Path, manifest: dict[str, Any]) -> None:
+def render_page(template: str, **context: Any) -> str:
+    """A hub page (templates/<template>, extending page.html) in the report's style."""
     environment = jinja2.Environment(
         loader=jinja2.FileSystemLoader(TEMPLATE),
         autoescape=jinja2.select_autoescape(["html"]),
         undefined=jinja2.StrictUndefined,
     )
-    html = environment.get_template("merge.html").render(
-        manifest=manifest, style=REPORT_STYLE.read_text()
-    )
-    path.write_text(html)
+    return environment.get_template(template).render(style=REPORT_STYLE.read_text(), **context)
+
+
+def write_summary(path: Path, manifest: dict[str, Any]) -> None:
+    path.write_text(render_page("merge.html", manifest=manifest))
 
 
 def merge_exports(
