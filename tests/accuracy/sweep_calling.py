@@ -64,6 +64,32 @@ OPTIONS = {
         ("--max-depth 1000 --min-MQ 20", "--multiallelic-caller --prior 0.01"),
         ("--max-depth 1000 --min-MQ 20", "--multiallelic-caller --prior 0.0001"),
         ("--max-depth 1000 --min-MQ 20", "--consensus-caller"),
+        # issue 16 (b), continued: ambiguous indel reads, base-quality caps, the 1.16
+        # profiles, and --no-BAQ/--redo-BAQ with indel options (25-)
+        ("--max-depth 1000 --min-MQ 20 --ambig-reads incAD", "--multiallelic-caller"),
+        ("--max-depth 1000 --min-MQ 20 --ambig-reads incAD0", "--multiallelic-caller"),
+        ("--max-depth 1000 --min-MQ 20 --max-BQ 30", "--multiallelic-caller"),
+        ("--max-depth 1000 --min-MQ 20 --max-BQ 40", "--multiallelic-caller"),
+        ("--max-depth 1000 --min-MQ 20 --delta-BQ 10", "--multiallelic-caller"),
+        ("--max-depth 1000 --min-MQ 20 -X 1.12", "--multiallelic-caller"),
+        ("--max-depth 1000 --min-MQ 20 -X illumina", "--multiallelic-caller"),
+        ("--max-depth 1000 --min-MQ 20 --no-BAQ --ambig-reads incAD", "--multiallelic-caller"),
+        ("--max-depth 1000 --min-MQ 20 --no-BAQ --ambig-reads incAD0", "--multiallelic-caller"),
+        ("--max-depth 1000 --min-MQ 20 --no-BAQ --indel-bias 0.75", "--multiallelic-caller"),
+        ("--max-depth 1000 --min-MQ 20 --no-BAQ --indel-bias 2", "--multiallelic-caller"),
+        ("--max-depth 1000 --min-MQ 20 --no-BAQ --max-BQ 30", "--multiallelic-caller"),
+        ("--max-depth 1000 --min-MQ 20 --no-BAQ --delta-BQ 10", "--multiallelic-caller"),
+        ("--max-depth 1000 --min-MQ 20 --no-BAQ --tandem-qual 100", "--multiallelic-caller"),
+        ("--max-depth 1000 --min-MQ 20 --no-BAQ", "--multiallelic-caller --prior 0.0001"),
+        ("--max-depth 1000 --min-MQ 20 --no-BAQ", "--multiallelic-caller --prior 0.0003"),
+        ("--max-depth 1000 --min-MQ 20 --no-BAQ", "--multiallelic-caller --prior 0.00003"),
+        ("--max-depth 1000 --min-MQ 20 --redo-BAQ --ambig-reads incAD", "--multiallelic-caller"),
+        ("--max-depth 1000 --min-MQ 20 --redo-BAQ --indel-bias 0.75", "--multiallelic-caller"),
+        (
+            "--max-depth 1000 --min-MQ 20 --ambig-reads incAD --indel-bias 0.75",
+            "--multiallelic-caller",
+        ),
+        ("--max-depth 1000 --min-MQ 20 --max-BQ 30 --ambig-reads incAD", "--multiallelic-caller"),
     ],
     "freebayes": [
         ("--min-alternate-fraction 0.2 --min-mapping-quality 20 --min-base-quality 20", ""),
@@ -165,6 +191,19 @@ def _filter_row(name, variants, kept, right, truth, match) -> dict:
     }
 
 
+def truth_and_match(truth_vcf: str, ref: str, bed: str | None):
+    """The truth's variants and a haplotype- and genotype-aware matcher of calls against
+    them that sets aside what the truth leaves incomplete, as `varnode compare` does."""
+    truth_set = load_call_set(truth_vcf, ref, None, bed, False)
+    fetch = pysam.FastaFile(ref).fetch
+    incomplete = unresolved_spanning_deletions(
+        truth_set.spanning_deletions, truth_set.variants, fetch
+    )
+    return truth_set.variants, partial(
+        match_haplotypes, fetch=fetch, genotype=True, unknown=incomplete
+    )
+
+
 def score(truth, calls, match) -> dict:
     """TP/FP/FN and F1 per type; variants where the truth is incomplete are left out."""
     outcome = match(truth, calls).outcome
@@ -209,11 +248,7 @@ def main() -> int:
             name, paths = spec.split("=", 1)
             bam, ref, truth_vcf, *bed = paths.split(",")
             regions = RegionFilter(read_bed(bed[0]) if bed else None)
-            truth_set = load_call_set(truth_vcf, ref, None, bed[0] if bed else None, False)
-            truth = truth_set.variants
-            fetch = pysam.FastaFile(ref).fetch
-            incomplete = unresolved_spanning_deletions(truth_set.spanning_deletions, truth, fetch)
-            match = partial(match_haplotypes, fetch=fetch, genotype=True, unknown=incomplete)
+            truth, match = truth_and_match(truth_vcf, ref, bed[0] if bed else None)
             for caller in args.callers:
                 option_sets = OPTIONS[caller]
                 for number, options in enumerate(option_sets):

@@ -18,7 +18,7 @@ import itertools
 import sys
 
 import pysam
-from sweep_calling import score
+from sweep_calling import score, truth_and_match
 
 from varnode.accuracy.variants import load
 from varnode.consensus.combine import Rule, decide
@@ -49,7 +49,7 @@ def main() -> int:
         name, paths = spec.split("=", 1)
         run_dir, sample, ref, truth_vcf, *bed = paths.split(",")
         region = bed[0] if bed else None
-        truth = load(truth_vcf, ref, None, region, pass_only=False)
+        truth, match = truth_and_match(truth_vcf, ref, region)
         fetch = pysam.FastaFile(ref).fetch
         calls = {
             caller: load(f"{run_dir}/results/calls/{sample}.{caller}.filtered.vcf.gz", ref,
@@ -58,11 +58,11 @@ def main() -> int:
         }  # fmt: skip
         for caller, variants in calls.items():
             rows.append(
-                {"dataset": name, "rule": f"{caller} alone", **score(truth, variants, fetch)}
+                {"dataset": name, "rule": f"{caller} alone", **score(truth, variants, match)}
             )
         for rule_name, rule in rules():
             kept = [d.variant for d in decide(calls, fetch, rule) if d.passed]
-            rows.append({"dataset": name, "rule": rule_name, **score(truth, kept, fetch)})
+            rows.append({"dataset": name, "rule": rule_name, **score(truth, kept, match)})
         for row in rows[-2 - len(list(rules())) : -len(list(rules()))]:
             print(name, row["rule"], row["snv_f1"], row["indel_f1"])
         best = max(rows[-len(list(rules())) :], key=lambda r: r["snv_f1"] + r["indel_f1"])

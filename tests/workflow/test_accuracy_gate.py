@@ -5,7 +5,9 @@ The session's pipeline run (all samples, both callers) is copied and its
 recorded F1 (tests/accuracy/recorded_f1.json, per matching method, call set — each
 caller's filtered calls and their consensus — and variant type) may drop by at most its
 tolerance. When a change improves accuracy, raise the record with
-tests/accuracy/record_f1.py. The simulated truth sets have their own gate
+tests/accuracy/record_f1.py. The default product (the consensus) must also stay at
+least as good as plain `bcftools mpileup | bcftools call -mv` on the same BAM, scored the
+same way, and better on indels (issue 16). The simulated truth sets have their own gate
 (test_simulated_accuracy_gate.py).
 """
 
@@ -13,6 +15,8 @@ from __future__ import annotations
 
 import json
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -24,6 +28,7 @@ pytestmark = pytest.mark.workflow
 
 RECORD = json.loads((REPO / "tests" / "accuracy" / "recorded_f1.json").read_text())
 TRUTH = "truth/HG001_GIAB_v4.2.1.chr22_16570000-16610000.vcf.gz"
+REFERENCE = "reference/GRCh38_chr22_16570000-16610000.fa"
 CASES = [
     (method, caller, kind)
     for method, by_caller in RECORD["f1"].items()
@@ -80,3 +85,29 @@ def test_f1_has_not_dropped(accuracy: dict, method: str, caller: str, kind: str)
         f" {recorded}: precision {row['precision']}, recall {row['recall']}"
         f" (TP {row['truth_tp']}, FP {row['fp']}, FN {row['fn']})"
     )
+
+
+def test_consensus_is_no_worse_than_plain_bcftools_call(
+    accuracy: dict, pipeline_run: Path, shared_data: Path, tmp_path: Path
+) -> None:
+    # Plain calling, as a user without the pipeline would: default mpileup and call -mv.
+    bam = pipeline_run / "results" / "aligned" / f"{RECORD['sample']}.bam"
+    reference, plain = shared_data / REFERENCE, tmp_path / "plain.vcf.gz"
+    subprocess.run(
+        ["bash", "-o", "pipefail", "-c",
+         f"bcftools mpileup -f '{reference}' '{bam}' | bcftools call -mv -Oz -o '{plain}'"],
+        check=True, capture_output=True,
+    )  # fmt: skip
+    subprocess.run(
+        [sys.executable, "-m", "varnode", "compare", "--truth", str(shared_data / TRUTH),
+         "--ref", str(reference), "-o", str(tmp_path / "plain"), str(plain)],
+        check=True, capture_output=True,
+    )  # fmt: skip
+    report = json.loads((tmp_path / "plain.json").read_text())
+    baseline = {(row["method"], row["type"]): row["f1"] for row in report["metrics"]}
+    consensus = accuracy["consensus"]
+    for kind in ("SNV", "INDEL"):
+        key = ("haplotype_genotype", kind)
+        assert consensus[key]["f1"] >= baseline[key], (kind, consensus[key], baseline[key])
+    key = ("haplotype_genotype", "INDEL")
+    assert consensus[key]["f1"] > baseline[key], (consensus[key], baseline[key])
