@@ -3,6 +3,11 @@
 Each command lives in its own module, which exposes `configure(parser)` and
 `run(args) -> int`. Only the chosen command's module is imported, so
 `varnode --help` stays fast and one command's heavy imports cost nothing elsewhere.
+
+An argument `@FILE` stands for FILE's lines, one argument per line, for every command
+(argparse's `fromfile_prefix_chars`). Rules pass their per-sample path lists that way:
+a cohort of tens of thousands of samples would otherwise put megabytes of paths on one
+command line, past the kernel's limit (ARG_MAX) for a program's arguments.
 """
 
 from __future__ import annotations
@@ -119,6 +124,8 @@ GROUPS: dict[str, dict[str, tuple[str, str]]] = {
         ),
     },
 }
+# `@FILE` in the arguments of any command: FILE's lines, one argument per line.
+ARGUMENT_FILE_PREFIX = "@"
 COMMANDS: dict[str, tuple[str, str]] = {
     name: entry for group in GROUPS.values() for name, entry in group.items()
 }
@@ -158,7 +165,11 @@ EXAMPLES: dict[str, list[str]] = {
 
 
 def _help_text() -> str:
-    lines = []
+    lines = [
+        f"{ARGUMENT_FILE_PREFIX}FILE in any command's arguments stands for FILE's lines, one"
+        " argument per line.",
+        "",
+    ]
     for group, commands in GROUPS.items():
         lines.append(f"{group}:")
         lines += [f"  {name:<22}{help_text}" for name, (_, help_text) in commands.items()]
@@ -173,6 +184,7 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
         "options and examples.",
         epilog=_help_text(),
         formatter_class=argparse.RawDescriptionHelpFormatter,
+        fromfile_prefix_chars=ARGUMENT_FILE_PREFIX,
     )
     parser.add_argument("--version", action="version", version=f"varnode {__version__}")
     sub = parser.add_subparsers(

@@ -53,3 +53,19 @@ def test_outputs_are_named_with_dash_o_or_dash_dash_output(name):
     _, sub = subparser(name)
     options = [action.option_strings for action in sub._actions]
     assert any("-o" in each and "--output" in each for each in options), options
+
+
+def test_an_argument_file_stands_for_its_lines_in_any_command(tmp_path):
+    """Rules hand per-sample path lists over as `@FILE` (one path a line, spaces kept),
+    so no command line grows with the cohort."""
+    paths = ["results/a b.tsv", "results/c.tsv", "results/d'e.tsv"]
+    listed = tmp_path / "paths"
+    listed.write_text("".join(f"{path}\n" for path in paths))
+    parser, _ = subparser("combine-variants")
+    args = parser.parse_args(["combine-variants", f"@{listed}", "-o", "out.parquet"])
+    assert args.tables == paths
+    parser, _ = subparser("beacon")
+    args = parser.parse_args(
+        ["beacon", "index", "--sheet", "s.tsv", "--annotated", f"@{listed}", "-o", "out"]
+    )
+    assert [str(path) for path in args.annotated] == paths

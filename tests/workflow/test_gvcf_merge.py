@@ -2,7 +2,9 @@
 
 `varnode merge-gvcfs` is run under `ulimit -n 48` on 80 seeded gVCFs: one
 `bcftools merge` of all of them fails there, the tiered merge succeeds and writes the
-same records as a single merge without the limit.
+same records as a single merge without the limit. Under a low argument limit (ARG_MAX)
+the same gVCFs, given long paths, cannot be listed on a command line, and the merge
+reads them from a list file (`@FILE`) as rule merge_cohort_shard passes them.
 """
 
 from __future__ import annotations
@@ -20,6 +22,9 @@ pytestmark = pytest.mark.workflow
 
 LIMIT = 48
 N_SAMPLES = 80
+# Linux's argument limit (ARG_MAX) is a quarter of the stack limit: 1 MiB gives 256 KiB,
+# which 80 paths of ~3,800 bytes (the length of 50,000 short ones) overrun.
+STACK_KIB = 1024
 
 
 def merge_command(fasta: Path, regions: Path, output: Path, gvcfs, fan_in: int) -> list[str]:
@@ -30,9 +35,9 @@ def merge_command(fasta: Path, regions: Path, output: Path, gvcfs, fan_in: int) 
     ]  # fmt: skip
 
 
-def limited(command: list[str]) -> subprocess.CompletedProcess:
-    """`command` in a shell whose descriptor limit is LIMIT."""
-    script = f'ulimit -n {LIMIT} && exec "$@"'
+def limited(command: list[str], limit: str = f"-n {LIMIT}") -> subprocess.CompletedProcess:
+    """`command` in a shell under `ulimit {limit}` (default: LIMIT descriptors)."""
+    script = f'ulimit {limit} && exec "$@"'
     return subprocess.run(
         ["bash", "-c", script, "limited", *command],
         capture_output=True,
@@ -91,3 +96,31 @@ def test_tiered_merge_under_the_limit_equals_one_merge(cohort) -> None:
         fields = line.split("\t")
         assert fields[4] != "."
         assert all(not sample.startswith("./.") for sample in fields[9:])
+
+
+def test_a_cohort_past_the_argument_limit_merges_from_its_list(cohort) -> None:
+    folder, fasta, gvcfs = cohort
+    regions = folder / "regions.bed"
+    deep = folder.joinpath(*["d" * 250] * 15)
+    deep.mkdir(parents=True)
+    linked = []
+    for gvcf in gvcfs:
+        for suffix in ("", ".tbi"):
+            (deep / f"{gvcf.name}{suffix}").symlink_to(f"{gvcf}{suffix}")
+        linked.append(deep / gvcf.name)
+    listing = folder / "gvcfs.list"
+    listing.write_text("".join(f"{path}\n" for path in linked))
+    listed, direct = folder / "listed.bcf", folder / "direct.bcf"
+
+    stack = f"-s {STACK_KIB}"
+    on_command_line = limited(merge_command(fasta, regions, listed, linked, fan_in=0), stack)
+    assert "Argument list too long" in on_command_line.stderr
+    result = limited(merge_command(fasta, regions, listed, [f"@{listing}"], fan_in=0), stack)
+    assert result.returncode == 0, result.stderr
+    assert f"{N_SAMPLES} gVCFs merged in 1 tier(s)" in result.stdout
+    subprocess.run(
+        merge_command(fasta, regions, direct, gvcfs, fan_in=N_SAMPLES),
+        check=True,
+        env=snakemake_env(),
+    )
+    assert records(listed) == records(direct)

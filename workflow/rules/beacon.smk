@@ -40,9 +40,14 @@ rule index_beacon:
     params:
         outdir=lambda wc, output: os.path.dirname(output.individuals),
         labels=lambda wc, input: quoted_option("--phenotype-index", input.index),
+        tables="results/beacon/.partial.index.tables",
+    # Every sample's table is listed in a file and passed as @FILE: a cohort's paths would
+    # not fit on a command line (ARG_MAX; see merge_cohort_shard).
     shell:
-        "python -m varnode beacon index --sheet {input.sheet:q} --annotated {input.tables:q}"
-        " {params.labels} -o {params.outdir:q} > {log:q} 2>&1"
+        "printf '%s\\n' {input.tables:q} > {params.tables:q}"
+        " && python -m varnode beacon index --sheet {input.sheet:q}"
+        " --annotated @{params.tables:q} {params.labels} -o {params.outdir:q} > {log:q} 2>&1"
+        " && rm {params.tables:q}"
 
 
 # BFF files for nodes that run their own Beacon v2, from the node export and the tables

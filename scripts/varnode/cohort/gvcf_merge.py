@@ -15,6 +15,10 @@ field bcftools merges (sums, minima, the first file's value in sample order), so
 tiers give the same records as a single merge. Only records with a variant in some
 sample and whose POS lies in the shard are kept: blocks that reach into the shard from
 the previous one are read (their samples are 0/0 at its first sites) but not repeated.
+
+Neither the rule nor a tier lists the gVCFs on a command line: the rule passes them as
+`@FILE` and each merge reads its group from a `--file-list`, so tens of thousands of
+samples stay far below the kernel's argument limit (ARG_MAX, ~2 MB).
 """
 
 from __future__ import annotations
@@ -83,14 +87,22 @@ def _run(command: Sequence[str]) -> None:
         raise VarnodeError(f"{' '.join(command[:2])} failed: {result.stderr.strip()[-2000:]}")
 
 
+def _file_list(files: Sequence[str], listing: Path) -> list[str]:
+    """`--file-list` options naming `listing`, written with `files` one per line."""
+    listing.write_text("".join(f"{name}\n" for name in files))
+    return ["--file-list", str(listing)]
+
+
 def _merge_group(files: Sequence[str], ref: str, regions: str, output: Path) -> None:
     """An intermediate merge: still a gVCF (blocks kept), indexed for the next tier."""
-    _run([*MERGE, "--gvcf", ref, "-R", regions, "-Ob", "-o", str(output), *files])
+    inputs = _file_list(files, output.with_suffix(".list"))
+    _run([*MERGE, "--gvcf", ref, "-R", regions, "-Ob", "-o", str(output), *inputs])
     _run(["bcftools", "index", "--csi", str(output)])
 
 
-def _final_merge(files: Sequence[str], ref: str, regions: str, output: str) -> None:
-    """The last tier: merged, then only variant records whose POS is in the shard."""
+def _final_merge(files: Sequence[str], ref: str, regions: str, output: str, listing: Path) -> None:
+    """The last tier: merged (its inputs listed in `listing`), then only variant records
+    whose POS is in the shard."""
     select = [
         "bcftools", "view", "--no-version", "-T", regions, "--exclude", 'ALT="."',
         "-Ob", "-o", output,
@@ -99,7 +111,7 @@ def _final_merge(files: Sequence[str], ref: str, regions: str, output: str) -> N
         _run([*select[:3], "-R", regions, *select[3:], files[0]])
         return
     merge = subprocess.Popen(
-        [*MERGE, "--gvcf", ref, "-R", regions, "-Ou", *files],
+        [*MERGE, "--gvcf", ref, "-R", regions, "-Ou", *_file_list(files, listing)],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
     )
@@ -135,14 +147,16 @@ def merge_gvcfs(
                 _merge_group([files[i] for i in group], ref, regions, path)
                 merged.append(str(path))
             files = merged
-        _final_merge(files, ref, regions, output)
+        _final_merge(files, ref, regions, output, work / "final.list")
     finally:
         shutil.rmtree(work, ignore_errors=True)
     return tiers
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("gvcfs", nargs="+", help="per-sample gVCFs (bgzipped, indexed)")
+    parser.add_argument(
+        "gvcfs", nargs="+", help="per-sample gVCFs (bgzipped, indexed), or @FILE listing them"
+    )
     parser.add_argument("--ref", required=True, help="reference FASTA (indexed)")
     parser.add_argument("--regions", required=True, help="BED of the shard's regions")
     parser.add_argument("-o", "--output", required=True, help="merged variant records (BCF)")
