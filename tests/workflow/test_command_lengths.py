@@ -2,12 +2,12 @@
 
 The kernel limits a program's arguments and environment together (ARG_MAX, ~2 MB on
 Linux). A node's cohort of tens of thousands of samples would pass that with a few dozen
-bytes per sample, so rules that read every sample's files list them in a file (with
-bash's `printf`, a builtin: no exec, no limit) and pass the file instead. The shipped
-config is planned (`snakemake -n -p`, no job runs) on a GRCh38-shaped index at two cohort
-sizes; each job's shell command is split into the simple commands bash would exec, and
-`printf`'s arguments are left out. A rule whose longest command still grows with the
-cohort fails, named, with its growth per sample.
+bytes per sample, so rules that read every sample's files pass them as a file that
+bash's `printf` (a builtin: no exec, no limit) writes them into, `<(printf ...)`. The
+shipped config is planned (`snakemake -n -p`, no job runs) on a GRCh38-shaped index at
+two cohort sizes; each job's shell command is split into the simple commands bash would
+exec, and `printf`'s arguments are left out. A program whose command line still grows
+with the cohort fails the test, named with its rule and its growth per sample.
 """
 
 from __future__ import annotations

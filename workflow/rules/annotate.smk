@@ -142,13 +142,9 @@ rule combine_variant_tables:
         mem_mb=lambda wc, attempt: 2000 * attempt,
         runtime=lambda wc, attempt: 30 * attempt,
     params:
-        tables="results/annotated/.partial.variants.tables",
         partial=partial_outputs,
-    # Every sample's table is listed in a file and passed as @FILE: a cohort's paths would
-    # not fit on a command line (ARG_MAX; see merge_cohort_shard).
+    # The tables as @FILE, a pipe printf writes them into (ARG_MAX: see merge_cohort_shard).
     shell:
-        "printf '%s\\n' {input:q} > {params.tables:q}"
-        " && python -m varnode combine-variants @{params.tables:q} -o {params.partial:q}"
+        "python -m varnode combine-variants @<(printf '%s\\n' {input:q}) -o {params.partial:q}"
         " > {log:q} 2>&1"
-        " && rm {params.tables:q}"
         " && python -m varnode publish --log {log:q} {output:q} >> {log:q} 2>&1"

@@ -40,14 +40,11 @@ rule index_beacon:
     params:
         outdir=lambda wc, output: os.path.dirname(output.individuals),
         labels=lambda wc, input: quoted_option("--phenotype-index", input.index),
-        tables="results/beacon/.partial.index.tables",
-    # Every sample's table is listed in a file and passed as @FILE: a cohort's paths would
-    # not fit on a command line (ARG_MAX; see merge_cohort_shard).
+    # The tables as @FILE, a pipe printf writes them into (ARG_MAX: see merge_cohort_shard).
     shell:
-        "printf '%s\\n' {input.tables:q} > {params.tables:q}"
-        " && python -m varnode beacon index --sheet {input.sheet:q}"
-        " --annotated @{params.tables:q} {params.labels} -o {params.outdir:q} > {log:q} 2>&1"
-        " && rm {params.tables:q}"
+        "python -m varnode beacon index --sheet {input.sheet:q}"
+        " --annotated @<(printf '%s\\n' {input.tables:q}) {params.labels} -o {params.outdir:q}"
+        " > {log:q} 2>&1"
 
 
 # BFF files for nodes that run their own Beacon v2, from the node export and the tables

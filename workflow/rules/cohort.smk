@@ -74,15 +74,15 @@ rule merge_cohort_shard:
         runtime=lambda wc, attempt: 240 * attempt,
     params:
         fan_in=COHORT_CFG["merge_fan_in"],
-        gvcfs="results/cohort/shards/.partial.{shard}.gvcfs",
         partial=partial_outputs,
-    # Every sample's gVCF is listed in a file (printf is a bash builtin: no argument limit)
-    # and passed as @FILE: a cohort's paths would not fit on a command line (ARG_MAX).
+    # The gVCFs reach merge-gvcfs as @FILE, FILE a pipe that printf (a bash builtin: no
+    # exec, so no argument limit) writes them into: as arguments, a cohort's paths would
+    # pass the kernel's limit for a program's command line (ARG_MAX, ~2 MB). Nothing is
+    # written to disk, so nothing is left behind. The rules below pass lists the same way.
     shell:
-        "printf '%s\\n' {input.gvcfs:q} > {params.gvcfs:q}"
-        " && python -m varnode merge-gvcfs --ref {input.ref:q} --regions {input.regions:q}"
-        " --fan-in {params.fan_in:q} -o {params.partial:q} @{params.gvcfs:q} > {log:q} 2>&1"
-        " && rm {params.gvcfs:q}"
+        "python -m varnode merge-gvcfs --ref {input.ref:q} --regions {input.regions:q}"
+        " --fan-in {params.fan_in:q} -o {params.partial:q}"
+        " @<(printf '%s\\n' {input.gvcfs:q}) > {log:q} 2>&1"
         " && python -m varnode publish --log {log:q} {output:q} >> {log:q} 2>&1"
 
 
@@ -230,14 +230,11 @@ rule check_sample_qc:
         x=SEX_CFG["x_contigs"],
         y=SEX_CFG["y_contigs"],
         mito=SEX_CFG["mito_contigs"],
-        depths="results/cohort/.partial.sample_qc.depths",
         partial=partial_outputs,
-    # The per-sample summaries are passed as @FILE, as in merge_cohort_shard.
     shell:
-        "printf '%s\\n' {input.depths:q} > {params.depths:q}"
-        " && python -m varnode sample-qc {input.vcf:q} --sexes {input.members:q}"
+        "python -m varnode sample-qc {input.vcf:q} --sexes {input.members:q}"
         " -o {params.partial.tsv:q} --json {params.partial.json:q}"
-        " --chunk-size {params.chunk:q} --depth-summaries @{params.depths:q}"
+        " --chunk-size {params.chunk:q} --depth-summaries @<(printf '%s\\n' {input.depths:q})"
         " --min-call-rate {params.qc[min_call_rate]:q}"
         " --outlier-mads {params.qc[outlier_mads]:q}"
         " --min-samples-for-outliers {params.qc[min_samples_for_outliers]:q}"
@@ -247,7 +244,6 @@ rule check_sample_qc:
         " --female-min-x-het {params.sex[female_min_x_het]:q}"
         " --male-max-x-depth-ratio {params.sex[male_max_x_depth_ratio]:q}"
         " --male-min-y-depth-ratio {params.sex[male_min_y_depth_ratio]:q} > {log:q} 2>&1"
-        " && rm {params.depths:q}"
         " && python -m varnode publish --log {log:q} {output:q} >> {log:q} 2>&1"
 
 

@@ -153,19 +153,15 @@ rule export_node_aggregates:
         metadata=json.dumps(EXPORT["metadata"], sort_keys=True),
         config_sha256=canonical_sha256(config),
         chunk=config["cohort"]["chunk_size"],
-        # Not in the export folder: it holds the export's files only.
-        callable=f"{EXPORT_WORK}/.partial.export.callable",
-    # Every sample's callable BED is listed in a file and passed as @FILE: a cohort's paths
-    # would not fit on a command line (ARG_MAX; see merge_cohort_shard).
+    # The BEDs as @FILE, a pipe printf writes them into (ARG_MAX: see merge_cohort_shard).
     shell:
-        "printf '%s\\n' {input.callable:q} > {params.callable:q}"
-        " && python -m varnode export {input.calls:q} --members {input.members:q}"
-        " --callable @{params.callable:q} -o {params.outdir:q} --dataset-id {params.dataset:q}"
+        "python -m varnode export {input.calls:q} --members {input.members:q}"
+        " --callable @<(printf '%s\\n' {input.callable:q}) -o {params.outdir:q}"
+        " --dataset-id {params.dataset:q}"
         " --node-id {params.node:q} --assembly {params.assembly:q} --floor {params.floor}"
         " --country={params.country:q} {params.strata} --ploidy={params.ploidy:q}"
         " --descriptive-json {params.metadata:q} --config-sha256 {params.config_sha256}"
         " --tool-versions {input.versions:q} --chunk-size {params.chunk} > {log:q} 2>&1"
-        " && rm {params.callable:q}"
 
 
 rule check_node_export:

@@ -257,19 +257,17 @@ rule report_multiqc:
         runtime=lambda wc, attempt: 30 * attempt,
     # MultiQC writes into a staging folder and the page is published from there; no data
     # folder (--no-data-dir): its log and source list hold run times and absolute paths.
-    # It reads its inputs from a list (--file-list): a cohort's QC files, several per
-    # sample, would not fit on a command line (ARG_MAX; see merge_cohort_shard).
+    # It reads its inputs, several per sample, from a pipe printf writes them into
+    # (--file-list; ARG_MAX: see merge_cohort_shard).
     params:
         staging=f"{REPORT}/multiqc/.partial",
-        inputs=f"{REPORT}/multiqc/.partial.inputs",
         filename=lambda wc, output: os.path.basename(output[0]),
     shell:
         "rm -rf {params.staging:q}"
-        " && printf '%s\\n' {input.qc:q} {input.content:q} > {params.inputs:q}"
         " && multiqc --force --no-ansi --no-data-dir --config {input.config:q}"
         " --config {input.run_config:q} --outdir {params.staging:q}"
-        " --filename {params.filename:q} --file-list {params.inputs:q} > {log:q} 2>&1"
-        " && rm {params.inputs:q}"
+        " --filename {params.filename:q}"
+        " --file-list <(printf '%s\\n' {input.qc:q} {input.content:q}) > {log:q} 2>&1"
         " && python -m varnode publish --staging {params.staging:q} {output:q} >> {log:q} 2>&1"
 
 
@@ -340,9 +338,8 @@ rule report_html:
         outliers=config["cohort"]["qc"],
         outdir=lambda wc, output: os.path.dirname(output.index),
         staging=f"{REPORT}/.partial.pages",
-        # The outputs to publish, a page per sample: passed as @FILE (ARG_MAX, see
-        # merge_cohort_shard), from beside the staging folder (publish moves all of it).
-        outputs=f"{REPORT}/.partial.pages.outputs",
+    # The outputs, a page per sample, reach publish as @FILE, a pipe printf writes them
+    # into (ARG_MAX: see merge_cohort_shard).
     shell:
         "rm -rf {params.staging:q}"
         " && python -m varnode report --results results"
@@ -352,10 +349,8 @@ rule report_html:
         " --outlier-mads {params.outliers[outlier_mads]:q}"
         " --min-samples-for-outliers {params.outliers[min_samples_for_outliers]:q}"
         " -o {params.outdir:q} --staging {params.staging:q} > {log:q} 2>&1"
-        " && printf '%s\\n' {output:q} > {params.outputs:q}"
-        " && python -m varnode publish --staging {params.staging:q} @{params.outputs:q}"
-        " >> {log:q} 2>&1"
-        " && rm {params.outputs:q}"
+        " && python -m varnode publish --staging {params.staging:q}"
+        " @<(printf '%s\\n' {output:q}) >> {log:q} 2>&1"
 
 
 # The command line this Snakemake was started with, for the crate. An environment

@@ -17,8 +17,9 @@ sample and whose POS lies in the shard are kept: blocks that reach into the shar
 the previous one are read (their samples are 0/0 at its first sites) but not repeated.
 
 Neither the rule nor a tier lists the gVCFs on a command line: the rule passes them as
-`@FILE` and each merge reads its group from a `--file-list`, so tens of thousands of
-samples stay far below the kernel's argument limit (ARG_MAX, ~2 MB).
+`@FILE` (a pipe bash's printf writes) and each merge reads its group from a
+`--file-list`, so tens of thousands of samples stay far below the kernel's argument
+limit (ARG_MAX, ~2 MB).
 """
 
 from __future__ import annotations
