@@ -1,5 +1,6 @@
 # varnode: germline variant analysis for federated genomic data nodes.
 # Run: snakemake --cores N [--workflow-profile workflow/profiles/default]
+import gc
 import os
 import sys
 
@@ -9,6 +10,12 @@ from varnode.errors import VarnodeError
 from varnode.inputs.check import check_config
 from varnode.runtime.live_runs import refuse_unlock_beside_live_runs
 from varnode.runtime.run_summary import write_run_summary
+
+# Planning a cohort creates millions of long-lived objects (DAG, jobs, file names); with
+# Python's default thresholds the collector rescans them over and over while they are
+# built. Rarer young collections cut planning CPU by 9% at 1,000 samples
+# (tests/bench/bench_dag.py); cycles are still collected.
+gc.set_threshold(100_000, 20, 100)
 
 refusal = refuse_unlock_beside_live_runs(sys.argv, os.getcwd())
 if refusal:

@@ -135,6 +135,11 @@ def test_fastp_warning_about_mismatched_pairs_is_fatal(tmp_path: Path) -> None:
         check_fastp(*fastp_outputs(tmp_path, 200, log))
 
 
+def test_file_names_with_warning_words_are_not_fastp_problems(tmp_path: Path) -> None:
+    log = "/data/ERROR_runs/WARN_1_R1.fastq.gz + /data/ERROR_runs/WARN_1_R2.fastq.gz: 100 pairs\n"
+    assert check_fastp(*fastp_outputs(tmp_path, 200, log)) == 200
+
+
 def test_fastp_reading_fewer_reads_than_the_files_hold_is_fatal(tmp_path: Path) -> None:
     with pytest.raises(VarnodeError, match=r"fastp read 150 reads, but a and b hold 200"):
         check_fastp(*fastp_outputs(tmp_path, 150, ""))

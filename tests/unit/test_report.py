@@ -115,8 +115,8 @@ def test_filtered_stage_counts_pass_records_only(tmp_path):
         "chr22\t40\t.\tG\tC\t3\tLowQual\t.\n"
     )
     rule = (Path(__file__).parents[2] / "workflow/rules/report.smk").read_text()
-    assert '"(bcftools stats {input.calls:q} > {params.partial.calls:q}"' in rule
-    assert '" && bcftools stats --apply-filters PASS {input.filtered:q}"' in rule
+    assert "bcftools stats {{input.calls[{index}]:q}} > {{params.partial.calls[{index}]" in rule
+    assert '" && bcftools stats --apply-filters PASS {{input.filtered[{index}]:q}}"' in rule
     for stage, options in (("raw", []), ("filtered", ["--apply-filters", "PASS"])):
         stats = tmp_path / f"{stage}.txt"
         with stats.open("w") as handle:

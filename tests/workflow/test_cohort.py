@@ -28,7 +28,6 @@ COHORT_TARGETS = [
     "results/cohort/relatedness.tsv",
 ]
 PER_SAMPLE_RULES = {
-    "check_reads",
     "trim_reads",
     "align_reads",
     "mark_duplicates",

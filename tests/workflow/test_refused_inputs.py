@@ -132,7 +132,7 @@ def test_truncated_fastq_fails_its_check_before_trimming(make_workdir, shared_da
     assert not (results / "qc/fastp").exists()
     summary = (results / "report/run_summary.txt").read_text()
     assert "NA12878: failed" in summary
-    assert "check_reads (sample=NA12878, unit=L1); logs: logs/check_reads/NA12878.L1.log" in summary
+    assert "trim_reads (sample=NA12878, unit=L1); logs: logs/trim_reads/NA12878.L1.log" in summary
 
 
 @pytest.fixture(scope="module")

@@ -25,7 +25,6 @@ EXPORT_FILES = [
 EXPORT_WORK = "results/federation"
 EXPORT_SITES = f"{EXPORT_WORK}/pass_sites.bcf"
 ANNOTATED_EXPORT_SITES = f"{EXPORT_WORK}/pass_sites.csq.bcf"
-CALLABLE_BED = f"{EXPORT_WORK}/callable/{{sample}}.quantized.bed.gz"
 
 if EXPORT["enabled"]:
     TARGETS += [*EXPORT_FILES, f"{EXPORT_WORK}/egress_check.txt"]
@@ -86,40 +85,6 @@ rule annotate_export_sites:
         "bcftools csq --no-version {params.extra} --samples - -f {input.ref:q}"
         " -g {input.gff3:q} -Ob -o {params.partial:q} {input.bcf:q} 2> {log:q}"
         " && python -m varnode publish --log {log:q} {output:q} >> {log:q} 2>&1"
-
-
-rule measure_callable_depth:
-    input:
-        aln=ALIGNMENT,
-        idx=ALIGNMENT_INDEX,
-        ref=GENOME,
-        fai=f"{GENOME}.fai",
-    output:
-        bed=CALLABLE_BED,
-        csi=f"{CALLABLE_BED}.csi",
-    log:
-        "logs/measure_callable_depth/{sample}.log",
-    benchmark:
-        "benchmarks/measure_callable_depth/{sample}.tsv"
-    conda:
-        "../../envs/mosdepth.yaml"
-    threads: 2
-    resources:
-        mem_mb=lambda wc, attempt: 2000 * attempt,
-        runtime=lambda wc, attempt: 60 * attempt,
-    params:
-        staging=f"{EXPORT_WORK}/callable/.partial.{{sample}}",
-        bins=f"0:{EXPORT['callable']['min_depth']}:",
-        mapq=EXPORT["callable"]["min_mapq"],
-    # Bins are named so that varnode export reads the CALLABLE rows. mosdepth writes more
-    # files than the two declared: all go to a staging folder and are published together.
-    shell:
-        "rm -rf {params.staging:q} && mkdir -p {params.staging:q}"
-        " && MOSDEPTH_Q0=LOW MOSDEPTH_Q1=CALLABLE mosdepth --threads {threads} --no-per-base"
-        " --fasta {input.ref:q} --mapq {params.mapq} --quantize {params.bins:q}"
-        " {params.staging:q}/{wildcards.sample:q} {input.aln:q} 2> {log:q}"
-        " && python -m varnode publish --log {log:q} --staging {params.staging:q} {output:q}"
-        " >> {log:q} 2>&1"
 
 
 rule export_node_aggregates:

@@ -104,35 +104,47 @@ wildcard_constraints:
     tool="|".join(VERSION_COMMANDS),
 
 
-# bcftools stats of a caller's calls before and after filtering, in one job. The
-# filtered stage counts PASS records only (its VCF is soft-filtered: failing records
-# stay, marked in FILTER); the raw stage counts every record. MultiQC reads both files.
+# bcftools stats of each caller's calls before and after filtering, every caller of a
+# sample in one job (a pair of commands per caller). The filtered stage counts PASS
+# records only (its VCF is soft-filtered: failing records stay, marked in FILTER); the
+# raw stage counts every record. MultiQC reads both files.
+STATS_VARIANTS = (
+    "("
+    + " && ".join(
+        f"bcftools stats {{input.calls[{index}]:q}} > {{params.partial.calls[{index}]:q}}"
+        f" && bcftools stats --apply-filters PASS {{input.filtered[{index}]:q}}"
+        f" > {{params.partial.filtered[{index}]:q}}"
+        for index in range(len(CALLERS))
+    )
+    + ") 2> {log:q} && python -m varnode publish --log {log:q} {output:q} >> {log:q} 2>&1"
+)
+
+
 rule stats_variants:
     input:
-        calls="results/calls/{sample}.{caller}.vcf.gz",
-        filtered="results/calls/{sample}.{caller}.filtered.vcf.gz",
+        calls=expand("results/calls/{{sample}}.{caller}.vcf.gz", caller=CALLERS),
+        filtered=expand(
+            "results/calls/{{sample}}.{caller}.filtered.vcf.gz", caller=CALLERS
+        ),
     output:
-        calls=VARIANT_STATS.format(sample="{sample}", caller="{caller}", stage=""),
-        filtered=VARIANT_STATS.format(
-            sample="{sample}", caller="{caller}", stage=".filtered"
+        calls=expand(VARIANT_STATS, sample="{sample}", caller=CALLERS, stage=""),
+        filtered=expand(
+            VARIANT_STATS, sample="{sample}", caller=CALLERS, stage=".filtered"
         ),
     log:
-        "logs/stats_variants/{sample}.{caller}.log",
+        "logs/stats_variants/{sample}.log",
     benchmark:
-        "benchmarks/stats_variants/{sample}.{caller}.tsv"
+        "benchmarks/stats_variants/{sample}.tsv"
     conda:
         "../../envs/bcftools.yaml"
     threads: 1
     resources:
         mem_mb=500,
-        runtime=lambda wc, attempt: 30 * attempt,
+        runtime=lambda wc, attempt: 30 * len(CALLERS) * attempt,
     params:
         partial=partial_outputs,
     shell:
-        "(bcftools stats {input.calls:q} > {params.partial.calls:q}"
-        " && bcftools stats --apply-filters PASS {input.filtered:q}"
-        " > {params.partial.filtered:q}) 2> {log:q}"
-        " && python -m varnode publish --log {log:q} {output:q} >> {log:q} 2>&1"
+        STATS_VARIANTS
 
 
 rule collect_tool_versions:

@@ -17,15 +17,17 @@ from pathlib import Path
 
 from varnode.errors import VarnodeError
 
-# fastp's warnings (spelled WARNNIG in 0.23) and errors; its progress lines never match.
-FASTP_PROBLEM = re.compile(r"\b(ERROR|WARN\w*)\b")
+# fastp's warnings (spelled WARNNIG in 0.23) and errors, which start their line; its
+# progress lines never match, nor do file names (the trimming job's log also holds
+# varnode check-reads' report, which names the FASTQs).
+FASTP_PROBLEM = re.compile(r"\s*(ERROR|WARN\w*)\b")
 
 
 def logged_problems(log: Path) -> list[str]:
     return [
         f"{log} line {number}: {line.strip()}"
         for number, line in enumerate(log.read_text(errors="replace").splitlines(), start=1)
-        if FASTP_PROBLEM.search(line)
+        if FASTP_PROBLEM.match(line)
     ]
 
 
