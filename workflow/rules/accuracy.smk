@@ -56,8 +56,8 @@ rule compare_calls:
         "../../envs/varnode.yaml"
     threads: 1
     resources:
-        mem_mb=lambda wc, attempt: 1000 * attempt,
-        runtime=lambda wc, attempt: 60 * attempt,
+        mem_mb=per_attempt(1000),
+        runtime=per_attempt(60),
     params:
         regions=lambda wc, input: quoted_option("--regions", input.regions),
         prefix=lambda wc, output: str(partial_path(output.tsv.removesuffix(".tsv"))),

@@ -20,8 +20,8 @@ rule align_reads:
         "../../envs/bwa.yaml"
     threads: 4
     resources:
-        mem_mb=lambda wc, attempt: 8000 * attempt,
-        runtime=lambda wc, attempt: 240 * attempt,
+        mem_mb=per_attempt(8000),
+        runtime=per_attempt(240),
     params:
         index_prefix=lambda wc, input: input.index[0].removesuffix(".amb"),
         read_group=read_group,
@@ -62,8 +62,8 @@ rule mark_duplicates:
         "../../envs/samtools.yaml"
     threads: 2
     resources:
-        mem_mb=lambda wc, attempt: 2000 * attempt,
-        runtime=lambda wc, attempt: 120 * attempt,
+        mem_mb=per_attempt(2000),
+        runtime=per_attempt(120),
     params:
         fmt=ALIGNMENT_EXT.upper(),
         extra=config["params"]["markdup"],

@@ -36,8 +36,8 @@ rule annotate_consequences:
         "../../envs/bcftools.yaml"
     threads: 1
     resources:
-        mem_mb=lambda wc, attempt: 2000 * attempt,
-        runtime=lambda wc, attempt: 60 * attempt,
+        mem_mb=per_attempt(2000),
+        runtime=per_attempt(60),
     params:
         extra=config["annotation"]["csq_options"],
         partial=partial_outputs,
@@ -63,8 +63,8 @@ rule annotate_known_variants:
         "../../envs/bcftools.yaml"
     threads: 1
     resources:
-        mem_mb=lambda wc, attempt: 2000 * attempt,
-        runtime=lambda wc, attempt: 60 * attempt,
+        mem_mb=per_attempt(2000),
+        runtime=per_attempt(60),
     params:
         columns=lambda wc: KNOWN_VARIANT_STEPS[wc.step][1],
         partial=partial_outputs,
@@ -90,7 +90,7 @@ rule write_annotated_vcf:
     threads: 1
     resources:
         mem_mb=1000,
-        runtime=lambda wc, attempt: 30 * attempt,
+        runtime=per_attempt(30),
     params:
         partial=partial_outputs,
     shell:
@@ -113,7 +113,7 @@ rule write_annotation_table:
     threads: 1
     resources:
         mem_mb=1000,
-        runtime=lambda wc, attempt: 30 * attempt,
+        runtime=per_attempt(30),
     params:
         partial=partial_outputs,
     shell:
@@ -139,8 +139,8 @@ rule combine_variant_tables:
         "../../envs/varnode.yaml"
     threads: 1
     resources:
-        mem_mb=lambda wc, attempt: 2000 * attempt,
-        runtime=lambda wc, attempt: 30 * attempt,
+        mem_mb=per_attempt(2000),
+        runtime=per_attempt(30),
     params:
         partial=partial_outputs,
     # The tables as @FILE, a pipe printf writes them into (ARG_MAX: see merge_cohort_shard).

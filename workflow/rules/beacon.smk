@@ -35,8 +35,8 @@ rule index_beacon:
         "../../envs/varnode.yaml"
     threads: 1
     resources:
-        mem_mb=lambda wc, attempt: 2000 * attempt,
-        runtime=lambda wc, attempt: 30 * attempt,
+        mem_mb=per_attempt(2000),
+        runtime=per_attempt(30),
     params:
         outdir=lambda wc, output: os.path.dirname(output.individuals),
         labels=lambda wc, input: quoted_option("--phenotype-index", input.index),
@@ -65,8 +65,8 @@ rule write_beacon_bff:
         "../../envs/varnode.yaml"
     threads: 1
     resources:
-        mem_mb=lambda wc, attempt: 2000 * attempt,
-        runtime=lambda wc, attempt: 30 * attempt,
+        mem_mb=per_attempt(2000),
+        runtime=per_attempt(30),
     params:
         export=lambda wc, input: os.path.dirname(input.manifest),
         tables=lambda wc, input: os.path.dirname(input.tables[0]),

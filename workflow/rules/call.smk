@@ -56,8 +56,8 @@ rule call_variants_bcftools:
         "../../envs/bcftools.yaml"
     threads: 1
     resources:
-        mem_mb=lambda wc, attempt: 2000 * attempt,
-        runtime=lambda wc, attempt: 240 * attempt,
+        mem_mb=per_attempt(2000),
+        runtime=per_attempt(240),
     params:
         mpileup=config["params"]["bcftools_mpileup"],
         call=config["params"]["bcftools_call"],
@@ -89,8 +89,8 @@ rule call_variants_freebayes:
         "../../envs/freebayes.yaml"
     threads: 1
     resources:
-        mem_mb=lambda wc, attempt: 4000 * attempt,
-        runtime=lambda wc, attempt: 480 * attempt,
+        mem_mb=per_attempt(4000),
+        runtime=per_attempt(480),
     params:
         extra=config["params"]["freebayes"],
         partial=partial_outputs,
@@ -140,8 +140,8 @@ rule call_variants_gatk:
         "../../envs/gatk.yaml"
     threads: 2
     resources:
-        mem_mb=lambda wc, attempt: 6000 * attempt,
-        runtime=lambda wc, attempt: 480 * attempt,
+        mem_mb=per_attempt(6000),
+        runtime=per_attempt(480),
     params:
         extra=config["params"]["gatk_haplotypecaller"],
         partial=partial_outputs,
@@ -174,7 +174,7 @@ rule gather_shards:
     threads: 1
     resources:
         mem_mb=1000,
-        runtime=lambda wc, attempt: 60 * attempt,
+        runtime=per_attempt(60),
     params:
         assembly=config["reference"]["assembly"],
         partial=partial_outputs,
@@ -213,7 +213,7 @@ rule gather_bcftools_shards:
     threads: 1
     resources:
         mem_mb=1000,
-        runtime=lambda wc, attempt: 60 * attempt,
+        runtime=per_attempt(60),
     params:
         assembly=config["reference"]["assembly"],
         partial=partial_outputs,

@@ -54,8 +54,9 @@ rule list_cohort_members:
 
 rule merge_cohort_shard:
     input:
+        # Each gVCF's .tbi is written by the same job and listed in TARGETS, so it exists
+        # with its gVCF; not listing N indexes per shard job halves what planning matches.
         gvcfs=expand(GVCF, sample=SHEET.samples),
-        tbis=expand(f"{GVCF}.tbi", sample=SHEET.samples),
         ref=GENOME,
         fai=f"{GENOME}.fai",
         regions=COHORT_BED,
@@ -70,8 +71,8 @@ rule merge_cohort_shard:
         "../../envs/varnode.yaml"
     threads: 1
     resources:
-        mem_mb=lambda wc, attempt: 2000 * attempt,
-        runtime=lambda wc, attempt: 240 * attempt,
+        mem_mb=per_attempt(2000),
+        runtime=per_attempt(240),
     params:
         fan_in=COHORT_CFG["merge_fan_in"],
         partial=partial_outputs,
@@ -101,8 +102,8 @@ rule gather_cohort:
         "../../envs/bcftools.yaml"
     threads: 1
     resources:
-        mem_mb=lambda wc, attempt: 2000 * attempt,
-        runtime=lambda wc, attempt: 120 * attempt,
+        mem_mb=per_attempt(2000),
+        runtime=per_attempt(120),
     params:
         assembly=config["reference"]["assembly"],
         partial=partial_outputs,
@@ -130,8 +131,8 @@ rule count_cohort_alleles:
         "../../envs/varnode.yaml"
     threads: 1
     resources:
-        mem_mb=lambda wc, attempt: 2000 * attempt,
-        runtime=lambda wc, attempt: 120 * attempt,
+        mem_mb=per_attempt(2000),
+        runtime=per_attempt(120),
     params:
         strata=lambda wc, input: (
             quoted_option("--sexes", input.members) if COHORT_CFG["sex_strata"] else ""
@@ -163,8 +164,8 @@ rule annotate_cohort:
         "../../envs/bcftools.yaml"
     threads: 2
     resources:
-        mem_mb=lambda wc, attempt: 1000 * attempt,
-        runtime=lambda wc, attempt: 120 * attempt,
+        mem_mb=per_attempt(1000),
+        runtime=per_attempt(120),
     params:
         level=COHORT_CFG["compression_level"],
         partial=partial_outputs,
@@ -191,7 +192,7 @@ rule extract_cohort_sites:
     threads: 1
     resources:
         mem_mb=1000,
-        runtime=lambda wc, attempt: 60 * attempt,
+        runtime=per_attempt(60),
     params:
         partial=partial_outputs,
     # --drop-genotypes removes the sample columns, FORMAT and its header lines.
@@ -220,8 +221,8 @@ rule check_sample_qc:
         "../../envs/varnode.yaml"
     threads: 1
     resources:
-        mem_mb=lambda wc, attempt: 2000 * attempt,
-        runtime=lambda wc, attempt: 120 * attempt,
+        mem_mb=per_attempt(2000),
+        runtime=per_attempt(120),
     params:
         chunk=COHORT_CFG["chunk_size"],
         qc=COHORT_CFG["qc"],
@@ -260,8 +261,8 @@ rule estimate_relatedness:
         "../../envs/varnode.yaml"
     threads: 1
     resources:
-        mem_mb=lambda wc, attempt: 2000 * attempt,
-        runtime=lambda wc, attempt: 120 * attempt,
+        mem_mb=per_attempt(2000),
+        runtime=per_attempt(120),
     params:
         chunk=COHORT_CFG["chunk_size"],
         min_depth=COHORT_CFG["relatedness"]["min_depth"],

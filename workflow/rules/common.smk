@@ -85,6 +85,17 @@ def partial_outputs(wildcards, output):
     return Namedlist(toclone=output, custom_map=lambda path: str(partial_path(path)))
 
 
+def per_attempt(amount):
+    """A resource of `amount` (MB, minutes) times the attempt: the SLURM profile resubmits
+    a job killed for exceeding its memory or time with 2x, then 3x, its first request.
+    """
+
+    def resource(wildcards, attempt):
+        return amount * attempt
+
+    return resource
+
+
 def quoted_option(option, path):
     """`option path` with the path quoted, or nothing when the path is not set."""
     return f"{option} {shlex.quote(str(path))}" if path else ""

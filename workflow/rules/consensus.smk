@@ -32,8 +32,8 @@ rule combine_calls:
         "../../envs/varnode.yaml"
     threads: 1
     resources:
-        mem_mb=lambda wc, attempt: 1000 * attempt,
-        runtime=lambda wc, attempt: 60 * attempt,
+        mem_mb=per_attempt(1000),
+        runtime=per_attempt(60),
     params:
         represent=CONSENSUS["represent"],
         bcftools_min_qual=CONSENSUS["single_min_qual"]["bcftools"],

@@ -46,7 +46,7 @@ rule select_export_sites:
     threads: 1
     resources:
         mem_mb=1000,
-        runtime=lambda wc, attempt: 60 * attempt,
+        runtime=per_attempt(60),
     params:
         partial=partial_outputs,
     # "." is an unfiltered site (the joint calls carry no FILTER), as in bcftools -f PASS,.
@@ -76,8 +76,8 @@ rule annotate_export_sites:
         "../../envs/bcftools.yaml"
     threads: 1
     resources:
-        mem_mb=lambda wc, attempt: 2000 * attempt,
-        runtime=lambda wc, attempt: 60 * attempt,
+        mem_mb=per_attempt(2000),
+        runtime=per_attempt(60),
     params:
         extra=config["annotation"]["csq_options"],
         partial=partial_outputs,
@@ -104,8 +104,8 @@ rule export_node_aggregates:
         "../../envs/varnode.yaml"
     threads: 1
     resources:
-        mem_mb=lambda wc, attempt: 2000 * attempt,
-        runtime=lambda wc, attempt: 120 * attempt,
+        mem_mb=per_attempt(2000),
+        runtime=per_attempt(120),
     params:
         outdir=lambda wc, output: os.path.dirname(output[-1]),
         dataset=EXPORT["dataset_id"],
@@ -144,7 +144,7 @@ rule check_node_export:
     threads: 1
     resources:
         mem_mb=1000,
-        runtime=lambda wc, attempt: 60 * attempt,
+        runtime=per_attempt(60),
     params:
         outdir=lambda wc, input: os.path.dirname(input.export[-1]),
     shell:

@@ -29,8 +29,8 @@ rule filter_variants:
         "../../envs/varnode.yaml"
     threads: 2
     resources:
-        mem_mb=lambda wc, attempt: 1000 * attempt,
-        runtime=lambda wc, attempt: 120 * attempt,
+        mem_mb=per_attempt(1000),
+        runtime=per_attempt(120),
     params:
         hard="--hard" if config["filtering"]["hard"] else "",
         set_missing="--set-missing" if config["filtering"]["set_missing"] else "",

@@ -20,8 +20,8 @@ rule build_phenotype_index:
         "../../envs/varnode.yaml"
     threads: 1
     resources:
-        mem_mb=lambda wc, attempt: 4000 * attempt,
-        runtime=lambda wc, attempt: 30 * attempt,
+        mem_mb=per_attempt(4000),
+        runtime=per_attempt(30),
     params:
         partial=partial_outputs,
     shell:
@@ -43,8 +43,8 @@ rule prioritise_variants:
         "../../envs/varnode.yaml"
     threads: 1
     resources:
-        mem_mb=lambda wc, attempt: 2000 * attempt,
-        runtime=lambda wc, attempt: 30 * attempt,
+        mem_mb=per_attempt(2000),
+        runtime=per_attempt(30),
     params:
         hpo=lambda wc: ";".join(SHEET.units_of(wc.sample)[0].hpo),
         ic=config["prioritisation"]["information_content"],

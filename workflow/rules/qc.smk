@@ -62,8 +62,8 @@ rule trim_reads:
         "../../envs/fastp.yaml"
     threads: 2
     resources:
-        mem_mb=lambda wc, attempt: 2000 * attempt,
-        runtime=lambda wc, attempt: 60 * attempt,
+        mem_mb=per_attempt(2000),
+        runtime=per_attempt(60),
     params:
         extra=config["params"]["fastp"],
         title="{sample} {unit}",
@@ -105,7 +105,7 @@ rule stats_alignments:
     threads: 1
     resources:
         mem_mb=1000,
-        runtime=lambda wc, attempt: 90 * attempt,
+        runtime=per_attempt(90),
     params:
         partial=partial_outputs,
     shell:
@@ -132,8 +132,8 @@ rule measure_depth:
         "../../envs/mosdepth.yaml"
     threads: 2
     resources:
-        mem_mb=lambda wc, attempt: 2000 * attempt,
-        runtime=lambda wc, attempt: 90 * attempt,
+        mem_mb=per_attempt(2000),
+        runtime=per_attempt(90),
     # mosdepth writes more files than those declared (per-window depths with --by): all
     # are published with them (MEASURE_DEPTH).
     params:

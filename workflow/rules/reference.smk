@@ -83,8 +83,8 @@ rule index_reference_bwa:
         "../../envs/bwa.yaml"
     threads: 1
     resources:
-        mem_mb=lambda wc, attempt: 8000 * attempt,
-        runtime=lambda wc, attempt: 180 * attempt,
+        mem_mb=per_attempt(8000),
+        runtime=per_attempt(180),
     params:
         prefix=str(partial_path(GENOME)),
     shell:

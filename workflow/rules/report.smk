@@ -140,7 +140,7 @@ rule stats_variants:
     threads: 1
     resources:
         mem_mb=500,
-        runtime=lambda wc, attempt: 30 * len(CALLERS) * attempt,
+        runtime=per_attempt(30 * len(CALLERS)),
     params:
         partial=partial_outputs,
     shell:
@@ -233,7 +233,7 @@ rule write_multiqc_content:
     threads: 1
     resources:
         mem_mb=1000,
-        runtime=lambda wc, attempt: 10 * attempt,
+        runtime=per_attempt(10),
     params:
         settings=json.dumps(config["report"]),
         sources=lambda wc: json.dumps(REPORT_SOURCES),
@@ -265,8 +265,8 @@ rule report_multiqc:
         "../../envs/multiqc.yaml"
     threads: 1
     resources:
-        mem_mb=lambda wc, attempt: 2000 * attempt,
-        runtime=lambda wc, attempt: 30 * attempt,
+        mem_mb=per_attempt(2000),
+        runtime=per_attempt(30),
     # MultiQC writes into a staging folder and the page is published from there; no data
     # folder (--no-data-dir): its log and source list hold run times and absolute paths.
     # It reads its inputs, several per sample, from a pipe printf writes them into
@@ -338,8 +338,8 @@ rule report_html:
         "../../envs/varnode.yaml"
     threads: 1
     resources:
-        mem_mb=lambda wc, attempt: 2000 * attempt,
-        runtime=lambda wc, attempt: 30 * attempt,
+        mem_mb=per_attempt(2000),
+        runtime=per_attempt(30),
     params:
         settings=json.dumps(config["report"]),
         sources=lambda wc: json.dumps(REPORT_SOURCES),
@@ -401,7 +401,7 @@ rule write_run_crate:
     threads: 1
     resources:
         mem_mb=1000,
-        runtime=lambda wc, attempt: 60 * attempt,
+        runtime=per_attempt(60),
     params:
         workflow_dir=workflow.basedir,
         # Only the tools this run uses (and whose versions it collected).
