@@ -18,9 +18,10 @@ scored like the others (all records), e.g. plain `bcftools call -mv` on the real
 from __future__ import annotations
 
 import argparse
-import csv
 import sys
 from argparse import Namespace
+
+from sweep_calling import write_tsv
 
 from varnode.accuracy.compare import compare
 
@@ -90,10 +91,7 @@ def main() -> int:
             rows.append({"dataset": name, "call_set": extra, "level": "raw", **scored,
                          "pass_ge_raw": ""})  # fmt: skip
             print(name, extra, scored["snv_f1"], scored["indel_f1"], flush=True)
-    with open(args.out, "w", newline="") as handle:
-        writer = csv.DictWriter(handle, COLUMNS, delimiter="\t", lineterminator="\n")
-        writer.writeheader()
-        writer.writerows(rows)
+    write_tsv(args.out, COLUMNS, rows)
     print("PASS F1 < raw F1:", ", ".join(failures) or "none")
     return 1 if failures else 0
 

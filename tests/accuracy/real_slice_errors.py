@@ -37,11 +37,11 @@ panel position). `class` is derived from that evidence:
 from __future__ import annotations
 
 import argparse
-import csv
 import sys
 from argparse import Namespace
 
 import pysam
+from sweep_calling import write_tsv
 
 from varnode.accuracy.compare import compare
 
@@ -227,10 +227,7 @@ def main() -> int:
         out["class"] = classify(out)
         rows.append(out)
         print("\t".join(str(out[c]) for c in COLUMNS), flush=True)
-    with open(args.out, "w", newline="") as handle:
-        writer = csv.DictWriter(handle, COLUMNS, delimiter="\t", lineterminator="\n")
-        writer.writeheader()
-        writer.writerows(rows)
+    write_tsv(args.out, COLUMNS, rows)
     return 0
 
 

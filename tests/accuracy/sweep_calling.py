@@ -225,6 +225,14 @@ def score(truth, calls, match) -> dict:
     return row
 
 
+def write_tsv(path: str, columns: list[str], rows: list[dict]) -> None:
+    """The sweeps' tables: a header of `columns`, one tab-separated line per row."""
+    with open(path, "w", newline="") as handle:
+        writer = csv.DictWriter(handle, columns, delimiter="\t", lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(rows)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", required=True, help="TSV to write")
@@ -281,16 +289,9 @@ def main() -> int:
                           f"{raw['complex_truth']}; best q{best['min_qual']} d{best['min_depth']}"
                           f" SNV {best['snv_f1']} INDEL {best['indel_f1']}",
                           flush=True)  # fmt: skip
-    with open(args.out, "w", newline="") as handle:
-        writer = csv.DictWriter(handle, COLUMNS, delimiter="\t", lineterminator="\n")
-        writer.writeheader()
-        writer.writerows(rows)
+    write_tsv(args.out, COLUMNS, rows)
     if args.filters_out:
-        with open(args.filters_out, "w", newline="") as handle:
-            columns = FILTER_COLUMNS + COLUMNS[5:]
-            writer = csv.DictWriter(handle, columns, delimiter="\t", lineterminator="\n")
-            writer.writeheader()
-            writer.writerows(filter_rows)
+        write_tsv(args.filters_out, FILTER_COLUMNS + COLUMNS[5:], filter_rows)
     return 0
 
 

@@ -13,12 +13,11 @@ Each caller's own filtered PASS calls are scored too, for comparison.
 from __future__ import annotations
 
 import argparse
-import csv
 import itertools
 import sys
 
 import pysam
-from sweep_calling import score, truth_and_match
+from sweep_calling import score, truth_and_match, write_tsv
 
 from varnode.accuracy.variants import load
 from varnode.consensus.combine import Rule, decide
@@ -67,10 +66,7 @@ def main() -> int:
             print(name, row["rule"], row["snv_f1"], row["indel_f1"])
         best = max(rows[-len(list(rules())) :], key=lambda r: r["snv_f1"] + r["indel_f1"])
         print(name, "best", best["rule"], best["snv_f1"], best["indel_f1"], flush=True)
-    with open(args.out, "w", newline="") as handle:
-        writer = csv.DictWriter(handle, COLUMNS, delimiter="\t", lineterminator="\n")
-        writer.writeheader()
-        writer.writerows(rows)
+    write_tsv(args.out, COLUMNS, rows)
     return 0
 
 
