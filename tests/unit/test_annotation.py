@@ -17,7 +17,7 @@ from tests.unit.synthetic_genes import (
     write_gff3,
     write_reference,
 )
-from varnode.annotate.resources import annotation_steps, known_variant_steps, previous_step
+from varnode.annotate.resources import annotation_steps, known_variant_steps
 from varnode.annotate.table import COLUMNS, most_severe, parse_bcsq, write_table, zygosity
 from varnode.common.tables import VARIANTS
 from varnode.inputs.annotation import annotation_problems
@@ -133,21 +133,17 @@ def test_unconfigured_resources_are_fine():
     assert annotation_problems(config_with(), {"chr1"}) == []
 
 
-def test_annotation_steps_chain_only_the_configured_resources():
+def test_annotation_steps_are_only_the_configured_resources():
     config = config_with(gff3="genes.gff3", clinvar="clinvar.vcf.gz")["annotation"]
     steps = annotation_steps(config)
     assert steps == ["consequences", "clinvar"]
     assert known_variant_steps(config) == {"clinvar": ("clinvar.vcf.gz", "INFO/CLNSIG,INFO/CLNDN")}
-    assert previous_step(steps, "consequences") is None
-    assert previous_step(steps, "clinvar") == "consequences"
-    assert previous_step(steps) == "clinvar"
 
 
 def test_population_af_step_renames_the_configured_field():
     config = config_with(population_af={"vcf": "gnomad.vcf.gz", "info_field": "AF_nfe"})
     steps = known_variant_steps(config["annotation"])
     assert steps == {"population_af": ("gnomad.vcf.gz", "INFO/POP_AF:=INFO/AF_nfe")}
-    assert previous_step([]) is None
 
 
 GENOTYPE_FIELDS_VCF = """\

@@ -1,6 +1,6 @@
 from varnode.annotate.resources import annotation_steps, known_variant_steps
 
-# Each configured resource adds a step; each step reads the previous one's output.
+# The configured resources, in the order annotate_variants applies them.
 ANNOTATION_STEPS = annotation_steps(config["annotation"])
 KNOWN_VARIANT_STEPS = known_variant_steps(config["annotation"])
 # Every sample's and caller's variant table in one Parquet file.
@@ -15,88 +15,63 @@ TARGETS += expand(
 TARGETS.append(VARIANTS_PARQUET)
 
 
-wildcard_constraints:
-    step="|".join(KNOWN_VARIANT_STEPS) or "none",
+# Annotation in one bcftools pipe per sample and caller: each configured resource is a
+# step, in annotation_steps' order: consequences (bcftools csq with the GFF3), then the
+# known-variant resources (bcftools annotate: IDs, population AF, ClinVar). Without any
+# resource the filtered calls are written as they are.
+ANNOTATE_STEPS = (
+    ["bcftools csq --no-version {params.csq} -f {input.ref:q} -g {input.gff3:q} -Ou"]
+    if config["annotation"]["gff3"]
+    else []
+) + [
+    f"bcftools annotate --no-version -a {{input.known[{index}]:q}}"
+    f" -c {{params.columns[{index}]:q}} -Ou"
+    for index in range(len(KNOWN_VARIANT_STEPS))
+]
+WRITE_ANNOTATED = "bcftools view --no-version -Oz -o {params.partial.vcf:q}"
+ANNOTATE_PIPE = (
+    [
+        f"{ANNOTATE_STEPS[0]} {{input.vcf:q}}",
+        *[f"{step} -" for step in ANNOTATE_STEPS[1:]],
+        f"{WRITE_ANNOTATED} -",
+    ]
+    if ANNOTATE_STEPS
+    else [f"{WRITE_ANNOTATED} {{input.vcf:q}}"]
+)
+ANNOTATE_VARIANTS = (
+    f"({' | '.join(ANNOTATE_PIPE)}"
+    " && bcftools index --tbi -o {params.partial.tbi:q} {params.partial.vcf:q}) 2> {log:q}"
+    " && python -m varnode publish --log {log:q} {output:q} >> {log:q} 2>&1"
+)
 
 
-rule annotate_consequences:
+rule annotate_variants:
     input:
-        unpack(lambda wc: step_input(wc, ANNOTATION_STEPS, "consequences")),
+        vcf="results/calls/{sample}.{caller}.filtered.vcf.gz",
+        tbi="results/calls/{sample}.{caller}.filtered.vcf.gz.tbi",
         ref=GENOME,
         fai=f"{GENOME}.fai",
         gff3=config["annotation"]["gff3"] or [],
-    output:
-        bcf=temp("results/annotated/steps/{sample}.{caller}.consequences.bcf"),
-        csi=temp("results/annotated/steps/{sample}.{caller}.consequences.bcf.csi"),
-    log:
-        "logs/annotate_consequences/{sample}.{caller}.log",
-    benchmark:
-        "benchmarks/annotate_consequences/{sample}.{caller}.tsv"
-    conda:
-        "../../envs/bcftools.yaml"
-    threads: 1
-    resources:
-        mem_mb=per_attempt(2000),
-        runtime=per_attempt(60),
-    params:
-        extra=config["annotation"]["csq_options"],
-        partial=partial_outputs,
-    shell:
-        "(bcftools csq --no-version {params.extra} -f {input.ref:q} -g {input.gff3:q}"
-        " -Ob -o {params.partial.bcf:q} {input.vcf:q}"
-        " && bcftools index -o {params.partial.csi:q} {params.partial.bcf:q}) 2> {log:q}"
-        " && python -m varnode publish --log {log:q} {output:q} >> {log:q} 2>&1"
-
-
-rule annotate_known_variants:
-    input:
-        unpack(lambda wc: step_input(wc, ANNOTATION_STEPS, wc.step)),
-        resource=lambda wc: KNOWN_VARIANT_STEPS[wc.step][0],
-    output:
-        bcf=temp(ANNOTATION_STEP),
-        csi=temp(f"{ANNOTATION_STEP}.csi"),
-    log:
-        "logs/annotate_known_variants/{sample}.{caller}.{step}.log",
-    benchmark:
-        "benchmarks/annotate_known_variants/{sample}.{caller}.{step}.tsv"
-    conda:
-        "../../envs/bcftools.yaml"
-    threads: 1
-    resources:
-        mem_mb=per_attempt(2000),
-        runtime=per_attempt(60),
-    params:
-        columns=lambda wc: KNOWN_VARIANT_STEPS[wc.step][1],
-        partial=partial_outputs,
-    shell:
-        "(bcftools annotate --no-version -a {input.resource:q} -c {params.columns:q}"
-        " -Ob -o {params.partial.bcf:q} {input.vcf:q}"
-        " && bcftools index -o {params.partial.csi:q} {params.partial.bcf:q}) 2> {log:q}"
-        " && python -m varnode publish --log {log:q} {output:q} >> {log:q} 2>&1"
-
-
-rule write_annotated_vcf:
-    input:
-        unpack(lambda wc: step_input(wc, ANNOTATION_STEPS)),
+        known=[vcf for vcf, _ in KNOWN_VARIANT_STEPS.values()],
     output:
         vcf="results/annotated/{sample}.{caller}.vcf.gz",
         tbi="results/annotated/{sample}.{caller}.vcf.gz.tbi",
     log:
-        "logs/write_annotated_vcf/{sample}.{caller}.log",
+        "logs/annotate_variants/{sample}.{caller}.log",
     benchmark:
-        "benchmarks/write_annotated_vcf/{sample}.{caller}.tsv"
+        "benchmarks/annotate_variants/{sample}.{caller}.tsv"
     conda:
         "../../envs/bcftools.yaml"
     threads: 1
     resources:
-        mem_mb=1000,
-        runtime=per_attempt(30),
+        mem_mb=per_attempt(2000),
+        runtime=per_attempt(30 + 30 * len(ANNOTATION_STEPS)),
     params:
+        csq=config["annotation"]["csq_options"],
+        columns=[columns for _, columns in KNOWN_VARIANT_STEPS.values()],
         partial=partial_outputs,
     shell:
-        "(bcftools view --no-version -Oz -o {params.partial.vcf:q} {input.vcf:q}"
-        " && bcftools index --tbi -o {params.partial.tbi:q} {params.partial.vcf:q}) 2> {log:q}"
-        " && python -m varnode publish --log {log:q} {output:q} >> {log:q} 2>&1"
+        ANNOTATE_VARIANTS
 
 
 rule write_annotation_table:

@@ -7,7 +7,6 @@ import shutil
 
 from snakemake.iocontainers import Namedlist
 
-from varnode.annotate.resources import previous_step
 from varnode.cohort.members import SEX_CODES
 from varnode.common.publish import partial_path
 from varnode.inputs.sheet import names_pattern
@@ -18,8 +17,6 @@ GENOME = "resources/reference/genome.fa"
 # Each tool's version, as collect_tool_versions (report.smk) records it: run metadata and
 # the node export's manifest name them.
 TOOL_VERSION = "results/report/versions/{tool}.txt"
-# An annotation step's output (annotate.smk).
-ANNOTATION_STEP = "results/annotated/steps/{sample}.{caller}.{step}.bcf"
 # Where each sample's files are under results/ (patterns over {sample}): outputs of
 # samples no longer in the sheet are found by the files named after a sample and listed
 # on the report's index page and in the end-of-run summary (varnode.report.stale).
@@ -134,20 +131,6 @@ def unit_bams(wildcards):
         f"results/aligned/units/{wildcards.sample}/{unit.unit}.bam"
         for unit in SHEET.units_of(wildcards.sample)
     ]
-
-
-def step_input(wildcards, steps, before=None):
-    """The VCF and index that annotation step `before` of `steps` reads (what the last
-    step wrote when None): the previous step's output, or the sample's filtered calls.
-    """
-    step = previous_step(steps, before)
-    if step is None:
-        vcf = f"results/calls/{wildcards.sample}.{wildcards.caller}.filtered.vcf.gz"
-        return {"vcf": vcf, "index": f"{vcf}.tbi"}
-    vcf = ANNOTATION_STEP.format(
-        sample=wildcards.sample, caller=wildcards.caller, step=step
-    )
-    return {"vcf": vcf, "index": f"{vcf}.csi"}
 
 
 def sample_ploidy_option(wildcards):

@@ -29,10 +29,3 @@ def known_variant_steps(annotation: dict[str, Any]) -> dict[str, tuple[str, str]
 def annotation_steps(annotation: dict[str, Any]) -> list[str]:
     """All configured annotation steps in the order they run: csq first, then known variants."""
     return (["consequences"] if annotation["gff3"] else []) + list(known_variant_steps(annotation))
-
-
-def previous_step(steps: list[str], before: str | None = None) -> str | None:
-    """The step whose output step `before` reads (the last step when `before` is None);
-    None when it reads the sample's filtered calls."""
-    done = steps if before is None else steps[: steps.index(before)]
-    return done[-1] if done else None

@@ -14,9 +14,10 @@ from pathlib import Path
 from varnode.errors import VarnodeError
 
 SAFE_NAME = re.compile(r"^[A-Za-z0-9._-]+$")
-# Names become parts of file names (results/annotated/steps/<sample>.<caller>.<step>.bcf.csi,
-# a hidden partial name beside it) and of read groups: 64 characters keep the longest such
-# file name well under the 255-byte limit of common file systems (ext4, XFS, Lustre).
+# Names become parts of file names (results/accuracy/<sample>.<call_set>.accuracy.
+# discrepancies.tsv, a hidden partial name beside it) and of read groups: 64 characters
+# keep the longest such file name well under the 255-byte limit of common file systems
+# (ext4, XFS, Lustre).
 MAX_NAME_LENGTH = 64
 HPO_TERM = re.compile(r"^HP:\d{7}$")
 REQUIRED_COLUMNS = ("sample", "unit", "platform", "fq1", "fq2")
