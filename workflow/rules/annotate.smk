@@ -15,32 +15,37 @@ TARGETS += expand(
 TARGETS.append(VARIANTS_PARQUET)
 
 
-# Annotation in one bcftools pipe per sample and caller: each configured resource is a
-# step, in annotation_steps' order: consequences (bcftools csq with the GFF3), then the
-# known-variant resources (bcftools annotate: IDs, population AF, ClinVar). Without any
-# resource the filtered calls are written as they are.
+# Annotation in one job per sample and caller: each configured resource is a step, in
+# annotation_steps' order: consequences (bcftools csq with the GFF3), then the
+# known-variant resources (bcftools annotate: IDs, population AF, ClinVar). Each step
+# writes an indexed BCF in the job's staging folder (bcftools annotate -a needs an
+# indexed input, so the steps cannot share a pipe); the last is written as the annotated
+# VCF. Without any resource the filtered calls are written as they are.
 ANNOTATE_STEPS = (
-    ["bcftools csq --no-version {params.csq} -f {input.ref:q} -g {input.gff3:q} -Ou"]
+    ["bcftools csq --no-version {params.csq} -f {input.ref:q} -g {input.gff3:q}"]
     if config["annotation"]["gff3"]
     else []
 ) + [
     f"bcftools annotate --no-version -a {{input.known[{index}]:q}}"
-    f" -c {{params.columns[{index}]:q}} -Ou"
+    f" -c {{params.columns[{index}]:q}}"
     for index in range(len(KNOWN_VARIANT_STEPS))
 ]
-WRITE_ANNOTATED = "bcftools view --no-version -Oz -o {params.partial.vcf:q}"
-ANNOTATE_PIPE = (
-    [
-        f"{ANNOTATE_STEPS[0]} {{input.vcf:q}}",
-        *[f"{step} -" for step in ANNOTATE_STEPS[1:]],
-        f"{WRITE_ANNOTATED} -",
-    ]
-    if ANNOTATE_STEPS
-    else [f"{WRITE_ANNOTATED} {{input.vcf:q}}"]
-)
+ANNOTATE_SOURCES = ["{input.vcf:q}"] + [
+    f"{{params.staging:q}}/{index}.bcf" for index in range(len(ANNOTATE_STEPS))
+]
+ANNOTATE_COMMANDS = [
+    f"{step} -Ob -o {target} {source} && bcftools index {target}"
+    for step, source, target in zip(
+        ANNOTATE_STEPS, ANNOTATE_SOURCES, ANNOTATE_SOURCES[1:]
+    )
+] + [
+    f"bcftools view --no-version -Oz -o {{params.partial.vcf:q}} {ANNOTATE_SOURCES[-1]}"
+    " && bcftools index --tbi -o {params.partial.tbi:q} {params.partial.vcf:q}"
+]
 ANNOTATE_VARIANTS = (
-    f"({' | '.join(ANNOTATE_PIPE)}"
-    " && bcftools index --tbi -o {params.partial.tbi:q} {params.partial.vcf:q}) 2> {log:q}"
+    "rm -rf {params.staging:q} && mkdir -p {params.staging:q}"
+    " && (" + " && ".join(ANNOTATE_COMMANDS) + ") 2> {log:q}"
+    " && rm -r {params.staging:q}"
     " && python -m varnode publish --log {log:q} {output:q} >> {log:q} 2>&1"
 )
 
@@ -69,6 +74,7 @@ rule annotate_variants:
     params:
         csq=config["annotation"]["csq_options"],
         columns=[columns for _, columns in KNOWN_VARIANT_STEPS.values()],
+        staging="results/annotated/.partial.{sample}.{caller}.steps",
         partial=partial_outputs,
     shell:
         ANNOTATE_VARIANTS
